@@ -1,0 +1,125 @@
+import * as fs from 'fs';
+import { UserError } from '../errors';
+import type { ModelSpec } from '../model/spec';
+import { ImageItem, ImagePreprocessor, listImageFolder, loadImage, readPreprocessor } from './images';
+import { meanTokens, readTextDataset, TextExample, TextFields } from './text';
+import { loadTokenizer } from './tokenizer';
+
+/** A tensor in host memory, before it becomes an ONNX Runtime tensor. */
+export type HostTensor =
+  | { type: 'int64'; dims: number[]; data: BigInt64Array }
+  | { type: 'float32'; dims: number[]; data: Float32Array };
+
+export type Feeds = Record<string, HostTensor>;
+
+export interface DataOptions {
+  /** Text: column names (auto-detected from GLUE/HF names when absent). */
+  fields?: Partial<TextFields>;
+  /** Text: truncate to this many tokens (default: tokenizer/model maximum). */
+  maxSeqLength?: number;
+  /** Text: pad every batch to maxSeqLength instead of to its longest example. */
+  padToMaxLength?: boolean;
+  requireLabels?: boolean;
+}
+
+/** Calibration or evaluation data, ready to be cut into model inputs. */
+export interface Dataset {
+  path: string;
+  modality: 'text' | 'image';
+  size: number;
+  /** Gold label (class id or regression target) per example, when the data has labels. */
+  labels: Array<number | undefined>;
+  /** Tokens per example the encoder sees: mean real tokens (text) or patches + prefix tokens (images). */
+  meanSequenceLength: number;
+  /** Model inputs for examples [start, end). */
+  batch(start: number, end: number): Promise<Feeds>;
+}
+
+export function openDataset(dataPath: string, spec: ModelSpec, opts: DataOptions = {}): Dataset {
+  if (!fs.existsSync(dataPath)) throw new UserError(`${dataPath}: data path does not exist.`, dataPath);
+  const isDir = fs.statSync(dataPath).isDirectory();
+  if (spec.modality === 'text') {
+    if (isDir) throw new UserError(`${dataPath}: is a folder, but ${spec.architecture} is a text model; give a .tsv, .csv or .jsonl file.`, dataPath);
+    return textDataset(dataPath, spec, opts);
+  }
+  if (!isDir) throw new UserError(`${dataPath}: is a file, but ${spec.architecture} is an image model; give an ImageFolder directory (<dir>/<class>/<image>).`, dataPath);
+  return imageDataset(dataPath, spec, listImageFolder(dataPath, spec), readPreprocessor(spec));
+}
+
+export function defaultMaxLength(spec: ModelSpec): number {
+  const tokCfg = `${spec.dir}/tokenizer_config.json`;
+  let max = spec.text!.maxPositionEmbeddings;
+  if (fs.existsSync(tokCfg)) {
+    try {
+      const m = JSON.parse(fs.readFileSync(tokCfg, 'utf8')).model_max_length;
+      if (typeof m === 'number' && m > 0 && m < max) max = m;
+    } catch {
+      // An unreadable tokenizer_config.json is reported by loadTokenizer.
+    }
+  }
+  return max;
+}
+
+function textDataset(file: string, spec: ModelSpec, opts: DataOptions): Dataset {
+  const text = spec.text!;
+  const maxLength = opts.maxSeqLength ?? defaultMaxLength(spec);
+  if (maxLength > text.maxPositionEmbeddings) {
+    throw new UserError(`max_seq_length ${maxLength} exceeds the model's max_position_embeddings ${text.maxPositionEmbeddings}.`);
+  }
+  const tokenizer = loadTokenizer(spec.dir);
+  const ds = readTextDataset(file, spec, tokenizer, { fields: opts.fields, maxLength, requireLabels: opts.requireLabels ?? false });
+  for (const ex of ds.examples) {
+    const bad = ex.ids.find((id) => id < 0 || id >= text.vocabSize);
+    if (bad !== undefined) throw new UserError(`${file}:${ex.line}: token id ${bad} is outside the model's vocabulary (vocab_size ${text.vocabSize}); the tokenizer does not belong to this model.`, file);
+    if (ex.typeIds.some((t) => t >= text.typeVocabSize)) throw new UserError(`${file}:${ex.line}: token type ids exceed the model's type_vocab_size ${text.typeVocabSize}.`, file);
+  }
+  return {
+    path: file,
+    modality: 'text',
+    size: ds.examples.length,
+    labels: ds.examples.map((e) => e.label),
+    meanSequenceLength: meanTokens(ds),
+    batch: async (start, end) => textFeeds(ds.examples.slice(start, end), tokenizer.padId, opts.padToMaxLength ? maxLength : undefined),
+  };
+}
+
+export function textFeeds(examples: TextExample[], padId: number, padTo?: number): Feeds {
+  const len = padTo ?? Math.max(...examples.map((e) => e.ids.length));
+  const n = examples.length;
+  const ids = new BigInt64Array(n * len).fill(BigInt(padId));
+  const mask = new BigInt64Array(n * len);
+  const types = new BigInt64Array(n * len);
+  examples.forEach((e, i) => {
+    for (let j = 0; j < e.ids.length; j++) {
+      ids[i * len + j] = BigInt(e.ids[j]);
+      mask[i * len + j] = 1n;
+      types[i * len + j] = BigInt(e.typeIds[j]);
+    }
+  });
+  const dims = [n, len];
+  return {
+    input_ids: { type: 'int64', dims, data: ids },
+    attention_mask: { type: 'int64', dims, data: mask },
+    token_type_ids: { type: 'int64', dims, data: types },
+  };
+}
+
+function imageDataset(dir: string, spec: ModelSpec, items: ImageItem[], pre: ImagePreprocessor): Dataset {
+  const img = spec.image!;
+  const [h, w] = img.imageSize;
+  const plane = img.numChannels * h * w;
+  return {
+    path: dir,
+    modality: 'image',
+    size: items.length,
+    labels: items.map((i) => i.label),
+    meanSequenceLength: img.numPatches + img.numPrefixTokens,
+    batch: async (start, end) => {
+      const slice = items.slice(start, end);
+      const data = new Float32Array(slice.length * plane);
+      const pixels = await Promise.all(slice.map((it) => loadImage(it.file, pre, spec)));
+      pixels.forEach((p, i) => data.set(p, i * plane));
+      return { pixel_values: { type: 'float32', dims: [slice.length, img.numChannels, h, w], data } };
+    },
+  };
+}

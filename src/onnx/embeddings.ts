@@ -1,0 +1,53 @@
+import type { ImageEmbeddingWeights, ModelSpec, TextEmbeddingWeights } from '../model/spec';
+import { layerNorm } from './ops';
+import { attr, ElemType, GraphBuilder } from './proto';
+
+export interface EmbeddingOut {
+  hidden: string;
+  /** Additive mask [batch, 1, 1, seq] for text; none for images. */
+  extendedMask?: string;
+}
+
+/** Largest-magnitude float32, as HF uses (torch.finfo(float32).min) for masked positions. */
+const FLOAT32_MIN = -3.4028234663852886e38;
+
+/** BERT embeddings: word + absolute position + token type, then LayerNorm. */
+export function textEmbeddings(g: GraphBuilder, spec: ModelSpec, w: TextEmbeddingWeights): EmbeddingOut {
+  const inputIds = g.input('input_ids', ElemType.INT64, ['batch', 'sequence']);
+  const attentionMask = g.input('attention_mask', ElemType.INT64, ['batch', 'sequence']);
+  const tokenTypeIds = g.input('token_type_ids', ElemType.INT64, ['batch', 'sequence']);
+  const word = g.op('Gather', [g.weight('embeddings.word_embeddings', w.word.shape, w.word.data), inputIds]);
+  const seqLen = g.op('Squeeze', [g.op('Slice', [g.op('Shape', [inputIds]), g.ints([1]), g.ints([2])]), g.ints([0])]);
+  const positions = g.op('Range', [g.int(0), seqLen, g.int(1)]);
+  const pos = g.op('Gather', [g.weight('embeddings.position_embeddings', w.position.shape, w.position.data), positions]);
+  const types = g.op('Gather', [g.weight('embeddings.token_type_embeddings', w.tokenType.shape, w.tokenType.data), tokenTypeIds]);
+  const sum = g.op('Add', [g.op('Add', [word, types]), pos]);
+  const hidden = layerNorm(g, sum, w.norm, spec.layerNormEps, 'embeddings.LayerNorm');
+  // HF: (1 - mask) * finfo.min, broadcast over heads and query positions.
+  const inverted = g.op('Sub', [g.scalar(1), g.op('Cast', [attentionMask], [attr.int('to', ElemType.FLOAT)])]);
+  const extendedMask = g.op('Unsqueeze', [g.op('Mul', [inverted, g.scalar(FLOAT32_MIN)]), g.ints([1, 2])]);
+  return { hidden, extendedMask };
+}
+
+/** ViT/DeiT embeddings: patch projection (a strided Conv), prefix token(s), absolute positions. */
+export function imageEmbeddings(g: GraphBuilder, spec: ModelSpec, w: ImageEmbeddingWeights): EmbeddingOut {
+  const img = spec.image!;
+  const D = spec.hiddenSize;
+  const pixels = g.input('pixel_values', ElemType.FLOAT, ['batch', img.numChannels, img.imageSize[0], img.imageSize[1]]);
+  const p = img.patchSize;
+  const conv = g.op('Conv', [
+    pixels,
+    g.weight('embeddings.patch_embeddings.projection.weight', w.patchProjection.weight.shape, w.patchProjection.weight.data),
+    g.weight('embeddings.patch_embeddings.projection.bias', w.patchProjection.bias.shape, w.patchProjection.bias.data),
+  ], [attr.ints('kernel_shape', [p, p]), attr.ints('strides', [p, p])]);
+  const patches = g.op('Transpose', [g.op('Reshape', [conv, g.ints([0, D, -1])])], [attr.ints('perm', [0, 2, 1])]);
+  const batch = g.op('Slice', [g.op('Shape', [pixels]), g.ints([0]), g.ints([1])]);
+  const tokenShape = g.op('Concat', [batch, g.ints([1, D])], [attr.int('axis', 0)]);
+  const prefix = [g.op('Expand', [g.weight('embeddings.cls_token', w.clsToken.shape, w.clsToken.data), tokenShape])];
+  if (w.distillationToken) {
+    prefix.push(g.op('Expand', [g.weight('embeddings.distillation_token', w.distillationToken.shape, w.distillationToken.data), tokenShape]));
+  }
+  const tokens = g.op('Concat', [...prefix, patches], [attr.int('axis', 1)]);
+  const hidden = g.op('Add', [tokens, g.weight('embeddings.position_embeddings', w.position.shape, w.position.data)]);
+  return { hidden };
+}

@@ -1,0 +1,66 @@
+import type { LoadedModel, ModelSpec } from '../model/spec';
+import { imageEmbeddings, textEmbeddings } from './embeddings';
+import { encoderLayer } from './encoder';
+import { classifierHead } from './head';
+import { ElemType, GraphBuilder } from './proto';
+
+export interface BuildOptions {
+  /**
+   * Add `head_mask.{i}` [maskBatch, heads_i] and `neuron_mask.{i}` [maskBatch, neurons_i] inputs
+   * (maskBatch is 1, or the batch size to give each example its own mask). ONNX Runtime's Node
+   * binding cannot override initializers, so these are plain inputs: `allOnesMasks` gives the
+   * default feeds.
+   */
+  masks?: boolean;
+  /** Add `feature.{i}` outputs: OPTIN's per-layer trajectory features. */
+  features?: boolean;
+  /** Add `hidden.{i}` outputs: the input of every layer (the engine caches these). */
+  layerInputs?: boolean;
+}
+
+export interface BuiltGraph {
+  bytes: Uint8Array;
+  inputNames: string[];
+  outputNames: string[];
+}
+
+/** Builds the full classification model (embeddings, encoder, head) as an ONNX graph. */
+export function buildModelGraph(model: LoadedModel, opts: BuildOptions = {}): BuiltGraph {
+  const { spec, weights } = model;
+  const g = new GraphBuilder(`${spec.family}-classifier`);
+  const emb = weights.embeddings.kind === 'text'
+    ? textEmbeddings(g, spec, weights.embeddings)
+    : imageEmbeddings(g, spec, weights.embeddings);
+  let x = emb.hidden;
+  const extra: Array<[string, string]> = [];
+  weights.layers.forEach((w, i) => {
+    const heads = spec.headsPerLayer[i];
+    const neurons = spec.neuronsPerLayer[i];
+    const headMask = opts.masks && heads > 0
+      ? g.input(`head_mask.${i}`, ElemType.FLOAT, ['mask_batch', heads])
+      : undefined;
+    const neuronMask = opts.masks && neurons > 0
+      ? g.input(`neuron_mask.${i}`, ElemType.FLOAT, ['mask_batch', neurons])
+      : undefined;
+    if (opts.layerInputs) extra.push([x, `hidden.${i}`]);
+    const out = encoderLayer(g, spec, w, i, { input: x, extendedMask: emb.extendedMask, headMask, neuronMask });
+    if (opts.features) extra.push([out.feature, `feature.${i}`]);
+    x = out.output;
+  });
+  const logits = classifierHead(g, spec, weights.head, x);
+  g.output(logits, 'logits', ElemType.FLOAT, ['batch', spec.numLabels]);
+  for (const [value, name] of extra) g.output(value, name, ElemType.FLOAT, ['batch', 'sequence', spec.hiddenSize]);
+  return { bytes: g.toBytes(`${spec.architecture} built by optin from ${spec.dir}`), inputNames: g.inputNames(), outputNames: g.outputNames() };
+}
+
+/** Mask feeds that keep every head and neuron (shape [1, n] per layer). */
+export function allOnesMasks(spec: ModelSpec): Record<string, { dims: number[]; data: Float32Array }> {
+  const feeds: Record<string, { dims: number[]; data: Float32Array }> = {};
+  spec.headsPerLayer.forEach((h, i) => {
+    if (h > 0) feeds[`head_mask.${i}`] = { dims: [1, h], data: new Float32Array(h).fill(1) };
+  });
+  spec.neuronsPerLayer.forEach((n, i) => {
+    if (n > 0) feeds[`neuron_mask.${i}`] = { dims: [1, n], data: new Float32Array(n).fill(1) };
+  });
+  return feeds;
+}

@@ -1,0 +1,152 @@
+import { onnx } from 'onnx-proto';
+
+/** ONNX opset we build against: 17 brings LayerNormalization as a single op. */
+export const OPSET = 17;
+export const IR_VERSION = 8;
+
+export const ElemType = {
+  FLOAT: onnx.TensorProto.DataType.FLOAT,
+  INT64: onnx.TensorProto.DataType.INT64,
+} as const;
+export type ElemType = (typeof ElemType)[keyof typeof ElemType];
+
+export type Dim = number | string;
+
+/** Attribute constructors, explicit about the ONNX type (an integer-valued float stays a float). */
+export const attr = {
+  int: (name: string, i: number): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i }),
+  float: (name: string, f: number): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f }),
+  ints: (name: string, ints: number[]): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints }),
+  tensor: (name: string, t: onnx.ITensorProto): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.TENSOR, t }),
+};
+
+function valueInfo(name: string, elemType: ElemType, dims: Dim[]): onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+function floatTensor(name: string, dims: number[], data: Float32Array): onnx.ITensorProto {
+  return {
+    name,
+    dims,
+    dataType: ElemType.FLOAT,
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
+}
+
+function int64Tensor(name: string, dims: number[], values: number[]): onnx.ITensorProto {
+  const data = new BigInt64Array(values.map((v) => BigInt(v)));
+  return { name, dims, dataType: ElemType.INT64, rawData: new Uint8Array(data.buffer) };
+}
+
+/**
+ * Accumulates nodes, initializers, inputs and outputs of one ONNX graph and serialises it.
+ * Names are made unique with a prefix counter so building blocks can be composed freely.
+ */
+export class GraphBuilder {
+  private readonly nodes: onnx.INodeProto[] = [];
+  private readonly initializers: onnx.ITensorProto[] = [];
+  private readonly inputs: onnx.IValueInfoProto[] = [];
+  private readonly outputs: onnx.IValueInfoProto[] = [];
+  private readonly constCache = new Map<string, string>();
+  private counter = 0;
+
+  constructor(private readonly graphName: string) {}
+
+  fresh(prefix: string): string {
+    return `${prefix}_${this.counter++}`;
+  }
+
+  /** Adds a node with one output and returns the output's name. */
+  op(opType: string, inputs: string[], attributes: onnx.IAttributeProto[] = [], outputName?: string): string {
+    const out = outputName ?? this.fresh(opType);
+    this.nodes.push({ opType, input: inputs, output: [out], name: this.fresh(`n_${opType}`), attribute: attributes });
+    return out;
+  }
+
+  /** A float32 initializer (weights). */
+  weight(name: string, dims: number[], data: Float32Array): string {
+    this.initializers.push(floatTensor(name, dims, data));
+    return name;
+  }
+
+  /** A shared float scalar constant (cached by value). */
+  scalar(value: number): string {
+    const key = `f:${value}`;
+    let name = this.constCache.get(key);
+    if (!name) {
+      name = this.fresh('const_f');
+      this.initializers.push(floatTensor(name, [], new Float32Array([value])));
+      this.constCache.set(key, name);
+    }
+    return name;
+  }
+
+  /** A shared int64 vector constant (shapes, axes, indices), cached by value. */
+  ints(values: number[]): string {
+    const key = `i:${values.join(',')}`;
+    let name = this.constCache.get(key);
+    if (!name) {
+      name = this.fresh('const_i');
+      this.initializers.push(int64Tensor(name, [values.length], values));
+      this.constCache.set(key, name);
+    }
+    return name;
+  }
+
+  /** A shared int64 scalar constant. */
+  int(value: number): string {
+    const key = `is:${value}`;
+    let name = this.constCache.get(key);
+    if (!name) {
+      name = this.fresh('const_is');
+      this.initializers.push(int64Tensor(name, [], [value]));
+      this.constCache.set(key, name);
+    }
+    return name;
+  }
+
+  input(name: string, elemType: ElemType, dims: Dim[]): string {
+    this.inputs.push(valueInfo(name, elemType, dims));
+    return name;
+  }
+
+  /** Declares a graph output; renames the value with an Identity if needed. */
+  output(value: string, name: string, elemType: ElemType, dims: Dim[]): void {
+    if (value !== name) this.op('Identity', [value], [], name);
+    this.outputs.push(valueInfo(name, elemType, dims));
+  }
+
+  inputNames(): string[] {
+    return this.inputs.map((i) => i.name ?? '');
+  }
+
+  outputNames(): string[] {
+    return this.outputs.map((o) => o.name ?? '');
+  }
+
+  toBytes(docString = ''): Uint8Array {
+    const model: onnx.IModelProto = {
+      irVersion: IR_VERSION,
+      producerName: 'optin-vscode',
+      producerVersion: '0.1.0',
+      docString,
+      opsetImport: [{ domain: '', version: OPSET }],
+      graph: {
+        name: this.graphName,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
+    };
+    return onnx.ModelProto.encode(model).finish();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Entry of the run child process. The extension host forks this file so that ONNX Runtime work
+ * never runs on the editor's event loop; it receives one Job and reports RunEvents over IPC.
+ * Cancellation is SIGTERM (graceful: stop between session runs) or SIGKILL.
+ */
+import { UserError } from '../errors';
+import { evaluate } from '../eval/evaluate';
+import type { Job, RunEvent } from './events';
+
+function send(event: RunEvent): void {
+  if (process.send) process.send(event);
+  else process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+async function runJob(job: Job, signal: AbortSignal): Promise<void> {
+  switch (job.kind) {
+    case 'eval': {
+      const result = await evaluate(job.modelDir, job.dataPath, {
+        batchSize: job.batchSize,
+        device: job.device,
+        threads: job.threads,
+        signal,
+        onProgress: (done, total) => send({ type: 'progress', phase: 'evaluate', done, total }),
+      });
+      send({ type: 'result', result });
+      return;
+    }
+    default:
+      throw new UserError(`unknown job kind ${JSON.stringify((job as { kind: unknown }).kind)}`);
+  }
+}
+
+function start(job: Job): void {
+  const abort = new AbortController();
+  process.on('SIGTERM', () => abort.abort(new UserError('cancelled')));
+  runJob(job, abort.signal).then(
+    () => process.disconnect?.(),
+    (e: unknown) => {
+      send({ type: 'error', message: e instanceof Error ? e.message : String(e), userError: e instanceof UserError });
+      process.exitCode = 1;
+      process.disconnect?.();
+    },
+  );
+}
+
+// The job comes as the first IPC message, or as a JSON argument when run by hand.
+if (process.argv[2]) start(JSON.parse(process.argv[2]) as Job);
+else process.once('message', (job) => start(job as Job));

@@ -1,0 +1,93 @@
+import * as ort from 'onnxruntime-node';
+import { UserError } from '../errors';
+
+export type Device = 'cpu' | 'webgpu' | 'cuda';
+export type DeviceChoice = Device | 'auto';
+export const DEVICES: readonly DeviceChoice[] = ['auto', 'cpu', 'webgpu', 'cuda'];
+
+export interface SessionOptions {
+  device?: DeviceChoice;
+  /** Intra-op threads; 0 or undefined lets ONNX Runtime choose. */
+  threads?: number;
+}
+
+export interface OpenSession {
+  session: ort.InferenceSession;
+  /** The execution provider that actually runs the graph. */
+  device: Device;
+  /** Why this provider was chosen, and what failed before it (for logs and reports). */
+  notes: string[];
+}
+
+const HINTS: Record<Exclude<Device, 'cpu'>, string> = {
+  cuda:
+    'the CUDA execution provider is not installed with onnxruntime-node by default; on a machine with network access run ' +
+    '`node node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12` and make sure the CUDA 12 and cuDNN 9 libraries are on the library path',
+  webgpu:
+    'the WebGPU execution provider needs a Vulkan driver with a usable adapter (on Linux without a GPU, Mesa\'s lavapipe from bookworm-backports works); set XDG_RUNTIME_DIR if Mesa complains',
+};
+
+/** Providers whose libraries/adapters are known to work in this process. */
+const probed = new Map<Device, string | null>();
+
+function sessionOptions(device: Device, threads?: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [device],
+    graphOptimizationLevel: 'all',
+    // Warnings go to stderr from native code and cannot be captured; keep errors only.
+    logSeverityLevel: 3,
+    ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+  };
+}
+
+async function tryCreate(model: Uint8Array | string, device: Device, threads?: number): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(model as Uint8Array, sessionOptions(device, threads));
+  } catch (e) {
+    const message = (e as Error).message ?? String(e);
+    if (device === 'cpu') throw new UserError(`ONNX Runtime could not load the model on the CPU: ${message}`);
+    probed.set(device, message);
+    throw new UserError(`The ${device} execution provider could not be used (${firstLine(message)}); ${HINTS[device]}.`);
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0].slice(0, 300);
+}
+
+/**
+ * Opens an ONNX Runtime session on the requested device. `auto` tries CUDA, then WebGPU,
+ * then the CPU, and records why each was skipped; an explicit device never falls back silently.
+ */
+export async function openSession(model: Uint8Array | string, opts: SessionOptions = {}): Promise<OpenSession> {
+  const choice = opts.device ?? 'cpu';
+  if (choice !== 'auto') {
+    const session = await tryCreate(model, choice, opts.threads);
+    return { session, device: choice, notes: [`${choice} requested`] };
+  }
+  const notes: string[] = [];
+  for (const device of ['cuda', 'webgpu'] as const) {
+    const known = probed.get(device);
+    if (known) {
+      notes.push(`${device} skipped: ${firstLine(known)}`);
+      continue;
+    }
+    try {
+      const session = await tryCreate(model, device, opts.threads);
+      notes.push(`${device} chosen by auto`);
+      return { session, device, notes };
+    } catch (e) {
+      notes.push(`${device} unavailable: ${firstLine(probed.get(device) ?? (e as Error).message)}`);
+    }
+  }
+  const session = await tryCreate(model, 'cpu', opts.threads);
+  notes.push('cpu chosen by auto');
+  return { session, device: 'cpu', notes };
+}
+
+export function parseDevice(value: string, where: string): DeviceChoice {
+  if ((DEVICES as readonly string[]).includes(value)) return value as DeviceChoice;
+  throw new UserError(`${where}: device "${value}" is not one of ${DEVICES.join(', ')}.`);
+}
+
+export { ort };

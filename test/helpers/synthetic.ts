@@ -1,0 +1,160 @@
+/**
+ * Writes Hugging Face-layout checkpoints with seeded random weights, for tests and benchmarks
+ * that need shapes we do not ship (other sizes, sharding, legacy names, fp16/bf16).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { encodeSafetensors } from '../../src/model/safetensors';
+
+export interface SyntheticOptions {
+  family: 'bert' | 'vit' | 'deit';
+  layers?: number;
+  heads?: number;
+  hidden?: number;
+  intermediate?: number;
+  labels?: number;
+  vocab?: number;
+  maxPositions?: number;
+  imageSize?: number;
+  patchSize?: number;
+  channels?: number;
+  withTeacher?: boolean;
+  dtype?: 'F32' | 'F16' | 'BF16';
+  /** Split the tensors over this many shard files with a model.safetensors.index.json. */
+  shards?: number;
+  /** Name LayerNorm parameters gamma/beta like old TF-converted checkpoints. */
+  legacyNames?: boolean;
+  seed?: number;
+  std?: number;
+  hiddenAct?: string;
+}
+
+/** Mulberry32: small, seeded, good enough for test weights. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function syntheticTensors(o: SyntheticOptions): { config: Record<string, unknown>; tensors: Map<string, { shape: number[]; data: Float32Array }> } {
+  const L = o.layers ?? 2, H = o.heads ?? 2, D = o.hidden ?? 16, F = o.intermediate ?? 4 * D, C = o.labels ?? 3;
+  const rand = rng(o.seed ?? 1);
+  const std = o.std ?? 0.2;
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  const normal = (shape: number[], scale = std) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const u = Math.max(rand(), 1e-12), v = rand();
+      data[i] = scale * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    }
+    return { shape, data };
+  };
+  const ones = (n: number) => ({ shape: [n], data: new Float32Array(n).map(() => 1 + 0.1 * (rand() - 0.5)) });
+  const lin = (name: string, out: number, inp: number) => {
+    tensors.set(`${name}.weight`, normal([out, inp]));
+    tensors.set(`${name}.bias`, normal([out], 0.05));
+  };
+  const ln = (name: string, n: number) => {
+    tensors.set(`${name}.${o.legacyNames ? 'gamma' : 'weight'}`, ones(n));
+    tensors.set(`${name}.${o.legacyNames ? 'beta' : 'bias'}`, normal([n], 0.05));
+  };
+  const id2label = Object.fromEntries(Array.from({ length: C }, (_, i) => [String(i), `class_${i}`]));
+  const label2id = Object.fromEntries(Array.from({ length: C }, (_, i) => [`class_${i}`, i]));
+  const common = {
+    hidden_size: D, num_hidden_layers: L, num_attention_heads: H, intermediate_size: F,
+    hidden_act: o.hiddenAct ?? 'gelu', layer_norm_eps: 1e-12, id2label, label2id,
+    hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, initializer_range: 0.02,
+  };
+  if (o.family === 'bert') {
+    const V = o.vocab ?? 50, P = o.maxPositions ?? 64;
+    tensors.set('bert.embeddings.word_embeddings.weight', normal([V, D], 0.5));
+    tensors.set('bert.embeddings.position_embeddings.weight', normal([P, D], 0.5));
+    tensors.set('bert.embeddings.token_type_embeddings.weight', normal([2, D], 0.5));
+    ln('bert.embeddings.LayerNorm', D);
+    for (let i = 0; i < L; i++) {
+      const l = `bert.encoder.layer.${i}`;
+      lin(`${l}.attention.self.query`, D, D);
+      lin(`${l}.attention.self.key`, D, D);
+      lin(`${l}.attention.self.value`, D, D);
+      lin(`${l}.attention.output.dense`, D, D);
+      ln(`${l}.attention.output.LayerNorm`, D);
+      lin(`${l}.intermediate.dense`, F, D);
+      lin(`${l}.output.dense`, D, F);
+      ln(`${l}.output.LayerNorm`, D);
+    }
+    lin('bert.pooler.dense', D, D);
+    lin('classifier', C, D);
+    return {
+      config: {
+        architectures: ['BertForSequenceClassification'], model_type: 'bert', vocab_size: V, max_position_embeddings: P,
+        type_vocab_size: 2, pad_token_id: 0, position_embedding_type: 'absolute', ...common,
+      },
+      tensors,
+    };
+  }
+  const prefix = o.family === 'deit' ? 'deit' : 'vit';
+  const S = o.imageSize ?? 16, p = o.patchSize ?? 4, ch = o.channels ?? 3;
+  const distill = o.family === 'deit';
+  const tokens = (S / p) ** 2 + (distill ? 2 : 1);
+  tensors.set(`${prefix}.embeddings.cls_token`, normal([1, 1, D], 0.5));
+  if (distill) tensors.set(`${prefix}.embeddings.distillation_token`, normal([1, 1, D], 0.5));
+  tensors.set(`${prefix}.embeddings.position_embeddings`, normal([1, tokens, D], 0.5));
+  tensors.set(`${prefix}.embeddings.patch_embeddings.projection.weight`, normal([D, ch, p, p]));
+  tensors.set(`${prefix}.embeddings.patch_embeddings.projection.bias`, normal([D], 0.05));
+  for (let i = 0; i < L; i++) {
+    const l = `${prefix}.encoder.layer.${i}`;
+    ln(`${l}.layernorm_before`, D);
+    lin(`${l}.attention.attention.query`, D, D);
+    lin(`${l}.attention.attention.key`, D, D);
+    lin(`${l}.attention.attention.value`, D, D);
+    lin(`${l}.attention.output.dense`, D, D);
+    ln(`${l}.layernorm_after`, D);
+    lin(`${l}.intermediate.dense`, F, D);
+    lin(`${l}.output.dense`, D, F);
+  }
+  ln(`${prefix}.layernorm`, D);
+  if (distill && o.withTeacher !== false) {
+    lin('cls_classifier', C, D);
+    lin('distillation_classifier', C, D);
+  } else {
+    lin('classifier', C, D);
+  }
+  const arch = o.family === 'vit' ? 'ViTForImageClassification' : o.withTeacher !== false ? 'DeiTForImageClassificationWithTeacher' : 'DeiTForImageClassification';
+  return {
+    config: {
+      architectures: [arch], model_type: prefix, image_size: S, patch_size: p, num_channels: ch,
+      qkv_bias: true, encoder_stride: p, ...common,
+    },
+    tensors,
+  };
+}
+
+/** Writes the checkpoint into `dir` (created) and returns its config. */
+export function writeSyntheticCheckpoint(dir: string, o: SyntheticOptions): Record<string, unknown> {
+  const { config, tensors } = syntheticTensors(o);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  const dtype = o.dtype ?? 'F32';
+  const shards = o.shards ?? 1;
+  if (shards <= 1) {
+    fs.writeFileSync(path.join(dir, 'model.safetensors'), encodeSafetensors(tensors, dtype));
+    return config;
+  }
+  const names = [...tensors.keys()];
+  const per = Math.ceil(names.length / shards);
+  const weightMap: Record<string, string> = {};
+  for (let s = 0; s < shards; s++) {
+    const file = `model-${String(s + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
+    const part = new Map(names.slice(s * per, (s + 1) * per).map((n) => [n, tensors.get(n)!]));
+    for (const n of part.keys()) weightMap[n] = file;
+    fs.writeFileSync(path.join(dir, file), encodeSafetensors(part, dtype));
+  }
+  fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }, null, 2));
+  return config;
+}
