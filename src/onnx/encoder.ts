@@ -13,6 +13,10 @@ export interface LayerIO {
   neuronMask?: string;
 }
 
+/**
+ * What one layer computes, by name. The scorer caches these for the unpruned model and resumes
+ * a layer from them, so a candidate does not recompute what it cannot change.
+ */
 export interface LayerOut {
   output: string;
   /**
@@ -20,14 +24,24 @@ export interface LayerOut {
    * ViT/DeiT — the output of layernorm_before.
    */
   feature: string;
+  /** Merged per-head context vectors before the output projection, [batch, seq, heads·headDim]. */
+  context?: string;
+  /** Attention block output (projection + bias), [batch, seq, hidden]. */
+  attention: string;
+  /** The FFN's input side: BERT — LN1 output (also the residual); ViT — attention residual sum. */
+  mid: string;
+  /** FFN activations, [batch, seq, neurons]. */
+  activation?: string;
+  /** FFN output (output.dense incl. bias), [batch, seq, hidden]. */
+  ffn: string;
 }
 
 /**
  * Multi-head self-attention with HF semantics. A masked head has its attention probabilities
  * multiplied by 0, so its context vector is 0 — the same as deleting its Q/K/V/O slices.
  */
-function attention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x: string, io: LayerIO, heads: number, name: string): string {
-  if (heads === 0) return broadcastBias(g, x, w.attentionOutput.bias.data, `${name}.output.dense.bias`);
+function attention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x: string, io: LayerIO, heads: number, name: string): { output: string; context?: string } {
+  if (heads === 0) return { output: broadcastBias(g, x, w.attentionOutput.bias.data, `${name}.output.dense.bias`) };
   const d = spec.headDim;
   const split = (t: string, perm: number[]) =>
     g.op('Transpose', [g.op('Reshape', [t, g.ints([0, 0, heads, d])])], [attr.ints('perm', perm)]);
@@ -39,34 +53,51 @@ function attention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x: 
   let probs = g.op('Softmax', [scores], [attr.int('axis', -1)]);
   if (io.headMask) probs = g.op('Mul', [probs, g.op('Reshape', [io.headMask, g.ints([-1, heads, 1, 1])])]);
   const ctx = g.op('Transpose', [g.op('MatMul', [probs, v])], [attr.ints('perm', [0, 2, 1, 3])]);
-  const merged = g.op('Reshape', [ctx, g.ints([0, 0, heads * d])]);
-  return linear(g, merged, w.attentionOutput, `${name}.output.dense`);
+  const context = g.op('Reshape', [ctx, g.ints([0, 0, heads * d])]);
+  return { output: linear(g, context, w.attentionOutput, `${name}.output.dense`), context };
 }
 
 /** The feed-forward block; a masked neuron has its pre-activation zeroed (act(0) = 0). */
-function feedForward(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x: string, io: LayerIO, neurons: number, name: string): string {
-  if (neurons === 0) return broadcastBias(g, x, w.output.bias.data, `${name}.output.dense.bias`);
+function feedForward(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x: string, neuronMask: string | undefined, neurons: number, name: string): { output: string; activation?: string } {
+  if (neurons === 0) return { output: broadcastBias(g, x, w.output.bias.data, `${name}.output.dense.bias`) };
   let pre = linear(g, x, w.intermediate, `${name}.intermediate.dense`);
-  if (io.neuronMask) pre = g.op('Mul', [pre, g.op('Unsqueeze', [io.neuronMask, g.ints([1])])]);
-  return linear(g, activation(g, pre, spec.hiddenAct), w.output, `${name}.output.dense`);
+  if (neuronMask) pre = g.op('Mul', [pre, g.op('Unsqueeze', [neuronMask, g.ints([1])])]);
+  const act = activation(g, pre, spec.hiddenAct);
+  return { output: linear(g, act, w.output, `${name}.output.dense`), activation: act };
+}
+
+const layerName = (layer: number) => `layer.${layer}`;
+
+/** The part of a layer after its FFN output: BERT LN2(ffn + mid); ViT ffn + mid. */
+export function finishFromFfn(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, mid: string, ffn: string): string {
+  const sum = g.op('Add', [ffn, mid]);
+  return spec.normPlacement === 'post' ? layerNorm(g, sum, w.norm2, spec.layerNormEps, `${layerName(layer)}.output.LayerNorm`) : sum;
+}
+
+/** The part of a layer after its attention output (the residual input `x` is the layer input). */
+export function finishFromAttention(
+  g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, x: string, attentionOut: string, neuronMask?: string,
+): { output: string; mid: string; ffn: string; activation?: string } {
+  const name = layerName(layer);
+  const eps = spec.layerNormEps;
+  const neurons = spec.neuronsPerLayer[layer];
+  const sum = g.op('Add', [attentionOut, x]);
+  const mid = spec.normPlacement === 'post' ? layerNorm(g, sum, w.norm1, eps, `${name}.attention.output.LayerNorm`) : sum;
+  const ffnIn = spec.normPlacement === 'post' ? mid : layerNorm(g, mid, w.norm2, eps, `${name}.layernorm_after`);
+  const ffn = feedForward(g, spec, w, ffnIn, neuronMask, neurons, name);
+  return { output: finishFromFfn(g, spec, w, layer, mid, ffn.output), mid, ffn: ffn.output, activation: ffn.activation };
+}
+
+/** ViT/DeiT: layernorm_before, the input of attention and the trajectory feature. */
+export function preAttentionNorm(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, x: string): string {
+  return layerNorm(g, x, w.norm1, spec.layerNormEps, `${layerName(layer)}.layernorm_before`);
 }
 
 /** One encoder layer; BERT is post-LN, ViT/DeiT pre-LN. */
 export function encoderLayer(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, io: LayerIO): LayerOut {
-  const name = `layer.${layer}`;
-  const heads = spec.headsPerLayer[layer];
-  const neurons = spec.neuronsPerLayer[layer];
-  const eps = spec.layerNormEps;
-  if (spec.normPlacement === 'post') {
-    const a = attention(g, spec, w, io.input, io, heads, `${name}.attention`);
-    const h = layerNorm(g, g.op('Add', [a, io.input]), w.norm1, eps, `${name}.attention.output.LayerNorm`);
-    const feature = feedForward(g, spec, w, h, io, neurons, name);
-    const output = layerNorm(g, g.op('Add', [feature, h]), w.norm2, eps, `${name}.output.LayerNorm`);
-    return { output, feature };
-  }
-  const feature = layerNorm(g, io.input, w.norm1, eps, `${name}.layernorm_before`);
-  const h = g.op('Add', [attention(g, spec, w, feature, io, heads, `${name}.attention`), io.input]);
-  const n2 = layerNorm(g, h, w.norm2, eps, `${name}.layernorm_after`);
-  const output = g.op('Add', [feedForward(g, spec, w, n2, io, neurons, name), h]);
-  return { output, feature };
+  const name = layerName(layer);
+  const pre = spec.normPlacement === 'pre' ? preAttentionNorm(g, spec, w, layer, io.input) : undefined;
+  const att = attention(g, spec, w, pre ?? io.input, io, spec.headsPerLayer[layer], `${name}.attention`);
+  const rest = finishFromAttention(g, spec, w, layer, io.input, att.output, io.neuronMask);
+  return { output: rest.output, feature: pre ?? rest.ffn, context: att.context, attention: att.output, mid: rest.mid, activation: rest.activation, ffn: rest.ffn };
 }

@@ -29,17 +29,8 @@ export interface SyntheticOptions {
   hiddenAct?: string;
 }
 
-/** Mulberry32: small, seeded, good enough for test weights. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../../src/optin/random';
+import { mulberry32 as rng } from '../../src/optin/random';
 
 export function syntheticTensors(o: SyntheticOptions): { config: Record<string, unknown>; tensors: Map<string, { shape: number[]; data: Float32Array }> } {
   const L = o.layers ?? 2, H = o.heads ?? 2, D = o.hidden ?? 16, F = o.intermediate ?? 4 * D, C = o.labels ?? 3;

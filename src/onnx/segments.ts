@@ -1,0 +1,185 @@
+/**
+ * The graphs the fast OPTIN scorer runs. A candidate unit in layer i cannot change layers
+ * before i, and within layer i it changes the output by exactly its own contribution, so:
+ * - `probe`: layer i of the unpruned model from its cached input, exposing its internals;
+ * - `headCandidates` / `neuronCandidates`: layer i's output with one unit removed, for many
+ *   candidates at once (replica c of the batch has candidate c removed), from those internals;
+ * - `tail`: layers i+1..N, the classifier and the losses against the teacher, per candidate.
+ * All are built for one fixed calibration batch [B, S]; candidates are stacked on the batch axis.
+ */
+import type { LoadedModel } from '../model/spec';
+import { encoderLayer, finishFromAttention, finishFromFfn } from './encoder';
+import { classifierHead } from './head';
+import { CalibrationShape, kdLoss, KdOptions, mdLoss, sampledGram } from './losses';
+import { transpose2d } from './ops';
+import { attr, ElemType, GraphBuilder } from './proto';
+
+const FLOAT32_MIN = -3.4028234663852886e38;
+
+export interface BuiltSegment {
+  bytes: Uint8Array;
+  outputNames: string[];
+}
+
+/** HF's additive attention mask for the calibration batch, as a constant [B, 1, 1, S]. */
+function extendedMaskConst(g: GraphBuilder, mask: BigInt64Array | undefined, shape: CalibrationShape): string | undefined {
+  if (!mask) return undefined;
+  const data = Float32Array.from(mask, (m) => (m === 0n ? FLOAT32_MIN : 0));
+  return g.weight('calibration.extended_mask', [shape.batch, 1, 1, shape.seq], data);
+}
+
+/** Repeats a [B, ...] constant along the batch axis to match `like` [cand·B, ...]. */
+function tileToCandidates(g: GraphBuilder, value: string, like: string, batch: number, rank: number): string {
+  const rows = g.op('Slice', [g.op('Shape', [like]), g.ints([0]), g.ints([1])]);
+  const candidates = g.op('Div', [rows, g.ints([batch])]);
+  const repeats = g.op('Concat', [candidates, g.ints(new Array(rank - 1).fill(1))], [attr.int('axis', 0)]);
+  return g.op('Tile', [value, repeats]);
+}
+
+const D3 = (s: CalibrationShape) => [s.batch, s.seq, s.hidden];
+
+/** Layer `layer` of the unpruned model, exposing what the candidate graphs resume from. */
+export function buildProbe(model: LoadedModel, layer: number, shape: CalibrationShape, mask?: BigInt64Array): BuiltSegment {
+  const { spec, weights } = model;
+  const g = new GraphBuilder(`probe-${layer}`);
+  const x = g.input('hidden', ElemType.FLOAT, D3(shape));
+  const out = encoderLayer(g, spec, weights.layers[layer], layer, { input: x, extendedMask: extendedMaskConst(g, mask, shape) });
+  const names: Array<[string | undefined, string, number]> = [
+    [out.context, 'context', spec.headsPerLayer[layer] * spec.headDim],
+    [out.attention, 'attention', spec.hiddenSize],
+    [out.mid, 'mid', spec.hiddenSize],
+    [out.activation, 'activation', spec.neuronsPerLayer[layer]],
+    [out.ffn, 'ffn', spec.hiddenSize],
+    [out.output, 'output', spec.hiddenSize],
+  ];
+  for (const [value, name, width] of names) if (value) g.output(value, name, ElemType.FLOAT, [shape.batch, shape.seq, width]);
+  return { bytes: g.toBytes(), outputNames: g.outputNames() };
+}
+
+/**
+ * Layer output with head h removed, for candidates `unit` [cand]: the attention output loses
+ * exactly context_h · W_O[h], then the rest of the layer is recomputed.
+ * Outputs `output` [cand·B, S, D] and, for BERT, `feature` (output.dense) of the same shape.
+ */
+export function buildHeadCandidates(model: LoadedModel, layer: number, shape: CalibrationShape): BuiltSegment {
+  const { spec, weights } = model;
+  const w = weights.layers[layer];
+  const H = spec.headsPerLayer[layer];
+  const d = spec.headDim;
+  const { batch: B, seq: S, hidden: D } = shape;
+  const g = new GraphBuilder(`heads-${layer}`);
+  const x = g.input('hidden', ElemType.FLOAT, D3(shape));
+  const attention = g.input('attention', ElemType.FLOAT, D3(shape));
+  const context = g.input('context', ElemType.FLOAT, [B, S, H * d]);
+  const unit = g.input('unit', ElemType.INT64, ['candidates']);
+  // context [B,S,H,d] -> the candidates' heads [cand, B·S, d]
+  const ctx = g.op('Gather', [g.op('Reshape', [context, g.ints([B, S, H, d])]), unit], [attr.int('axis', 2)]);
+  const ctxByCand = g.op('Reshape', [g.op('Transpose', [ctx], [attr.ints('perm', [2, 0, 1, 3])]), g.ints([-1, B * S, d])]);
+  // W_O as [H, d, D]: rows of the output projection that read head h.
+  const wo = g.weight(`layer.${layer}.attention.output.dense.weight_by_head`, [H, d, D], transpose2d(w.attentionOutput.weight.data, D, H * d));
+  const contribution = g.op('MatMul', [ctxByCand, g.op('Gather', [wo, unit], [attr.int('axis', 0)])]);
+  const attnOut = g.op('Sub', [attention, g.op('Reshape', [contribution, g.ints([-1, B, S, D])])]);
+  const rest = finishFromAttention(g, spec, w, layer, x, attnOut);
+  g.output(g.op('Reshape', [rest.output, g.ints([-1, S, D])]), 'output', ElemType.FLOAT, ['rows', S, D]);
+  if (spec.normPlacement === 'post') g.output(g.op('Reshape', [rest.ffn, g.ints([-1, S, D])]), 'feature', ElemType.FLOAT, ['rows', S, D]);
+  return { bytes: g.toBytes(), outputNames: g.outputNames() };
+}
+
+/**
+ * Layer output with neuron j removed: the FFN output loses exactly act_j ⊗ W_out[:, j].
+ * Outputs as buildHeadCandidates.
+ */
+export function buildNeuronCandidates(model: LoadedModel, layer: number, shape: CalibrationShape): BuiltSegment {
+  const { spec, weights } = model;
+  const w = weights.layers[layer];
+  const F = spec.neuronsPerLayer[layer];
+  const { batch: B, seq: S, hidden: D } = shape;
+  const g = new GraphBuilder(`neurons-${layer}`);
+  const mid = g.input('mid', ElemType.FLOAT, D3(shape));
+  const ffn = g.input('ffn', ElemType.FLOAT, D3(shape));
+  const act = g.input('activation', ElemType.FLOAT, [B, S, F]);
+  const unit = g.input('unit', ElemType.INT64, ['candidates']);
+  const a = g.op('Unsqueeze', [g.op('Transpose', [g.op('Gather', [act, unit], [attr.int('axis', 2)])], [attr.ints('perm', [2, 0, 1])]), g.ints([3])]);
+  const wOut = g.weight(`layer.${layer}.output.dense.weight_by_neuron`, [F, D], transpose2d(w.output.weight.data, D, F));
+  const col = g.op('Reshape', [g.op('Gather', [wOut, unit], [attr.int('axis', 0)]), g.ints([-1, 1, 1, D])]);
+  const ffnOut = g.op('Sub', [ffn, g.op('Mul', [a, col])]);
+  const output = finishFromFfn(g, spec, w, layer, mid, ffnOut);
+  g.output(g.op('Reshape', [output, g.ints([-1, S, D])]), 'output', ElemType.FLOAT, ['rows', S, D]);
+  if (spec.normPlacement === 'post') g.output(g.op('Reshape', [ffnOut, g.ints([-1, S, D])]), 'feature', ElemType.FLOAT, ['rows', S, D]);
+  return { bytes: g.toBytes(), outputNames: g.outputNames() };
+}
+
+/** Teacher quantities the losses compare against, fixed for a run. */
+export interface Teacher {
+  /** Gram [K, K] of each layer's trajectory feature. */
+  grams: Float32Array[];
+  /** Logits [B, numLabels]. */
+  logits: Float32Array;
+  /** K positions into the flattened B·S calibration tokens (real tokens only). */
+  tokenIndex: number[];
+}
+
+export interface LossOptions extends KdOptions {
+  aggregate: 'sum' | 'mean';
+}
+
+/**
+ * Layers `from`..N-1, the classifier and the per-candidate losses. Input `hidden` [cand·B, S, D]
+ * is layer `from`'s input. Outputs `md.{z}` [cand] for each later layer z, `kd` [cand], and with
+ * `ownFeature`, `md.own` for the feature fed as `own_feature` (the last layer's own feature).
+ */
+export function buildTail(model: LoadedModel, from: number, shape: CalibrationShape, teacher: Teacher, loss: LossOptions, mask: BigInt64Array | undefined, ownFeature?: number): BuiltSegment {
+  const { spec, weights } = model;
+  const { batch: B, seq: S, hidden: D } = shape;
+  const g = new GraphBuilder(`tail-${from}`);
+  const hidden = g.input('hidden', ElemType.FLOAT, ['rows', S, D]);
+  const K = teacher.tokenIndex.length;
+  const tokenIndex = g.ints(teacher.tokenIndex);
+  const gram = (z: number) => g.weight(`teacher.gram.${z}`, [K, K], teacher.grams[z]);
+  const ext = extendedMaskConst(g, mask, shape);
+  const extendedMask = ext ? tileToCandidates(g, ext, hidden, B, 4) : undefined;
+  if (ownFeature !== undefined) {
+    const own = g.input('own_feature', ElemType.FLOAT, ['rows', S, D]);
+    g.output(mdLoss(g, own, gram(ownFeature), shape, tokenIndex, loss.aggregate), 'md.own', ElemType.FLOAT, ['candidates']);
+  }
+  let x = hidden;
+  for (let z = from; z < spec.numLayers; z++) {
+    const out = encoderLayer(g, spec, weights.layers[z], z, { input: x, extendedMask });
+    g.output(mdLoss(g, out.feature, gram(z), shape, tokenIndex, loss.aggregate), `md.${z}`, ElemType.FLOAT, ['candidates']);
+    x = out.output;
+  }
+  const logits = classifierHead(g, spec, weights.head, x);
+  const teacherLogits = g.weight('teacher.logits', [B, spec.numLabels], teacher.logits);
+  g.output(kdLoss(g, logits, teacherLogits, B, spec.numLabels, loss), 'kd', ElemType.FLOAT, ['candidates']);
+  return { bytes: g.toBytes(), outputNames: g.outputNames() };
+}
+
+/** The teacher's Gram [K, K] of one feature [B, S, D]. */
+export function buildGram(shape: CalibrationShape, tokenIndex: number[]): BuiltSegment {
+  const g = new GraphBuilder('gram');
+  const f = g.input('feature', ElemType.FLOAT, D3(shape));
+  const K = tokenIndex.length;
+  g.output(g.op('Reshape', [sampledGram(g, f, shape, g.ints(tokenIndex)), g.ints([K, K])]), 'gram', ElemType.FLOAT, [K, K]);
+  return { bytes: g.toBytes(), outputNames: g.outputNames() };
+}
+
+/**
+ * The losses of one full forward pass (the naive scorer and the tests use it): inputs `feature.{z}`
+ * [B, S, D] for every layer and `logits` [B, C]; outputs `md.{z}` [1] and `kd` [1].
+ */
+export function buildLossGraph(model: LoadedModel, shape: CalibrationShape, teacher: Teacher, loss: LossOptions): BuiltSegment {
+  const { spec } = model;
+  const g = new GraphBuilder('losses');
+  const K = teacher.tokenIndex.length;
+  const tokenIndex = g.ints(teacher.tokenIndex);
+  for (let z = 0; z < spec.numLayers; z++) {
+    const f = g.input(`feature.${z}`, ElemType.FLOAT, D3(shape));
+    const gram = g.weight(`teacher.gram.${z}`, [K, K], teacher.grams[z]);
+    g.output(mdLoss(g, f, gram, shape, tokenIndex, loss.aggregate), `md.${z}`, ElemType.FLOAT, [1]);
+  }
+  const logits = g.input('logits', ElemType.FLOAT, [shape.batch, spec.numLabels]);
+  const teacherLogits = g.weight('teacher.logits', [shape.batch, spec.numLabels], teacher.logits);
+  g.output(kdLoss(g, logits, teacherLogits, shape.batch, spec.numLabels, loss), 'kd', ElemType.FLOAT, [1]);
+  return { bytes: g.toBytes(), outputNames: g.outputNames() };
+}
+

@@ -1,0 +1,62 @@
+import type { Feeds } from '../data/dataset';
+import type { LoadedModel } from '../model/spec';
+import { buildModelGraph } from '../onnx/model';
+import type { CalibrationShape } from '../onnx/losses';
+import { buildGram, Teacher } from '../onnx/segments';
+import { DeviceChoice, openSession, ort } from '../runtime/session';
+import { toOrtFeeds } from '../runtime/tensors';
+import { mulberry32 } from './random';
+
+/** Everything the scorer needs from one pass of the unpruned model over the calibration batch. */
+export interface Baseline {
+  shape: CalibrationShape;
+  /** Input of each layer, [B, S, D]. */
+  hidden: Float32Array[];
+  /** Trajectory feature of each layer, [B, S, D]. */
+  features: Float32Array[];
+  teacher: Teacher;
+  /** Text: attention mask [B, S] (1 = real token). */
+  mask?: BigInt64Array;
+  realTokens: number;
+}
+
+/**
+ * K token positions (into the flattened B·S tokens) for the Gram matrices: real tokens only, one
+ * seeded sample per run (the released code re-samples on every call and includes padding).
+ */
+export function sampleTokens(mask: BigInt64Array | undefined, total: number, k: number, seed: number): number[] {
+  const real: number[] = [];
+  for (let i = 0; i < total; i++) if (!mask || mask[i] !== 0n) real.push(i);
+  if (k >= real.length) return real;
+  const rand = mulberry32(seed);
+  // Partial Fisher-Yates: the first k entries become a uniform sample without replacement.
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(rand() * (real.length - i));
+    [real[i], real[j]] = [real[j], real[i]];
+  }
+  return real.slice(0, k).sort((a, b) => a - b);
+}
+
+export async function runBaseline(model: LoadedModel, feeds: Feeds, opts: { mmdTokens: number; seed: number; device?: DeviceChoice; threads?: number }): Promise<Baseline> {
+  const { spec } = model;
+  const first = feeds.input_ids ?? feeds.pixel_values;
+  const batch = first.dims[0];
+  const seq = spec.modality === 'text' ? first.dims[1] : spec.image!.numPatches + spec.image!.numPrefixTokens;
+  const shape: CalibrationShape = { batch, seq, hidden: spec.hiddenSize };
+  const { session } = await openSession(buildModelGraph(model, { features: true, layerInputs: true }).bytes, { device: opts.device, threads: opts.threads });
+  const out = await session.run(toOrtFeeds(feeds));
+  await session.release();
+  const hidden = Array.from({ length: spec.numLayers }, (_, i) => out[`hidden.${i}`].data as Float32Array);
+  const features = Array.from({ length: spec.numLayers }, (_, i) => out[`feature.${i}`].data as Float32Array);
+  const mask = feeds.attention_mask?.data as BigInt64Array | undefined;
+  const tokenIndex = sampleTokens(mask, batch * seq, opts.mmdTokens, opts.seed);
+  const gramSession = (await openSession(buildGram(shape, tokenIndex).bytes, { device: opts.device, threads: opts.threads })).session;
+  const grams: Float32Array[] = [];
+  for (const f of features) {
+    const r = await gramSession.run({ feature: new ort.Tensor('float32', f, [batch, seq, spec.hiddenSize]) });
+    grams.push(r.gram.data as Float32Array);
+  }
+  await gramSession.release();
+  const realTokens = mask ? mask.reduce((n, m) => n + (m !== 0n ? 1 : 0), 0) : batch * seq;
+  return { shape, hidden, features, teacher: { grams, logits: out.logits.data as Float32Array, tokenIndex }, mask, realTokens };
+}

@@ -1,0 +1,137 @@
+/**
+ * OPTIN's leave-one-out importance, fast and exact: for each layer, the unpruned layer is probed
+ * once from its cached input; each candidate's layer output is then its one-unit correction
+ * (many candidates per run, stacked on the batch axis) and only later layers run, with the
+ * losses computed in the graph. Only per-candidate loss values come back to JavaScript.
+ */
+import { UserError } from '../errors';
+import type { LoadedModel } from '../model/spec';
+import { buildHeadCandidates, buildNeuronCandidates, buildProbe, buildTail, LossOptions } from '../onnx/segments';
+import { DeviceChoice, openSession, ort } from '../runtime/session';
+import type { Baseline } from './calibration';
+
+export type UnitKind = 'head' | 'neuron';
+
+/** Raw losses of every unit of one kind in one layer (index = unit index in the layer). */
+export interface LayerLosses {
+  layer: number;
+  /** L_MD at each later layer z: md[z][unit]. */
+  md: Record<number, number[]>;
+  /** L_MD of the layer's own feature (computed for the last layer only). */
+  mdOwn?: number[];
+  kd: number[];
+}
+
+export interface RawLosses {
+  heads: LayerLosses[];
+  neurons: LayerLosses[];
+}
+
+export interface ScoreProgress {
+  done: number;
+  total: number;
+  layer: number;
+  kind: UnitKind;
+  elapsedSeconds: number;
+  etaSeconds: number;
+}
+
+export interface ScoringOptions {
+  loss: LossOptions;
+  device?: DeviceChoice;
+  threads?: number;
+  /** Candidates stacked per session run; default from a memory budget. */
+  candidatesPerRun?: number;
+  /** Activation memory allowed for one candidate batch (bytes), used for the default above. */
+  memoryBudgetBytes?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ScoreProgress) => void;
+  /** Called when a layer is complete (for checkpointing partial work). */
+  onLayer?: (kind: UnitKind, losses: LayerLosses) => void;
+}
+
+/** Rough activation bytes per candidate replica: hidden-size tensors, FFN activations, attention maps. */
+export function bytesPerCandidate(model: LoadedModel, b: Baseline): number {
+  const { batch, seq, hidden } = b.shape;
+  const F = Math.max(...model.spec.neuronsPerLayer);
+  const H = Math.max(...model.spec.headsPerLayer);
+  return 4 * batch * seq * (8 * hidden + 2 * F + 2 * H * seq);
+}
+
+export function defaultCandidatesPerRun(model: LoadedModel, b: Baseline, budget = 512 * 2 ** 20): number {
+  return Math.max(1, Math.min(64, Math.floor(budget / bytesPerCandidate(model, b))));
+}
+
+function chunks(n: number, size: number): number[][] {
+  const out: number[][] = [];
+  for (let s = 0; s < n; s += size) out.push(Array.from({ length: Math.min(size, n - s) }, (_, i) => s + i));
+  return out;
+}
+
+export async function scoreUnits(model: LoadedModel, baseline: Baseline, opts: ScoringOptions): Promise<RawLosses> {
+  const { spec } = model;
+  const { shape, mask } = baseline;
+  const L = spec.numLayers;
+  const per = opts.candidatesPerRun ?? defaultCandidatesPerRun(model, baseline, opts.memoryBudgetBytes);
+  const total = spec.headsPerLayer.reduce((a, b) => a + b, 0) + spec.neuronsPerLayer.reduce((a, b) => a + b, 0);
+  const session = async (bytes: Uint8Array) => (await openSession(bytes, { device: opts.device, threads: opts.threads })).session;
+  const t0 = performance.now();
+  let done = 0;
+  const result: RawLosses = { heads: [], neurons: [] };
+  const d3 = [shape.batch, shape.seq, shape.hidden];
+  const tensor = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
+
+  for (let i = 0; i < L; i++) {
+    opts.signal?.throwIfAborted();
+    const last = i === L - 1;
+    const probe = await session(buildProbe(model, i, shape, mask).bytes);
+    const inner = await probe.run({ hidden: tensor(baseline.hidden[i], d3) });
+    await probe.release();
+    // BERT's own-layer feature changes with the unit; ViT's (layernorm_before) cannot.
+    const ownFeature = last && spec.normPlacement === 'post' ? i : undefined;
+    const tail = await session(buildTail(model, i + 1, shape, baseline.teacher, opts.loss, mask, ownFeature).bytes);
+    try {
+      for (const kind of ['head', 'neuron'] as const) {
+        const count = kind === 'head' ? spec.headsPerLayer[i] : spec.neuronsPerLayer[i];
+        const losses: LayerLosses = { layer: i, md: {}, kd: new Array(count).fill(0) };
+        for (let z = i + 1; z < L; z++) losses.md[z] = new Array(count).fill(0);
+        if (last) losses.mdOwn = new Array(count).fill(0); // stays 0 for ViT: see ownFeature
+        if (count > 0) {
+          const cand = await session(kind === 'head' ? buildHeadCandidates(model, i, shape).bytes : buildNeuronCandidates(model, i, shape).bytes);
+          const fixed: Record<string, ort.Tensor> = kind === 'head'
+            ? { hidden: tensor(baseline.hidden[i], d3), attention: inner.attention, context: inner.context }
+            : { mid: inner.mid, ffn: inner.ffn, activation: inner.activation };
+          try {
+            for (const units of chunks(count, per)) {
+              opts.signal?.throwIfAborted();
+              const unit = new ort.Tensor('int64', BigInt64Array.from(units, BigInt), [units.length]);
+              const y = await cand.run({ ...fixed, unit });
+              const feeds: Record<string, ort.Tensor> = { hidden: y.output };
+              if (ownFeature !== undefined) feeds.own_feature = y.feature;
+              const r = await tail.run(feeds);
+              units.forEach((u, c) => {
+                losses.kd[u] = (r.kd.data as Float32Array)[c];
+                for (let z = i + 1; z < L; z++) losses.md[z][u] = (r[`md.${z}`].data as Float32Array)[c];
+                if (losses.mdOwn && ownFeature !== undefined) losses.mdOwn[u] = (r['md.own'].data as Float32Array)[c];
+              });
+              done += units.length;
+              const elapsed = (performance.now() - t0) / 1000;
+              opts.onProgress?.({ done, total, layer: i, kind, elapsedSeconds: elapsed, etaSeconds: (elapsed / done) * (total - done) });
+            }
+          } finally {
+            await cand.release();
+          }
+        }
+        (kind === 'head' ? result.heads : result.neurons).push(losses);
+        opts.onLayer?.(kind, losses);
+      }
+    } finally {
+      await tail.release();
+    }
+  }
+  for (const layer of [...result.heads, ...result.neurons]) {
+    const bad = [...layer.kd, ...Object.values(layer.md).flat(), ...(layer.mdOwn ?? [])].some((v) => !Number.isFinite(v));
+    if (bad) throw new UserError(`scoring produced a non-finite loss in layer ${layer.layer}; the model's weights or the calibration data contain NaN/Inf.`);
+  }
+  return result;
+}

@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { openDataset } from '../../src/data/dataset';
+import { loadModel } from '../../src/model';
+import { allOnesMasks, buildModelGraph } from '../../src/onnx/model';
+import type { PruneJob } from '../../src/run/pipeline';
+import { runPrune } from '../../src/run/pipeline';
+import type { Report } from '../../src/run/report';
+import { openSession, ort } from '../../src/runtime/session';
+import { toOrtFeeds } from '../../src/runtime/tensors';
+import { imageProject, textProject } from '../helpers/projects';
+import { tmpDir } from '../helpers/tmp';
+
+function job(p: { model: string; calibration: string; eval: string }, out: string, extra: Partial<PruneJob> = {}): PruneJob {
+  return {
+    modelPath: p.model, calibrationData: p.calibration, evalData: p.eval, outputDir: out, device: 'cpu',
+    budgets: [0.5, 0.7], method: 'optin', baselines: ['magnitude', 'random'], seed: 0, calibrationSize: 6, mmdTokens: 32,
+    batchSize: 8, timerBatchSize: 4, latencyRuns: 3,
+    loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true },
+    importance: {
+      lossType: 'MMD+KL', lambda: 10, metricDecay: { head: 0.5, neuron: 1 }, includeFinalLayer: { head: true, neuron: true },
+      finalDecay: { head: 0.5, neuron: 0.5 }, compat: 'none',
+    },
+    ...extra,
+  };
+}
+
+test('a text run writes every artefact, and pruned.onnx computes what the masked model computes', async () => {
+  const dir = tmpDir();
+  const p = textProject(dir, { layers: 3, heads: 4, hidden: 16, intermediate: 24 });
+  const out = path.join(dir, 'runs');
+  const events: string[] = [];
+  const report = await runPrune(job(p, out, { configText: 'mac_constraint: [0.5, 0.7]\n' }), { onEvent: (e) => events.push(e.type) });
+  assert.equal(report.status, 'complete', report.error);
+  const files = fs.readdirSync(report.runDir).sort();
+  assert.deepEqual(files, ['config.yaml', 'log.txt', 'masks.json', 'pruned-0.5.onnx', 'pruned-0.7.onnx', 'rankings.json', 'report.json']);
+  const onDisk = JSON.parse(fs.readFileSync(path.join(report.runDir, 'report.json'), 'utf8')) as Report;
+  assert.equal(onDisk.status, 'complete');
+  assert.deepEqual(onDisk.phases.map((ph) => ph.name), ['load', 'calibrate', 'score', 'search', 'export', 'evaluate']);
+  assert.ok(events.includes('progress') && events.includes('done'));
+  for (const b of onDisk.budgets) {
+    assert.ok(b.macFraction <= b.budget + 1e-9 && b.macFraction > b.budget - 0.2, `budget ${b.budget} kept ${b.macFraction}`);
+    assert.ok(b.metric !== undefined && b.latency!.runs === 3 && b.speedup! > 0);
+    assert.deepEqual(b.baselines.map((x) => x.method), ['magnitude', 'random']);
+    assert.equal(b.baselines[1].perSeed!.length, 3);
+    assert.ok(b.parameters < onDisk.model.parameters);
+  }
+  assert.ok(onDisk.unpruned!.metric >= 0 && onDisk.peakRssBytes > 0);
+
+  // pruned.onnx on disk vs the full model with the same masks, on the eval data.
+  const masks = JSON.parse(fs.readFileSync(path.join(report.runDir, 'masks.json'), 'utf8'));
+  const model = loadModel(p.model);
+  const ds = openDataset(p.eval, model.spec);
+  const feeds = toOrtFeeds(await ds.batch(0, ds.size));
+  const b = masks.budgets[0];
+  const m = allOnesMasks(model.spec);
+  b.heads.forEach((keep: number[], l: number) => { m[`head_mask.${l}`].data = Float32Array.from({ length: 4 }, (_, h) => (keep.includes(h) ? 1 : 0)); });
+  b.neurons.forEach((keep: number[], l: number) => { m[`neuron_mask.${l}`].data = Float32Array.from({ length: 24 }, (_, j) => (keep.includes(j) ? 1 : 0)); });
+  const full = (await openSession(buildModelGraph(model, { masks: true }).bytes)).session;
+  const maskFeeds = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)]));
+  const a = (await full.run({ ...feeds, ...maskFeeds })).logits.data as Float32Array;
+  const pr = (await openSession(path.join(report.runDir, 'pruned-0.5.onnx'))).session;
+  const c = (await pr.run(feeds)).logits.data as Float32Array;
+  const err = a.reduce((mx, v, i) => Math.max(mx, Math.abs(v - c[i])), 0);
+  assert.ok(err < 1e-4, `pruned.onnx differs from the masked model by ${err}`);
+
+  // Second run, same model/data/scoring options, new budget and λ: rankings are reused, not re-scored.
+  const again = await runPrune(job(p, out, { budgets: [0.6], baselines: [], importance: { ...job(p, out).importance, lambda: 1 } }));
+  assert.equal(again.status, 'complete');
+  assert.equal(again.rankings!.reused, true);
+  assert.equal(again.rankings!.reusedFrom, path.join(report.runDir, 'rankings.json'));
+  assert.ok(!again.phases.some((ph) => ph.name === 'calibrate'));
+  assert.ok(fs.existsSync(path.join(again.runDir, 'pruned.onnx')));
+});
+
+test('an image run with the magnitude method completes', async () => {
+  const dir = tmpDir();
+  const p = await imageProject(dir);
+  const report = await runPrune(job(p, path.join(dir, 'runs'), { method: 'magnitude', budgets: [0.6], baselines: [] }));
+  assert.equal(report.status, 'complete', report.error);
+  assert.equal(report.macModel!.seqLen, 5);
+  assert.equal(report.data.eval!.examples, 8);
+});
+
+test('cancelling during scoring leaves a report that says so and no rankings', async () => {
+  const dir = tmpDir();
+  const p = textProject(dir, { layers: 2, intermediate: 40 });
+  const abort = new AbortController();
+  const report = await runPrune(job(p, path.join(dir, 'runs'), { candidatesPerRun: 2 }), {
+    signal: abort.signal,
+    onEvent: (e) => { if (e.type === 'progress' && e.phase === 'score' && e.done >= 4) abort.abort(); },
+  });
+  assert.equal(report.status, 'cancelled');
+  assert.equal(report.phases.at(-1)!.name, 'score');
+  assert.equal(report.phases.at(-1)!.status, 'cancelled');
+  assert.ok(!fs.existsSync(path.join(report.runDir, 'rankings.json')));
+  const onDisk = JSON.parse(fs.readFileSync(path.join(report.runDir, 'report.json'), 'utf8'));
+  assert.equal(onDisk.status, 'cancelled');
+});
+
+test('bad jobs fail with a clear message in the report', async () => {
+  const dir = tmpDir();
+  const p = textProject(dir);
+  const big = await runPrune(job(p, path.join(dir, 'runs'), { calibrationSize: 1000 }));
+  assert.equal(big.status, 'failed');
+  assert.match(big.error!, /calibration_size 1000 is larger than .*calibration\.tsv, which has 12 examples/);
+  const tiny = await runPrune(job(p, path.join(dir, 'runs'), { budgets: [0.001] }));
+  assert.equal(tiny.status, 'failed');
+  assert.match(tiny.error!, /mac_constraint 0\.001 is too small: one attention head alone needs/);
+  // Under a regular file no folder can be made (a chmod'ed folder would not stop root).
+  const blocker = path.join(dir, 'a-file');
+  fs.writeFileSync(blocker, '');
+  await assert.rejects(runPrune(job(p, path.join(blocker, 'runs'))), /output_dir .*a-file\/runs is not writable \(ENOTDIR\)/);
+});
