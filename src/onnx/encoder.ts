@@ -93,11 +93,27 @@ export function preAttentionNorm(g: GraphBuilder, spec: ModelSpec, w: EncoderLay
   return layerNorm(g, x, w.norm1, spec.layerNormEps, `${layerName(layer)}.layernorm_before`);
 }
 
+/**
+ * Which tensor is OPTIN's trajectory feature (`embedding_choice`): the output of
+ * layernorm_before (ViT/DeiT default) or of output.dense (BERT, which has no layernorm_before).
+ */
+export type Trajectory = 'layernorm_before' | 'output_dense';
+
+export function defaultTrajectory(spec: ModelSpec): Trajectory {
+  return spec.normPlacement === 'pre' ? 'layernorm_before' : 'output_dense';
+}
+
+/** Whether a unit of layer i changes layer i's own trajectory feature (layernorm_before comes before it). */
+export function featureFollowsUnits(spec: ModelSpec, trajectory: Trajectory): boolean {
+  return trajectory === 'output_dense' || spec.normPlacement === 'post';
+}
+
 /** One encoder layer; BERT is post-LN, ViT/DeiT pre-LN. */
-export function encoderLayer(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, io: LayerIO): LayerOut {
+export function encoderLayer(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, io: LayerIO, trajectory: Trajectory = defaultTrajectory(spec)): LayerOut {
   const name = layerName(layer);
   const pre = spec.normPlacement === 'pre' ? preAttentionNorm(g, spec, w, layer, io.input) : undefined;
   const att = attention(g, spec, w, pre ?? io.input, io, spec.headsPerLayer[layer], `${name}.attention`);
   const rest = finishFromAttention(g, spec, w, layer, io.input, att.output, io.neuronMask);
-  return { output: rest.output, feature: pre ?? rest.ffn, context: att.context, attention: att.output, mid: rest.mid, activation: rest.activation, ffn: rest.ffn };
+  const feature = trajectory === 'layernorm_before' && pre ? pre : rest.ffn;
+  return { output: rest.output, feature, context: att.context, attention: att.output, mid: rest.mid, activation: rest.activation, ffn: rest.ffn };
 }

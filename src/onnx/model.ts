@@ -1,6 +1,6 @@
 import type { LoadedModel, ModelSpec } from '../model/spec';
 import { imageEmbeddings, textEmbeddings } from './embeddings';
-import { encoderLayer } from './encoder';
+import { encoderLayer, Trajectory } from './encoder';
 import { classifierHead } from './head';
 import { ElemType, GraphBuilder } from './proto';
 
@@ -14,6 +14,8 @@ export interface BuildOptions {
   masks?: boolean;
   /** Add `feature.{i}` outputs: OPTIN's per-layer trajectory features. */
   features?: boolean;
+  /** Which tensor the features are (default: the family's, see defaultTrajectory). */
+  trajectory?: Trajectory;
   /** Add `hidden.{i}` outputs: the input of every layer (the engine caches these). */
   layerInputs?: boolean;
 }
@@ -43,7 +45,7 @@ export function buildModelGraph(model: LoadedModel, opts: BuildOptions = {}): Bu
       ? g.input(`neuron_mask.${i}`, ElemType.FLOAT, ['mask_batch', neurons])
       : undefined;
     if (opts.layerInputs) extra.push([x, `hidden.${i}`]);
-    const out = encoderLayer(g, spec, w, i, { input: x, extendedMask: emb.extendedMask, headMask, neuronMask });
+    const out = encoderLayer(g, spec, w, i, { input: x, extendedMask: emb.extendedMask, headMask, neuronMask }, opts.trajectory);
     if (opts.features) extra.push([out.feature, `feature.${i}`]);
     x = out.output;
   });

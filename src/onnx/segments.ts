@@ -8,7 +8,7 @@
  * All are built for one fixed calibration batch [B, S]; candidates are stacked on the batch axis.
  */
 import type { LoadedModel } from '../model/spec';
-import { encoderLayer, finishFromAttention, finishFromFfn } from './encoder';
+import { encoderLayer, featureFollowsUnits, finishFromAttention, finishFromFfn, Trajectory } from './encoder';
 import { classifierHead } from './head';
 import { CalibrationShape, kdLoss, KdOptions, mdLoss, sampledGram } from './losses';
 import { transpose2d } from './ops';
@@ -59,9 +59,9 @@ export function buildProbe(model: LoadedModel, layer: number, shape: Calibration
 /**
  * Layer output with head h removed, for candidates `unit` [cand]: the attention output loses
  * exactly context_h · W_O[h], then the rest of the layer is recomputed.
- * Outputs `output` [cand·B, S, D] and, for BERT, `feature` (output.dense) of the same shape.
+ * Outputs `output` [cand·B, S, D] and, when the trajectory feature is output.dense, `feature`.
  */
-export function buildHeadCandidates(model: LoadedModel, layer: number, shape: CalibrationShape): BuiltSegment {
+export function buildHeadCandidates(model: LoadedModel, layer: number, shape: CalibrationShape, trajectory: Trajectory): BuiltSegment {
   const { spec, weights } = model;
   const w = weights.layers[layer];
   const H = spec.headsPerLayer[layer];
@@ -81,7 +81,7 @@ export function buildHeadCandidates(model: LoadedModel, layer: number, shape: Ca
   const attnOut = g.op('Sub', [attention, g.op('Reshape', [contribution, g.ints([-1, B, S, D])])]);
   const rest = finishFromAttention(g, spec, w, layer, x, attnOut);
   g.output(g.op('Reshape', [rest.output, g.ints([-1, S, D])]), 'output', ElemType.FLOAT, ['rows', S, D]);
-  if (spec.normPlacement === 'post') g.output(g.op('Reshape', [rest.ffn, g.ints([-1, S, D])]), 'feature', ElemType.FLOAT, ['rows', S, D]);
+  if (featureFollowsUnits(spec, trajectory)) g.output(g.op('Reshape', [rest.ffn, g.ints([-1, S, D])]), 'feature', ElemType.FLOAT, ['rows', S, D]);
   return { bytes: g.toBytes(), outputNames: g.outputNames() };
 }
 
@@ -89,7 +89,7 @@ export function buildHeadCandidates(model: LoadedModel, layer: number, shape: Ca
  * Layer output with neuron j removed: the FFN output loses exactly act_j ⊗ W_out[:, j].
  * Outputs as buildHeadCandidates.
  */
-export function buildNeuronCandidates(model: LoadedModel, layer: number, shape: CalibrationShape): BuiltSegment {
+export function buildNeuronCandidates(model: LoadedModel, layer: number, shape: CalibrationShape, trajectory: Trajectory): BuiltSegment {
   const { spec, weights } = model;
   const w = weights.layers[layer];
   const F = spec.neuronsPerLayer[layer];
@@ -105,7 +105,7 @@ export function buildNeuronCandidates(model: LoadedModel, layer: number, shape: 
   const ffnOut = g.op('Sub', [ffn, g.op('Mul', [a, col])]);
   const output = finishFromFfn(g, spec, w, layer, mid, ffnOut);
   g.output(g.op('Reshape', [output, g.ints([-1, S, D])]), 'output', ElemType.FLOAT, ['rows', S, D]);
-  if (spec.normPlacement === 'post') g.output(g.op('Reshape', [ffnOut, g.ints([-1, S, D])]), 'feature', ElemType.FLOAT, ['rows', S, D]);
+  if (featureFollowsUnits(spec, trajectory)) g.output(g.op('Reshape', [ffnOut, g.ints([-1, S, D])]), 'feature', ElemType.FLOAT, ['rows', S, D]);
   return { bytes: g.toBytes(), outputNames: g.outputNames() };
 }
 
@@ -121,6 +121,8 @@ export interface Teacher {
 
 export interface LossOptions extends KdOptions {
   aggregate: 'sum' | 'mean';
+  /** The trajectory feature L_MD compares (`embedding_choice`). */
+  trajectory: Trajectory;
 }
 
 /**
@@ -144,7 +146,7 @@ export function buildTail(model: LoadedModel, from: number, shape: CalibrationSh
   }
   let x = hidden;
   for (let z = from; z < spec.numLayers; z++) {
-    const out = encoderLayer(g, spec, weights.layers[z], z, { input: x, extendedMask });
+    const out = encoderLayer(g, spec, weights.layers[z], z, { input: x, extendedMask }, loss.trajectory);
     g.output(mdLoss(g, out.feature, gram(z), shape, tokenIndex, loss.aggregate), `md.${z}`, ElemType.FLOAT, ['candidates']);
     x = out.output;
   }

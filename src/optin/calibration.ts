@@ -1,5 +1,6 @@
 import type { Feeds } from '../data/dataset';
 import type { LoadedModel } from '../model/spec';
+import type { Trajectory } from '../onnx/encoder';
 import { buildModelGraph } from '../onnx/model';
 import type { CalibrationShape } from '../onnx/losses';
 import { buildGram, Teacher } from '../onnx/segments';
@@ -37,13 +38,13 @@ export function sampleTokens(mask: BigInt64Array | undefined, total: number, k: 
   return real.slice(0, k).sort((a, b) => a - b);
 }
 
-export async function runBaseline(model: LoadedModel, feeds: Feeds, opts: { mmdTokens: number; seed: number; device?: DeviceChoice; threads?: number }): Promise<Baseline> {
+export async function runBaseline(model: LoadedModel, feeds: Feeds, opts: { mmdTokens: number; seed: number; trajectory?: Trajectory; device?: DeviceChoice; threads?: number }): Promise<Baseline> {
   const { spec } = model;
   const first = feeds.input_ids ?? feeds.pixel_values;
   const batch = first.dims[0];
   const seq = spec.modality === 'text' ? first.dims[1] : spec.image!.numPatches + spec.image!.numPrefixTokens;
   const shape: CalibrationShape = { batch, seq, hidden: spec.hiddenSize };
-  const { session } = await openSession(buildModelGraph(model, { features: true, layerInputs: true }).bytes, { device: opts.device, threads: opts.threads });
+  const { session } = await openSession(buildModelGraph(model, { features: true, layerInputs: true, trajectory: opts.trajectory }).bytes, { device: opts.device, threads: opts.threads });
   const out = await session.run(toOrtFeeds(feeds));
   await session.release();
   const hidden = Array.from({ length: spec.numLayers }, (_, i) => out[`hidden.${i}`].data as Float32Array);

@@ -8,7 +8,10 @@ export interface ImportanceOptions {
   lossType: 'MMD' | 'KL' | 'MMD+KL';
   /** λ (`lambda_contribution`): the KD term is scaled to about 1/λ of the MD term. */
   lambda: number;
-  /** Per-kind weight of MD at layer z for a unit of layer i: decay^(z-i-1) (1 = plain sum). */
+  /**
+   * Per-kind multiplier on every score (`head_metric_decay`, `neuron_metric_decay`): it sets how
+   * much heads weigh against neurons when the search sums importances under one budget.
+   */
   metricDecay: Record<UnitKind, number>;
   /** Last-layer units: include their own layer's feature in MD (`*_include_fin_layer_mmd`). */
   includeFinalLayer: Record<UnitKind, boolean>;
@@ -23,11 +26,11 @@ export interface ImportanceOptions {
 
 export type Scores = number[][];
 
-/** Σ_z decay^(z-i-1)·MD_z (+ own-layer MD for the last layer when enabled), per unit. */
-function trajectoryLoss(l: LayerLosses, decay: number, includeOwn: boolean): number[] {
+/** Σ_{z>i} MD_z (+ own-layer MD for the last layer when enabled), per unit. */
+function trajectoryLoss(l: LayerLosses, includeOwn: boolean): number[] {
   return l.kd.map((_, u) => {
     let s = 0;
-    for (const [z, values] of Object.entries(l.md)) s += decay ** (Number(z) - l.layer - 1) * values[u];
+    for (const values of Object.values(l.md)) s += values[u];
     if (includeOwn && l.mdOwn) s += l.mdOwn[u];
     return s;
   });
@@ -52,8 +55,9 @@ export function indexWeight(kind: UnitKind, unit: number, count: number): number
 export function combine(raw: RawLosses, opts: ImportanceOptions): { heads: Scores; neurons: Scores; kdScale: Record<UnitKind, number> } {
   const scales: Record<UnitKind, number> = { head: 1, neuron: 1 };
   const score = (kind: UnitKind, layers: LayerLosses[]): Scores => {
-    const lastLayer = Math.max(...layers.map((l) => l.layer));
-    const md = layers.map((l) => trajectoryLoss(l, opts.metricDecay[kind], opts.includeFinalLayer[kind] && l.layer === lastLayer));
+    // Only the model's last layer carries its own-feature loss (mdOwn).
+    const isLast = (l: LayerLosses) => l.mdOwn !== undefined;
+    const md = layers.map((l) => trajectoryLoss(l, opts.includeFinalLayer[kind] && isLast(l)));
     // One power of ten per run and unit kind, from mean magnitudes (the faithful default).
     scales[kind] = kdScale(mean(md.flat()), mean(layers.flatMap((l) => l.kd)), opts.lambda);
     return layers.map((l, li) =>
@@ -64,9 +68,9 @@ export function combine(raw: RawLosses, opts: ImportanceOptions): { heads: Score
         else if (opts.lossType === 'KL') s = kd;
         else s = m + (opts.compat === 'reference' ? kdScale(m, kd, opts.lambda) : scales[kind]) * kd;
         const fin = opts.finalDecay[kind];
-        if (l.layer === lastLayer && fin !== undefined) s *= fin;
+        if (isLast(l) && fin !== undefined) s *= fin;
         if (opts.compat === 'reference') s *= indexWeight(kind, u, l.kd.length);
-        return s;
+        return s * opts.metricDecay[kind];
       }),
     );
   };

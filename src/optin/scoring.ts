@@ -6,6 +6,7 @@
  */
 import { UserError } from '../errors';
 import type { LoadedModel } from '../model/spec';
+import { featureFollowsUnits } from '../onnx/encoder';
 import { buildHeadCandidates, buildNeuronCandidates, buildProbe, buildTail, LossOptions } from '../onnx/segments';
 import { DeviceChoice, openSession, ort } from '../runtime/session';
 import type { Baseline } from './calibration';
@@ -46,6 +47,9 @@ export interface ScoringOptions {
   memoryBudgetBytes?: number;
   signal?: AbortSignal;
   onProgress?: (p: ScoreProgress) => void;
+  /** Score only these layers (default all) and at most this many units of each kind per layer: benchmarks use it. */
+  layers?: number[];
+  limitPerLayer?: number;
   /** Called when a layer is complete (for checkpointing partial work). */
   onLayer?: (kind: UnitKind, losses: LayerLosses) => void;
 }
@@ -73,7 +77,9 @@ export async function scoreUnits(model: LoadedModel, baseline: Baseline, opts: S
   const { shape, mask } = baseline;
   const L = spec.numLayers;
   const per = opts.candidatesPerRun ?? defaultCandidatesPerRun(model, baseline, opts.memoryBudgetBytes);
-  const total = spec.headsPerLayer.reduce((a, b) => a + b, 0) + spec.neuronsPerLayer.reduce((a, b) => a + b, 0);
+  const layers = opts.layers ?? spec.headsPerLayer.map((_, i) => i);
+  const limit = (n: number) => Math.min(n, opts.limitPerLayer ?? Infinity);
+  const total = layers.reduce((t, i) => t + limit(spec.headsPerLayer[i]) + limit(spec.neuronsPerLayer[i]), 0);
   const session = async (bytes: Uint8Array) => (await openSession(bytes, { device: opts.device, threads: opts.threads })).session;
   const t0 = performance.now();
   let done = 0;
@@ -81,23 +87,23 @@ export async function scoreUnits(model: LoadedModel, baseline: Baseline, opts: S
   const d3 = [shape.batch, shape.seq, shape.hidden];
   const tensor = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
 
-  for (let i = 0; i < L; i++) {
+  for (const i of layers) {
     opts.signal?.throwIfAborted();
     const last = i === L - 1;
     const probe = await session(buildProbe(model, i, shape, mask).bytes);
     const inner = await probe.run({ hidden: tensor(baseline.hidden[i], d3) });
     await probe.release();
-    // BERT's own-layer feature changes with the unit; ViT's (layernorm_before) cannot.
-    const ownFeature = last && spec.normPlacement === 'post' ? i : undefined;
+    // The own-layer feature changes with the unit for output.dense; layernorm_before precedes it.
+    const ownFeature = last && featureFollowsUnits(spec, opts.loss.trajectory) ? i : undefined;
     const tail = await session(buildTail(model, i + 1, shape, baseline.teacher, opts.loss, mask, ownFeature).bytes);
     try {
       for (const kind of ['head', 'neuron'] as const) {
-        const count = kind === 'head' ? spec.headsPerLayer[i] : spec.neuronsPerLayer[i];
+        const count = limit(kind === 'head' ? spec.headsPerLayer[i] : spec.neuronsPerLayer[i]);
         const losses: LayerLosses = { layer: i, md: {}, kd: new Array(count).fill(0) };
         for (let z = i + 1; z < L; z++) losses.md[z] = new Array(count).fill(0);
-        if (last) losses.mdOwn = new Array(count).fill(0); // stays 0 for ViT: see ownFeature
+        if (last) losses.mdOwn = new Array(count).fill(0); // stays 0 with layernorm_before: see ownFeature
         if (count > 0) {
-          const cand = await session(kind === 'head' ? buildHeadCandidates(model, i, shape).bytes : buildNeuronCandidates(model, i, shape).bytes);
+          const cand = await session(kind === 'head' ? buildHeadCandidates(model, i, shape, opts.loss.trajectory).bytes : buildNeuronCandidates(model, i, shape, opts.loss.trajectory).bytes);
           const fixed: Record<string, ort.Tensor> = kind === 'head'
             ? { hidden: tensor(baseline.hidden[i], d3), attention: inner.attention, context: inner.context }
             : { mid: inner.mid, ffn: inner.ffn, activation: inner.activation };

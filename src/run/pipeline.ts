@@ -15,6 +15,7 @@ import { loadModel } from '../model';
 import { countParameters } from '../model/params';
 import { KeepMask, pruneModel } from '../model/prune';
 import type { LoadedModel } from '../model/spec';
+import { defaultTrajectory, Trajectory } from '../onnx/encoder';
 import { buildModelGraph } from '../onnx/model';
 import type { LossOptions } from '../onnx/segments';
 import { magnitudeScores, randomScores } from '../optin/baselines';
@@ -53,7 +54,8 @@ export interface PruneJob {
   batchSize: number;
   timerBatchSize: number;
   latencyRuns: number;
-  loss: LossOptions;
+  /** Loss options; `trajectory` unset = the family's default (`embedding_choice: auto`). */
+  loss: Omit<LossOptions, 'trajectory'> & { trajectory?: Trajectory };
   importance: ImportanceOptions;
   candidatesPerRun?: number;
 }
@@ -133,6 +135,9 @@ export async function runPrune(job: PruneJob, hooks: RunHooks = {}): Promise<Rep
       dir: spec.dir, family: spec.family, architecture: spec.architecture, layers: spec.numLayers, heads: spec.numHeads,
       hidden: spec.hiddenSize, intermediate: spec.intermediateSize, labels: spec.labels, parameters: countParameters(model), fileBytes: modelFileBytes(spec.dir),
     };
+    // BERT has no layernorm_before: its trajectory feature is always output.dense.
+    const trajectory: Trajectory = spec.normPlacement === 'post' ? 'output_dense' : job.loss.trajectory ?? defaultTrajectory(spec);
+    const loss: LossOptions = { ...job.loss, trajectory };
     const dataOpts = { fields: job.fields, maxSeqLength: job.maxSeqLength };
     const calib = openDataset(job.calibrationData, spec, dataOpts);
     if (job.calibrationSize > calib.size) {
@@ -153,7 +158,7 @@ export async function runPrune(job: PruneJob, hooks: RunHooks = {}): Promise<Rep
     // ---- rankings ----
     const scoringOptions = {
       calibrationSize: job.calibrationSize, maxSeqLength: job.maxSeqLength ?? null, fields: job.fields ?? null,
-      mmdTokens: job.mmdTokens, seed: job.method === 'optin' ? job.seed : job.method === 'random' ? job.seed : null, loss: job.method === 'optin' ? job.loss : null,
+      mmdTokens: job.mmdTokens, seed: job.method === 'magnitude' ? null : job.seed, loss: job.method === 'optin' ? loss : null,
     };
     const fp = fingerprint(spec.dir, job.calibrationData, scoringOptions, job.method);
     const found = findRankings(job.outputDir, fp);
@@ -181,12 +186,12 @@ export async function runPrune(job: PruneJob, hooks: RunHooks = {}): Promise<Rep
       if (job.method === 'optin') {
         phase('calibrate');
         const feeds = await calib.batch(0, job.calibrationSize);
-        const baseline = await runBaseline(model, feeds, { mmdTokens: job.mmdTokens, seed: job.seed, device: job.device, threads: job.threads });
+        const baseline = await runBaseline(model, feeds, { mmdTokens: job.mmdTokens, seed: job.seed, trajectory, device: job.device, threads: job.threads });
         report.data.calibration = { path: job.calibrationData, examples: job.calibrationSize, paddedLength: baseline.shape.seq, realTokens: baseline.realTokens };
         endPhase();
         phase('score');
         const raw = await scoreUnits(model, baseline, {
-          loss: job.loss, device: job.device, threads: job.threads, candidatesPerRun: job.candidatesPerRun, signal: hooks.signal,
+          loss, device: job.device, threads: job.threads, candidatesPerRun: job.candidatesPerRun, signal: hooks.signal,
           onProgress: (p) => emit({ type: 'progress', phase: 'score', done: p.done, total: p.total, etaSeconds: p.etaSeconds, detail: `layer ${p.layer} ${p.kind}s` }),
         });
         const combined = combine(raw, job.importance);
