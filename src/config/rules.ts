@@ -1,0 +1,146 @@
+import type { Diagnostic, Severity } from './diagnostics';
+import type { ConfigEntry } from './parse';
+import { CONFIG_KEYS, ConfigKey, ConfigValues, KEYS, keySpec } from './schema';
+
+/**
+ * Cross-field rules: keys that contradict each other, or that have no effect given another.
+ * Each rule sees only values that passed their own checks, and reports at the key (or value)
+ * it is about. Adding a rule is one function in RULES.
+ */
+
+export interface RuleContext {
+  values: ConfigValues;
+  /** The first, valid occurrence of a key in the file. */
+  entry(key: ConfigKey): ConfigEntry | undefined;
+}
+
+type Rule = (ctx: RuleContext) => Diagnostic[];
+
+export type Modality = 'text' | 'image';
+
+function note(severity: Severity, key: ConfigKey, entry: ConfigEntry, on: 'key' | 'value', message: string, replacement?: string): Diagnostic {
+  return {
+    severity,
+    code: 'cross-field',
+    message,
+    key,
+    range: on === 'key' ? entry.keyRange : entry.value.range,
+    ...(replacement !== undefined ? { data: { replacement } } : {}),
+  };
+}
+
+function line(entry: ConfigEntry): string {
+  return `line ${entry.keyRange.start.line + 1}`;
+}
+
+/** Keys that feed only the KD term, only the MD term, or only OPTIN's loss-based scoring. */
+const KD_KEYS: ConfigKey[] = ['lambda_contribution', 'temp', 'kd_divide_logits_by_temp'];
+const MD_KEYS: ConfigKey[] = ['aggregate', 'mmd_tokens', 'embedding_choice', 'head_include_fin_layer_mmd', 'neuron_include_fin_layer_mmd'];
+const SCORING_KEYS: ConfigKey[] = ['loss_type', ...KD_KEYS, ...MD_KEYS, 'head_fin_decay_bool', 'head_fin_decay_val', 'neuron_fin_decay_bool', 'neuron_fin_decay_val'];
+
+const finDecay: Rule = ({ values, entry }) => {
+  const out: Diagnostic[] = [];
+  for (const unit of ['head', 'neuron'] as const) {
+    const flag = `${unit}_fin_decay_bool` as const;
+    const val = `${unit}_fin_decay_val` as const;
+    const flagEntry = entry(flag);
+    const valEntry = entry(val);
+    if (values[flag] === false && values[val] !== undefined && flagEntry && valEntry) {
+      out.push(note('warning', val, valEntry, 'key', `\`${val}\` has no effect because \`${flag}\` is false (${line(flagEntry)}); set \`${flag}: true\` to use it, or delete this line.`));
+    }
+  }
+  return out;
+};
+
+const compatKd: Rule = ({ values, entry }) => {
+  const kd = entry('kd_divide_logits_by_temp');
+  const compat = entry('compat');
+  if (values.compat !== 'reference' || values.kd_divide_logits_by_temp !== true || !kd || !compat) return [];
+  return [
+    note('warning', 'kd_divide_logits_by_temp', kd, 'value',
+      `\`compat: reference\` (${line(compat)}) reproduces the released code, which does not divide the logits by \`temp\`; \`kd_divide_logits_by_temp: true\` departs from it (the explicit value is used). Set it to false or delete it.`, 'false'),
+  ];
+};
+
+const unusedByLoss: Rule = ({ values, entry }) => {
+  const loss = values.loss_type;
+  const lossEntry = entry('loss_type');
+  if (!lossEntry || (loss !== 'MMD' && loss !== 'KL')) return [];
+  const [unused, term] = loss === 'MMD' ? [KD_KEYS, 'the KD term (L_KD)'] : [MD_KEYS, 'the manifold term (L_MD)'];
+  return unused.flatMap((k) => {
+    const e = entry(k);
+    return e ? [note('information', k, e, 'key', `\`${k}\` only affects ${term}, which \`loss_type: ${loss}\` (${line(lossEntry)}) leaves out; it has no effect.`)] : [];
+  });
+};
+
+const unusedByMethod: Rule = ({ values, entry }) => {
+  const method = values.method;
+  const methodEntry = entry('method');
+  if (!methodEntry || method === undefined || method === 'optin') return [];
+  const out = SCORING_KEYS.flatMap((k) => {
+    const e = entry(k);
+    return e ? [note('information', k, e, 'key', `\`${k}\` only affects OPTIN's loss-based scores; with \`method: ${method}\` (${line(methodEntry)}) it has no effect.`)] : [];
+  });
+  const compat = entry('compat');
+  if (compat && values.compat === 'reference') {
+    out.push(note('information', 'compat', compat, 'key', `\`compat: reference\` only changes OPTIN's scoring; with \`method: ${method}\` (${line(methodEntry)}) it has no effect.`));
+  }
+  return out;
+};
+
+const baselineIsMethod: Rule = ({ values, entry }) => {
+  const method = values.method ?? KEYS.method.default;
+  const baselines = entry('baselines');
+  if (!baselines || baselines.value.kind !== 'list' || !values.baselines) return [];
+  const out: Diagnostic[] = [];
+  values.baselines.forEach((b, i) => {
+    if (b !== method) return;
+    const item = baselines.value.kind === 'list' ? baselines.value.items[i] : undefined;
+    out.push({
+      severity: 'warning',
+      code: 'cross-field',
+      message: `\`baselines\` lists ${b}, which is already the \`method\`; delete it from the list.`,
+      key: 'baselines',
+      range: item?.range ?? baselines.value.range,
+    });
+  });
+  return out;
+};
+
+const sameData: Rule = ({ values, entry }) => {
+  const e = entry('eval_data');
+  if (!e || values.eval_data === undefined || values.eval_data !== values.calibration_data) return [];
+  return [note('information', 'eval_data', e, 'value', '`eval_data` is the same as `calibration_data`: the pruned model is evaluated on the examples that chose its mask, so its accuracy is optimistic. Use held-out data (e.g. the dev set) to evaluate.')];
+};
+
+const byTaskName: Rule = (ctx) => {
+  const task = ctx.values.task_name;
+  const e = ctx.entry('task_name');
+  if (!task || !e) return [];
+  return modalityRules(ctx, task === 'vision' ? 'image' : 'text', `\`task_name\` is ${task} (${line(e)})`);
+};
+
+/** Rules that need the model's modality: from task_name here, from the checkpoint in checkPaths. */
+export function modalityRules(ctx: RuleContext, modality: Modality, because: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (modality === 'image') {
+    for (const k of CONFIG_KEYS) {
+      const e = ctx.entry(k);
+      if (e && keySpec(k).textOnly && ctx.values[k] !== undefined) {
+        out.push(note('warning', k, e, 'key', `\`${k}\` only applies to text models, and ${because}; delete it.`));
+      }
+    }
+  }
+  const choice = ctx.entry('embedding_choice');
+  if (modality === 'text' && choice && ctx.values.embedding_choice === 'layernorm_before') {
+    out.push(note('information', 'embedding_choice', choice, 'value',
+      `\`embedding_choice: layernorm_before\` names the ViT/DeiT trajectory feature, but ${because}: BERT-family layers have no layernorm_before (they normalise after each block), so the FFN output, \`output_dense\`, is used, as for the released BERT config.`, 'output_dense'));
+  }
+  return out;
+}
+
+export const RULES: readonly Rule[] = [finDecay, compatKd, unusedByLoss, unusedByMethod, baselineIsMethod, sameData, byTaskName];
+
+export function crossFieldRules(ctx: RuleContext): Diagnostic[] {
+  return RULES.flatMap((rule) => rule(ctx));
+}
