@@ -1,87 +1,23 @@
-import { parseArgs } from 'util';
+/** `optin` command line: the same core as the editor, for scripts and CI. */
+import { evalCommand, EVAL_HELP } from './cli/eval';
+import { pruneCommand, PRUNE_HELP } from './cli/prune';
+import { UsageError } from './cli/usage';
 import { UserError } from './errors';
-import { evaluate } from './eval/evaluate';
-import { METRICS, MetricName } from './eval/metrics';
-import { parseDevice } from './runtime/session';
+import { TOOL_VERSION } from './run/pipeline';
 
-const VERSION = '0.1.0';
-
-const HELP = `optin ${VERSION} — one-shot structured pruning of transformers (OPTIN) through ONNX Runtime
+const HELP = `optin ${TOOL_VERSION} — one-shot structured pruning of transformers (OPTIN) through ONNX Runtime
 
 Usage:
-  optin eval MODEL_DIR DATA_PATH [options]   task metric of a Hugging Face checkpoint on labelled data
+  optin prune CONFIG [options]              prune a model as a config.yaml says
+  optin eval MODEL_DIR DATA_PATH [options]  evaluate a checkpoint on labelled data
   optin --help | --version
 
-MODEL_DIR   a Hugging Face checkpoint folder: config.json + model.safetensors
-            (or a sharded model.safetensors.index.json); model_type bert, vit or deit.
-DATA_PATH   text: .tsv (GLUE style, header row), .csv or .jsonl with a text and a label column;
-            images: an ImageFolder directory <DATA_PATH>/<class name>/<image>.
+${PRUNE_HELP}
 
-eval options:
-  --batch-size N        examples per ONNX Runtime call (default 32)
-  --device D            cpu | webgpu | cuda | auto (default cpu)
-  --threads N           intra-op threads (default: ONNX Runtime's choice)
-  --metric M            ${METRICS.join(' | ')} (default accuracy; pearson for regression)
-  --max-seq-length N    truncate text to N tokens (default: the tokenizer's model_max_length)
-  --text-fields A[,B]   text column(s) (default: detected: sentence, sentence1/sentence2, ...)
-  --label-field L       label column (default: label)
-  --json                print one JSON object instead of text
+${EVAL_HELP}
 
-Exit status: 0 success, 1 bad input or failure, 2 usage error.
+Exit status: 0 success, 1 bad input or failure, 2 usage error, 130 cancelled.
 `;
-
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}".`);
-  return n;
-}
-
-class UsageError extends Error {}
-
-async function evalCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      'batch-size': { type: 'string' },
-      device: { type: 'string' },
-      threads: { type: 'string' },
-      metric: { type: 'string' },
-      'max-seq-length': { type: 'string' },
-      'text-fields': { type: 'string' },
-      'label-field': { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  });
-  if (positionals.length !== 2) throw new UsageError('eval takes MODEL_DIR and DATA_PATH.');
-  const metric = values.metric;
-  if (metric !== undefined && !(METRICS as readonly string[]).includes(metric)) throw new UsageError(`--metric must be one of ${METRICS.join(', ')}.`);
-  const progress = !values.json && process.stderr.isTTY;
-  const result = await evaluate(positionals[0], positionals[1], {
-    batchSize: positiveInt(values['batch-size'], '--batch-size'),
-    device: values.device ? parseDevice(values.device, '--device') : 'cpu',
-    threads: positiveInt(values.threads, '--threads'),
-    metric: metric as MetricName | undefined,
-    maxSeqLength: positiveInt(values['max-seq-length'], '--max-seq-length'),
-    fields: {
-      ...(values['text-fields'] ? { text: values['text-fields'].split(',') } : {}),
-      ...(values['label-field'] ? { label: values['label-field'] } : {}),
-    },
-    onProgress: progress ? (done, total) => process.stderr.write(`\revaluating ${done}/${total}`) : undefined,
-  });
-  if (progress) process.stderr.write('\n');
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  } else {
-    const m = result.model;
-    process.stdout.write(
-      `${m.architecture} (${m.layers} layers × ${m.heads} heads, hidden ${m.hidden}) on ${result.data}\n` +
-        `${result.metric}: ${result.value.toFixed(4)} over ${result.examples} examples (device ${result.device}, ${result.seconds.toFixed(1)} s)\n`,
-    );
-  }
-  return 0;
-}
 
 /** Entry point; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
@@ -96,10 +32,12 @@ export async function main(argv: string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       case '-v':
       case '--version':
-        process.stdout.write(`${VERSION}\n`);
+        process.stdout.write(`${TOOL_VERSION}\n`);
         return 0;
       case 'eval':
         return await evalCommand(rest);
+      case 'prune':
+        return await pruneCommand(rest);
       default:
         throw new UsageError(`unknown command "${command}".`);
     }

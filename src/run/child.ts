@@ -6,6 +6,7 @@
 import { UserError } from '../errors';
 import { evaluate } from '../eval/evaluate';
 import type { Job, RunEvent } from './events';
+import { runPrune } from './pipeline';
 
 function send(event: RunEvent): void {
   if (process.send) process.send(event);
@@ -25,6 +26,11 @@ async function runJob(job: Job, signal: AbortSignal): Promise<void> {
       send({ type: 'result', result });
       return;
     }
+    case 'prune': {
+      // runPrune reports through events and report.json; a user error is a 'failed' report.
+      await runPrune(job.job, { signal, onEvent: send });
+      return;
+    }
     default:
       throw new UserError(`unknown job kind ${JSON.stringify((job as { kind: unknown }).kind)}`);
   }
@@ -32,6 +38,7 @@ async function runJob(job: Job, signal: AbortSignal): Promise<void> {
 
 function start(job: Job): void {
   const abort = new AbortController();
+  // SIGTERM: stop between ONNX Runtime calls and write a 'cancelled' report (SIGKILL is the hard stop).
   process.on('SIGTERM', () => abort.abort(new UserError('cancelled')));
   runJob(job, abort.signal).then(
     () => process.disconnect?.(),

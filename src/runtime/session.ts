@@ -51,8 +51,12 @@ async function tryCreate(model: Uint8Array | string, device: Device, threads?: n
   }
 }
 
+/** The useful part of an ONNX Runtime error: no source-location prefix, one line, bounded. */
 function firstLine(s: string): string {
-  return s.split('\n')[0].slice(0, 300);
+  let line = s.split('\n')[0];
+  const adapter = line.indexOf('Failed to get a WebGPU adapter');
+  if (adapter >= 0) line = line.slice(adapter);
+  return line.replace(/^\/onnxruntime_src\/\S+ \S+.*? was false\. /, '').slice(0, 300);
 }
 
 /**

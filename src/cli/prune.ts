@@ -1,0 +1,92 @@
+import * as fs from 'fs';
+import { parseArgs } from 'util';
+import { formatDiagnostic, loadConfig } from '../config';
+import { UserError } from '../errors';
+import { jobFromConfig } from '../run/job';
+import { runPrune } from '../run/pipeline';
+import type { Report } from '../run/report';
+import { parseDevice } from '../runtime/session';
+import { progressPrinter } from './progress';
+import { UsageError } from './usage';
+
+export const PRUNE_HELP = `optin prune CONFIG [options]   score heads and neurons, search masks, export and evaluate
+
+  --budget B[,B...]     MAC budgets to keep, overriding mac_constraint (e.g. 0.5,0.6,0.7)
+  --run-dir DIR         write the run into DIR instead of <output_dir>/<run id>
+  --device D            auto | cpu | webgpu | cuda, overriding the config
+  --json                print report.json to stdout (progress still goes to stderr)
+  --quiet               no progress output
+
+Ctrl-C stops cleanly between ONNX Runtime calls: report.json then says "cancelled" and keeps
+what finished. Exit status: 0 complete, 1 error, 130 cancelled.`;
+
+function parseBudgets(value: string): number[] {
+  const list = value.split(',').map((v) => Number(v.trim()));
+  if (list.some((b) => !Number.isFinite(b) || b <= 0 || b > 1)) {
+    throw new UsageError(`--budget takes fractions in (0, 1] separated by commas, such as 0.5,0.6; got "${value}".`);
+  }
+  return list;
+}
+
+function pct(x: number | undefined, digits = 1): string {
+  return x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`;
+}
+
+export function summary(r: Report): string {
+  const lines = [`run ${r.status}: ${r.runDir}`];
+  if (r.error) lines.push(`  ${r.error}`);
+  if (r.unpruned) {
+    lines.push(`  unpruned: ${r.metric} ${pct(r.unpruned.metric, 2)}, ${r.model.parameters.toLocaleString('en-US')} parameters, latency ${r.unpruned.latency?.medianMs.toFixed(2)} ms (batch ${r.unpruned.latency?.batchSize}), device ${r.device.used}`);
+  }
+  for (const b of r.budgets) {
+    const base = b.baselines.map((x) => `${x.method} ${pct(x.metric, 2)}`).join(', ');
+    lines.push(
+      `  budget ${b.budget}: MACs kept ${pct(b.macFraction)}, ${b.heads} heads, ${b.neurons} neurons, ${r.metric} ${pct(b.metric, 2)}` +
+        `${b.latency ? `, ${b.latency.medianMs.toFixed(2)} ms (${b.speedup!.toFixed(2)}×)` : ''}${base ? ` | ${base}` : ''} -> ${b.file}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function pruneCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      budget: { type: 'string' },
+      'run-dir': { type: 'string' },
+      device: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('prune takes one CONFIG file.');
+  const file = positionals[0];
+  const budgets = values.budget !== undefined ? parseBudgets(values.budget) : undefined;
+  const device = values.device ? parseDevice(values.device, '--device') : undefined;
+  const loaded = await loadConfig(file, { mode: 'run' });
+  for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d, file)}\n`);
+  const job = jobFromConfig(loaded.config, fs.readFileSync(file, 'utf8'), { budgets, device, runDir: values['run-dir'] });
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('\nstopping after the current ONNX Runtime call (Ctrl-C again to quit at once)…\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const print = values.quiet ? undefined : progressPrinter(process.stderr);
+    const report = await runPrune(job, { signal: abort.signal, onEvent: print });
+    if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else process.stdout.write(summary(report));
+    if (report.status === 'failed') throw new UserError(report.error ?? 'the run failed');
+    return report.status === 'cancelled' ? 130 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}

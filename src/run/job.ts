@@ -1,0 +1,50 @@
+import { macBudgets } from '../config';
+import type { RunConfig } from '../config';
+import type { DeviceChoice } from '../runtime/session';
+import type { PruneJob } from './pipeline';
+
+export interface JobOverrides {
+  budgets?: number[];
+  runDir?: string;
+  device?: DeviceChoice;
+}
+
+/** From a validated, resolved config (keys as the user wrote them) to what the pipeline runs. */
+export function jobFromConfig(c: RunConfig, configText: string, o: JobOverrides = {}): PruneJob {
+  return {
+    configText,
+    modelPath: c.model_path,
+    calibrationData: c.calibration_data,
+    evalData: c.eval_data,
+    outputDir: c.output_dir,
+    runDir: o.runDir,
+    device: o.device ?? c.device,
+    threads: c.threads > 0 ? c.threads : undefined,
+    budgets: o.budgets ?? macBudgets(c),
+    method: c.method,
+    baselines: [...c.baselines],
+    seed: c.seed,
+    calibrationSize: c.calibration_size,
+    mmdTokens: c.mmd_tokens,
+    maxSeqLength: c.max_seq_length,
+    fields: { ...(c.text_fields ? { text: [...c.text_fields] } : {}), ...(c.label_field ? { label: c.label_field } : {}) },
+    metric: c.metric,
+    batchSize: c.batch_size,
+    timerBatchSize: c.timer_batch_size,
+    latencyRuns: c.latency_runs,
+    loss: {
+      aggregate: c.aggregate,
+      temperature: c.temp,
+      divideByTemperature: c.kd_divide_logits_by_temp,
+      trajectory: c.embedding_choice === 'auto' ? undefined : c.embedding_choice,
+    },
+    importance: {
+      lossType: c.loss_type,
+      lambda: c.lambda_contribution,
+      metricDecay: { head: c.head_metric_decay, neuron: c.neuron_metric_decay },
+      includeFinalLayer: { head: c.head_include_fin_layer_mmd, neuron: c.neuron_include_fin_layer_mmd },
+      finalDecay: { head: c.head_fin_decay_bool ? c.head_fin_decay_val : undefined, neuron: c.neuron_fin_decay_bool ? c.neuron_fin_decay_val : undefined },
+      compat: c.compat,
+    },
+  };
+}

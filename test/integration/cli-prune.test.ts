@@ -1,0 +1,102 @@
+/** `optin prune` as a user runs it, and the child process the editor forks for a run. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fork, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { RunEvent } from '../../src/run/events';
+import type { Report } from '../../src/run/report';
+import { textProject } from '../helpers/projects';
+import { ROOT, tmpDir } from '../helpers/tmp';
+
+const BIN = path.join(ROOT, 'bin', 'optin.js');
+
+function project(extra = '', opts: Parameters<typeof textProject>[1] = {}) {
+  const dir = tmpDir();
+  textProject(dir, opts);
+  const cfg = path.join(dir, 'config.yaml');
+  fs.writeFileSync(cfg, [
+    'model_path: model', 'calibration_data: data/calibration.tsv', 'eval_data: data/eval.tsv', 'output_dir: runs',
+    'mac_constraint: 0.6', 'calibration_size: 8', 'mmd_tokens: 40', 'timer_batch_size: 4', 'latency_runs: 3', 'device: cpu', extra,
+  ].join('\n') + '\n');
+  return { dir, cfg };
+}
+
+test('optin prune --json runs the config and prints the report', () => {
+  const { dir, cfg } = project('baselines: [magnitude]');
+  const r = spawnSync(process.execPath, [BIN, 'prune', cfg, '--json', '--budget', '0.5,0.7'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as Report;
+  assert.equal(report.status, 'complete');
+  assert.deepEqual(report.budgets.map((b) => b.budget), [0.5, 0.7]);
+  assert.equal(path.dirname(report.runDir), path.join(dir, 'runs'));
+  assert.match(r.stderr, /» score\n/);
+  assert.equal(fs.readFileSync(path.join(report.runDir, 'config.yaml'), 'utf8'), fs.readFileSync(cfg, 'utf8'));
+});
+
+test('optin prune: text summary, --run-dir, and information diagnostics on stderr', () => {
+  const { dir, cfg } = project('dataset: spam\nmethod: random');
+  const runDir = path.join(dir, 'exact-run');
+  const r = spawnSync(process.execPath, [BIN, 'prune', cfg, '--run-dir', runDir, '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`run complete: ${runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`));
+  assert.match(r.stdout, /budget 0\.6: MACs kept \d+\.\d%, \d+ heads, \d+ neurons, accuracy \d+\.\d+%/);
+  assert.match(r.stderr, /config\.yaml:\d+:\d+: information: .*dataset/);
+  assert.ok(fs.existsSync(path.join(runDir, 'pruned.onnx')));
+});
+
+test('optin prune: config errors are listed with file:line:col and exit 1; usage errors exit 2', () => {
+  const { cfg } = project('mac_constraint: 60\nlos_type: KL');
+  const r = spawnSync(process.execPath, [BIN, 'prune', cfg], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /config\.yaml: \d+ errors in the config:/);
+  assert.match(r.stderr, /config\.yaml:\d+:\d+: error: .*los_type.*loss_type/);
+  const usage = spawnSync(process.execPath, [BIN, 'prune', cfg, '--budget', '1.5'], { encoding: 'utf8' });
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /--budget takes fractions in \(0, 1\]/);
+  const missing = spawnSync(process.execPath, [BIN, 'prune', path.join(path.dirname(cfg), 'nope.yaml')], { encoding: 'utf8' });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /nope\.yaml: cannot read the config \(ENOENT\)/);
+});
+
+test('Ctrl-C during scoring stops cleanly: exit 130, report says cancelled, no rankings', async () => {
+  const { dir, cfg } = project('', { layers: 3, intermediate: 400, examples: 16 });
+  const child = spawn(process.execPath, [BIN, 'prune', cfg, '--run-dir', path.join(dir, 'run')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (/score \d+\/\d+/.test(stderr) && !child.killed) child.kill('SIGINT');
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 130, stderr);
+  const report = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'report.json'), 'utf8')) as Report;
+  assert.equal(report.status, 'cancelled');
+  assert.ok(!fs.existsSync(path.join(dir, 'run', 'rankings.json')));
+});
+
+test('the run child process runs a prune job and SIGTERM cancels it gracefully', async () => {
+  const { dir, cfg } = project('', { layers: 3, intermediate: 400, examples: 16 });
+  void cfg;
+  const child = fork(path.join(ROOT, 'dist', 'child.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const events: RunEvent[] = [];
+  child.on('message', (m) => {
+    const e = m as RunEvent;
+    events.push(e);
+    if (e.type === 'progress' && e.phase === 'score' && e.done >= 2) child.kill('SIGTERM');
+  });
+  const loss = { aggregate: 'sum', temperature: 4, divideByTemperature: true };
+  child.send({
+    kind: 'prune',
+    job: {
+      modelPath: path.join(dir, 'model'), calibrationData: path.join(dir, 'data', 'calibration.tsv'), evalData: path.join(dir, 'data', 'eval.tsv'),
+      outputDir: path.join(dir, 'runs'), runDir: path.join(dir, 'child-run'), device: 'cpu', budgets: [0.6], method: 'optin', baselines: [], seed: 0,
+      calibrationSize: 8, mmdTokens: 40, batchSize: 8, timerBatchSize: 4, latencyRuns: 3, candidatesPerRun: 2, loss,
+      importance: { lossType: 'MMD+KL', lambda: 10, metricDecay: { head: 0.5, neuron: 1 }, includeFinalLayer: { head: true, neuron: true }, finalDecay: { head: 0.5, neuron: 0.5 }, compat: 'none' },
+    },
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0);
+  const done = events.find((e) => e.type === 'done');
+  assert.ok(done && done.type === 'done' && done.status === 'cancelled');
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'child-run', 'report.json'), 'utf8')).status, 'cancelled');
+});
