@@ -1,7 +1,7 @@
 import { UserError } from '../errors';
 import { Checkpoint, configInt, configNumber } from './checkpoint';
-import { checkAllLayersRead, readActivation, readEncoderDims, readEncoderLayer, readLabels } from './common';
-import type { EncoderLayerWeights, LoadedModel } from './spec';
+import { readActivation, readEncoder, readEncoderDims, readLabels } from './common';
+import type { LoadedModel } from './spec';
 
 /** BERT family: BertForSequenceClassification (post-LN encoder, pooler, classifier). */
 export function loadBert(ck: Checkpoint): LoadedModel {
@@ -33,26 +33,16 @@ export function loadBert(ck: Checkpoint): LoadedModel {
     tokenType: ck.tensor(`${e}.token_type_embeddings.weight`, [typeVocabSize, D]),
     norm: ck.layerNorm(`${e}.LayerNorm`, D),
   };
-  const layers: EncoderLayerWeights[] = [];
-  const headsPerLayer: number[] = [];
-  const neuronsPerLayer: number[] = [];
-  for (let i = 0; i < dims.numLayers; i++) {
-    const l = `${prefix}encoder.layer.${i}`;
-    const r = readEncoderLayer(ck, {
-      query: `${l}.attention.self.query`,
-      key: `${l}.attention.self.key`,
-      value: `${l}.attention.self.value`,
-      attentionOutput: `${l}.attention.output.dense`,
-      intermediate: `${l}.intermediate.dense`,
-      output: `${l}.output.dense`,
-      norm1: `${l}.attention.output.LayerNorm`,
-      norm2: `${l}.output.LayerNorm`,
-    }, dims, i);
-    layers.push(r.weights);
-    headsPerLayer.push(r.heads);
-    neuronsPerLayer.push(r.neurons);
-  }
-  checkAllLayersRead(ck, `${prefix}encoder.layer.`, dims.numLayers);
+  const { layers, headsPerLayer, neuronsPerLayer } = readEncoder(ck, dims, `${prefix}encoder.layer.`, (l) => ({
+    query: `${l}.attention.self.query`,
+    key: `${l}.attention.self.key`,
+    value: `${l}.attention.self.value`,
+    attentionOutput: `${l}.attention.output.dense`,
+    intermediate: `${l}.intermediate.dense`,
+    output: `${l}.output.dense`,
+    norm1: `${l}.attention.output.LayerNorm`,
+    norm2: `${l}.output.LayerNorm`,
+  }));
   // BertForSequenceClassification classifies the pooled (dense + tanh) [CLS] output.
   const pooler = ck.linear(`${prefix}pooler.dense`, D, D);
   const classifier = ck.linear('classifier', -1, D);

@@ -100,7 +100,7 @@ export interface LayerNames {
  * Reads one encoder layer. Head and neuron counts come from the weight shapes, so checkpoints
  * whose heads were pruned (HF `pruned_heads`) or neurons removed load as they are.
  */
-export function readEncoderLayer(ck: Checkpoint, names: LayerNames, dims: EncoderDims, layer: number): { weights: EncoderLayerWeights; heads: number; neurons: number } {
+function readEncoderLayer(ck: Checkpoint, names: LayerNames, dims: EncoderDims): { weights: EncoderLayerWeights; heads: number; neurons: number } {
   const D = dims.hiddenSize;
   const query = ck.linear(names.query, -1, D);
   const inner = query.weight.shape[0];
@@ -116,12 +116,29 @@ export function readEncoderLayer(ck: Checkpoint, names: LayerNames, dims: Encode
   const output = ck.linear(names.output, D, neurons);
   const norm1 = ck.layerNorm(names.norm1, D);
   const norm2 = ck.layerNorm(names.norm2, D);
-  void layer;
   return { weights: { query, key, value, attentionOutput, intermediate, output, norm1, norm2 }, heads, neurons };
 }
 
+/**
+ * Reads every encoder layer `${layerPrefix}${i}.…` with the family's parameter names, and
+ * refuses checkpoints with more layers than config.json declares.
+ */
+export function readEncoder(ck: Checkpoint, dims: EncoderDims, layerPrefix: string, names: (layer: string) => LayerNames): { layers: EncoderLayerWeights[]; headsPerLayer: number[]; neuronsPerLayer: number[] } {
+  const layers: EncoderLayerWeights[] = [];
+  const headsPerLayer: number[] = [];
+  const neuronsPerLayer: number[] = [];
+  for (let i = 0; i < dims.numLayers; i++) {
+    const r = readEncoderLayer(ck, names(`${layerPrefix}${i}`), dims);
+    layers.push(r.weights);
+    headsPerLayer.push(r.heads);
+    neuronsPerLayer.push(r.neurons);
+  }
+  checkAllLayersRead(ck, layerPrefix, dims.numLayers);
+  return { layers, headsPerLayer, neuronsPerLayer };
+}
+
 /** Reports tensors that look like parts of the model but were not read (e.g. an unexpected extra layer). */
-export function checkAllLayersRead(ck: Checkpoint, layerPrefix: string, numLayers: number): void {
+function checkAllLayersRead(ck: Checkpoint, layerPrefix: string, numLayers: number): void {
   const re = new RegExp(`^${layerPrefix.replace(/\./g, '\\.')}(\\d+)\\.`);
   for (const name of ck.names()) {
     const m = re.exec(name);

@@ -1,7 +1,7 @@
 import { UserError } from '../errors';
 import { Checkpoint, configInt, configNumber } from './checkpoint';
-import { checkAllLayersRead, readActivation, readEncoderDims, readEncoderLayer, readLabels } from './common';
-import type { EncoderLayerWeights, Family, ImageEmbeddingWeights, Linear, LoadedModel } from './spec';
+import { readActivation, readEncoder, readEncoderDims, readLabels } from './common';
+import type { Family, ImageEmbeddingWeights, Linear, LoadedModel } from './spec';
 
 function imageSize(ck: Checkpoint): [number, number] {
   const raw = ck.config.image_size ?? 224;
@@ -40,26 +40,16 @@ export function loadVit(ck: Checkpoint, family: Extract<Family, 'vit' | 'deit'>)
   };
   if (ck.has(`${e}.mask_token`)) ck.used.add(`${e}.mask_token`);
 
-  const layers: EncoderLayerWeights[] = [];
-  const headsPerLayer: number[] = [];
-  const neuronsPerLayer: number[] = [];
-  for (let i = 0; i < dims.numLayers; i++) {
-    const l = `${prefix}encoder.layer.${i}`;
-    const r = readEncoderLayer(ck, {
-      query: `${l}.attention.attention.query`,
-      key: `${l}.attention.attention.key`,
-      value: `${l}.attention.attention.value`,
-      attentionOutput: `${l}.attention.output.dense`,
-      intermediate: `${l}.intermediate.dense`,
-      output: `${l}.output.dense`,
-      norm1: `${l}.layernorm_before`,
-      norm2: `${l}.layernorm_after`,
-    }, dims, i);
-    layers.push(r.weights);
-    headsPerLayer.push(r.heads);
-    neuronsPerLayer.push(r.neurons);
-  }
-  checkAllLayersRead(ck, `${prefix}encoder.layer.`, dims.numLayers);
+  const { layers, headsPerLayer, neuronsPerLayer } = readEncoder(ck, dims, `${prefix}encoder.layer.`, (l) => ({
+    query: `${l}.attention.attention.query`,
+    key: `${l}.attention.attention.key`,
+    value: `${l}.attention.attention.value`,
+    attentionOutput: `${l}.attention.output.dense`,
+    intermediate: `${l}.intermediate.dense`,
+    output: `${l}.output.dense`,
+    norm1: `${l}.layernorm_before`,
+    norm2: `${l}.layernorm_after`,
+  }));
   const finalNorm = ck.layerNorm(`${prefix}layernorm`, D);
 
   // ViT/DeiT: `classifier`; DeiT with teacher: `cls_classifier` + `distillation_classifier`.

@@ -77,40 +77,30 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A shared float scalar constant (cached by value). */
+  /** One initializer per distinct constant value, shared by every node that uses it. */
+  private cached(key: string, prefix: string, make: (name: string) => onnx.ITensorProto): string {
+    let name = this.constCache.get(key);
+    if (!name) {
+      name = this.fresh(prefix);
+      this.initializers.push(make(name));
+      this.constCache.set(key, name);
+    }
+    return name;
+  }
+
+  /** A float scalar constant. */
   scalar(value: number): string {
-    const key = `f:${value}`;
-    let name = this.constCache.get(key);
-    if (!name) {
-      name = this.fresh('const_f');
-      this.initializers.push(floatTensor(name, [], new Float32Array([value])));
-      this.constCache.set(key, name);
-    }
-    return name;
+    return this.cached(`f:${value}`, 'const_f', (n) => floatTensor(n, [], new Float32Array([value])));
   }
 
-  /** A shared int64 vector constant (shapes, axes, indices), cached by value. */
+  /** An int64 vector constant (shapes, axes, indices). */
   ints(values: number[]): string {
-    const key = `i:${values.join(',')}`;
-    let name = this.constCache.get(key);
-    if (!name) {
-      name = this.fresh('const_i');
-      this.initializers.push(int64Tensor(name, [values.length], values));
-      this.constCache.set(key, name);
-    }
-    return name;
+    return this.cached(`i:${values.join(',')}`, 'const_i', (n) => int64Tensor(n, [values.length], values));
   }
 
-  /** A shared int64 scalar constant. */
+  /** An int64 scalar constant. */
   int(value: number): string {
-    const key = `is:${value}`;
-    let name = this.constCache.get(key);
-    if (!name) {
-      name = this.fresh('const_is');
-      this.initializers.push(int64Tensor(name, [], [value]));
-      this.constCache.set(key, name);
-    }
-    return name;
+    return this.cached(`is:${value}`, 'const_is', (n) => int64Tensor(n, [], [value]));
   }
 
   input(name: string, elemType: ElemType, dims: Dim[]): string {
