@@ -2,6 +2,7 @@
 import { evalCommand, EVAL_HELP } from './cli/eval';
 import { pruneCommand, PRUNE_HELP } from './cli/prune';
 import { UsageError } from './cli/usage';
+import { validateCommand, VALIDATE_HELP } from './cli/validate';
 import { UserError } from './errors';
 import { TOOL_VERSION } from './run/pipeline';
 
@@ -9,10 +10,13 @@ const HELP = `optin ${TOOL_VERSION} — one-shot structured pruning of transform
 
 Usage:
   optin prune CONFIG [options]              prune a model as a config.yaml says
+  optin validate CONFIG... [--json]         check configs as the editor does
   optin eval MODEL_DIR DATA_PATH [options]  evaluate a checkpoint on labelled data
   optin --help | --version
 
 ${PRUNE_HELP}
+
+${VALIDATE_HELP}
 
 ${EVAL_HELP}
 
@@ -38,6 +42,8 @@ export async function main(argv: string[]): Promise<number> {
         return await evalCommand(rest);
       case 'prune':
         return await pruneCommand(rest);
+      case 'validate':
+        return await validateCommand(rest);
       default:
         throw new UsageError(`unknown command "${command}".`);
     }
