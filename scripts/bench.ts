@@ -41,6 +41,11 @@ const importance = {
 };
 
 const rss = () => process.resourceUsage().maxRSS * 1024;
+/** Process CPU seconds (all ONNX Runtime threads): steadier than wall time on a shared machine. */
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 
 function machine() {
@@ -95,14 +100,18 @@ async function fixtures() {
     const baseline = await runBaseline(model, feeds, { mmdTokens: 768, seed: 0, trajectory: defaultTrajectory(model.spec), device: 'cpu', threads: THREADS });
     const units = model.spec.headsPerLayer.reduce((a, b) => a + b, 0) + model.spec.neuronsPerLayer.reduce((a, b) => a + b, 0);
     let t = performance.now();
+    let c = cpu();
     const fast = await scoreUnits(model, baseline, { loss: lossFor(model), device: 'cpu', threads: THREADS });
     const fastSeconds = (performance.now() - t) / 1000;
+    const fastCpu = cpu() - c;
     // The naive scorer's cost per unit does not depend on the unit: time a sample of every layer.
     const limitPerLayer = 6;
     t = performance.now();
+    c = cpu();
     const naive = await scoreUnitsNaive(model, baseline, feeds, { loss: lossFor(model), device: 'cpu', threads: THREADS, limitPerLayer });
     const naiveSampled = model.spec.numLayers * 2 * limitPerLayer;
     const naivePerUnit = (performance.now() - t) / 1000 / naiveSampled;
+    const naiveCpuPerUnit = (cpu() - c) / naiveSampled;
     const naiveProjected = naivePerUnit * units;
     const scores = combine(fast, importance);
     const evalDs = openDataset(path.join(dir, name === 'bert-spam' ? 'data/eval.tsv' : 'data/eval'), model.spec, { maxSeqLength: maxLen });
@@ -116,10 +125,11 @@ async function fixtures() {
       fastSeconds, fastPerUnitMs: (fastSeconds / units) * 1000,
       naivePerUnitMs: naivePerUnit * 1000, naiveSampledUnits: naiveSampled, naiveProjectedSeconds: naiveProjected,
       speedup: naiveProjected / fastSeconds,
+      fastCpuSeconds: fastCpu, naiveCpuPerUnitMs: naiveCpuPerUnit * 1000, cpuSpeedup: (naiveCpuPerUnit * units) / fastCpu,
       worstDifferenceOnSampledUnits: worstRelative(fast, naive),
       budget05: { macFraction: search.macFraction, heads: search.heads, neurons: search.neurons, ...latency, timerBatch: 32 },
     };
-    console.log(`${name}: ${units} units, fast ${fastSeconds.toFixed(1)} s (${((fastSeconds / units) * 1000).toFixed(1)} ms/unit), naive ${(naivePerUnit * 1000).toFixed(1)} ms/unit -> projected ${naiveProjected.toFixed(1)} s, ${(naiveProjected / fastSeconds).toFixed(2)}× faster; pruned@0.5 latency ${latency.speedup.toFixed(2)}×`);
+    console.log(`${name}: ${units} units, fast ${fastSeconds.toFixed(1)} s (${((fastSeconds / units) * 1000).toFixed(1)} ms/unit), naive ${(naivePerUnit * 1000).toFixed(1)} ms/unit -> projected ${naiveProjected.toFixed(1)} s, ${(naiveProjected / fastSeconds).toFixed(2)}× faster (CPU time: ${((naiveCpuPerUnit * units) / fastCpu).toFixed(2)}×); pruned@0.5 latency ${latency.speedup.toFixed(2)}×`);
   }
   results.peakRssBytes = rss();
   save('fixtures', results);

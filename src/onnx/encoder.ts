@@ -11,6 +11,12 @@ export interface LayerIO {
   headMask?: string;
   /** Per-neuron multiplier on FFN pre-activations, [maskBatch, neurons]. */
   neuronMask?: string;
+  /**
+   * Compute the layer's output only for some token rows: maps a [rows, S, D] tensor to its
+   * query rows [rows, Q, D]. Keys and values still come from every token, so the rows that are
+   * computed are exact. Used for the last layer, whose other rows nothing reads.
+   */
+  queryRows?: (t: string) => string;
 }
 
 /**
@@ -40,12 +46,12 @@ export interface LayerOut {
  * Multi-head self-attention with HF semantics. A masked head has its attention probabilities
  * multiplied by 0, so its context vector is 0 — the same as deleting its Q/K/V/O slices.
  */
-function attention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x: string, io: LayerIO, heads: number, name: string): { output: string; context?: string } {
-  if (heads === 0) return { output: broadcastBias(g, x, w.attentionOutput.bias.data, `${name}.output.dense.bias`) };
+function attention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x: string, xq: string, io: LayerIO, heads: number, name: string): { output: string; context?: string } {
+  if (heads === 0) return { output: broadcastBias(g, xq, w.attentionOutput.bias.data, `${name}.output.dense.bias`) };
   const d = spec.headDim;
   const split = (t: string, perm: number[]) =>
     g.op('Transpose', [g.op('Reshape', [t, g.ints([0, 0, heads, d])])], [attr.ints('perm', perm)]);
-  const q = split(linear(g, x, w.query, `${name}.query`), [0, 2, 1, 3]);
+  const q = split(linear(g, xq, w.query, `${name}.query`), [0, 2, 1, 3]);
   const k = split(linear(g, x, w.key, `${name}.key`), [0, 2, 3, 1]);
   const v = split(linear(g, x, w.value, `${name}.value`), [0, 2, 1, 3]);
   let scores = g.op('Mul', [g.op('MatMul', [q, k]), g.scalar(1 / Math.sqrt(d))]);
@@ -112,8 +118,10 @@ export function featureFollowsUnits(spec: ModelSpec, trajectory: Trajectory): bo
 export function encoderLayer(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, io: LayerIO, trajectory: Trajectory = defaultTrajectory(spec)): LayerOut {
   const name = layerName(layer);
   const pre = spec.normPlacement === 'pre' ? preAttentionNorm(g, spec, w, layer, io.input) : undefined;
-  const att = attention(g, spec, w, pre ?? io.input, io, spec.headsPerLayer[layer], `${name}.attention`);
-  const rest = finishFromAttention(g, spec, w, layer, io.input, att.output, io.neuronMask);
+  const kv = pre ?? io.input;
+  const rows = io.queryRows ?? ((t: string) => t);
+  const att = attention(g, spec, w, kv, rows(kv), io, spec.headsPerLayer[layer], `${name}.attention`);
+  const rest = finishFromAttention(g, spec, w, layer, rows(io.input), att.output, io.neuronMask);
   const feature = trajectory === 'layernorm_before' && pre ? pre : rest.ffn;
   return { output: rest.output, feature, context: att.context, attention: att.output, mid: rest.mid, activation: rest.activation, ffn: rest.ffn };
 }

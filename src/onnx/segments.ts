@@ -21,6 +21,11 @@ export interface BuiltSegment {
   outputNames: string[];
 }
 
+/** Tokens in front of the sequence that the classifier reads: [CLS] (+ DeiT's distillation token). */
+export function prefixTokens(model: LoadedModel): number {
+  return model.spec.image?.numPrefixTokens ?? 1;
+}
+
 /** HF's additive attention mask for the calibration batch, as a constant [B, 1, 1, S]. */
 function extendedMaskConst(g: GraphBuilder, mask: BigInt64Array | undefined, shape: CalibrationShape): string | undefined {
   if (!mask) return undefined;
@@ -37,6 +42,12 @@ function tileToCandidates(g: GraphBuilder, value: string, like: string, batch: n
 }
 
 const D3 = (s: CalibrationShape) => [s.batch, s.seq, s.hidden];
+
+/** A fixed [B, S, W] input restricted to the plan's rows: [B, Q, W]. */
+function restrictInput(g: GraphBuilder, t: string, plan: RowPlan, width: number): string {
+  const flat = g.op('Reshape', [t, g.ints([-1, width])]);
+  return g.op('Reshape', [g.op('Gather', [flat, g.ints(plan.flatIndex)], [attr.int('axis', 0)]), g.ints([-1, plan.rows, width])]);
+}
 
 /** Layer `layer` of the unpruned model, exposing what the candidate graphs resume from. */
 export function buildProbe(model: LoadedModel, layer: number, shape: CalibrationShape, mask?: BigInt64Array): BuiltSegment {
@@ -61,7 +72,7 @@ export function buildProbe(model: LoadedModel, layer: number, shape: Calibration
  * exactly context_h · W_O[h], then the rest of the layer is recomputed.
  * Outputs `output` [cand·B, S, D] and, when the trajectory feature is output.dense, `feature`.
  */
-export function buildHeadCandidates(model: LoadedModel, layer: number, shape: CalibrationShape, trajectory: Trajectory): BuiltSegment {
+export function buildHeadCandidates(model: LoadedModel, layer: number, shape: CalibrationShape, trajectory: Trajectory, plan?: RowPlan): BuiltSegment {
   const { spec, weights } = model;
   const w = weights.layers[layer];
   const H = spec.headsPerLayer[layer];
@@ -72,16 +83,19 @@ export function buildHeadCandidates(model: LoadedModel, layer: number, shape: Ca
   const attention = g.input('attention', ElemType.FLOAT, D3(shape));
   const context = g.input('context', ElemType.FLOAT, [B, S, H * d]);
   const unit = g.input('unit', ElemType.INT64, ['candidates']);
-  // context [B,S,H,d] -> the candidates' heads [cand, B·S, d]
-  const ctx = g.op('Gather', [g.op('Reshape', [context, g.ints([B, S, H, d])]), unit], [attr.int('axis', 2)]);
-  const ctxByCand = g.op('Reshape', [g.op('Transpose', [ctx], [attr.ints('perm', [2, 0, 1, 3])]), g.ints([-1, B * S, d])]);
+  // Everything after attention is row-wise: with a plan (last layer) only its rows are computed.
+  const R = plan?.rows ?? S;
+  const rows = (t: string, width: number) => (plan ? restrictInput(g, t, plan, width) : t);
+  // context [B,R,H,d] -> the candidates' heads [cand, B·R, d]
+  const ctx = g.op('Gather', [g.op('Reshape', [rows(context, H * d), g.ints([B, R, H, d])]), unit], [attr.int('axis', 2)]);
+  const ctxByCand = g.op('Reshape', [g.op('Transpose', [ctx], [attr.ints('perm', [2, 0, 1, 3])]), g.ints([-1, B * R, d])]);
   // W_O as [H, d, D]: rows of the output projection that read head h.
   const wo = g.weight(`layer.${layer}.attention.output.dense.weight_by_head`, [H, d, D], transpose2d(w.attentionOutput.weight.data, D, H * d));
   const contribution = g.op('MatMul', [ctxByCand, g.op('Gather', [wo, unit], [attr.int('axis', 0)])]);
-  const attnOut = g.op('Sub', [attention, g.op('Reshape', [contribution, g.ints([-1, B, S, D])])]);
-  const rest = finishFromAttention(g, spec, w, layer, x, attnOut);
-  g.output(g.op('Reshape', [rest.output, g.ints([-1, S, D])]), 'output', ElemType.FLOAT, ['rows', S, D]);
-  if (featureFollowsUnits(spec, trajectory)) g.output(g.op('Reshape', [rest.ffn, g.ints([-1, S, D])]), 'feature', ElemType.FLOAT, ['rows', S, D]);
+  const attnOut = g.op('Sub', [rows(attention, D), g.op('Reshape', [contribution, g.ints([-1, B, R, D])])]);
+  const rest = finishFromAttention(g, spec, w, layer, rows(x, D), attnOut);
+  g.output(g.op('Reshape', [rest.output, g.ints([-1, R, D])]), 'output', ElemType.FLOAT, ['rows', R, D]);
+  if (featureFollowsUnits(spec, trajectory)) g.output(g.op('Reshape', [rest.ffn, g.ints([-1, R, D])]), 'feature', ElemType.FLOAT, ['rows', R, D]);
   return { bytes: g.toBytes(), outputNames: g.outputNames() };
 }
 
@@ -89,7 +103,7 @@ export function buildHeadCandidates(model: LoadedModel, layer: number, shape: Ca
  * Layer output with neuron j removed: the FFN output loses exactly act_j ⊗ W_out[:, j].
  * Outputs as buildHeadCandidates.
  */
-export function buildNeuronCandidates(model: LoadedModel, layer: number, shape: CalibrationShape, trajectory: Trajectory): BuiltSegment {
+export function buildNeuronCandidates(model: LoadedModel, layer: number, shape: CalibrationShape, trajectory: Trajectory, plan?: RowPlan): BuiltSegment {
   const { spec, weights } = model;
   const w = weights.layers[layer];
   const F = spec.neuronsPerLayer[layer];
@@ -99,14 +113,48 @@ export function buildNeuronCandidates(model: LoadedModel, layer: number, shape: 
   const ffn = g.input('ffn', ElemType.FLOAT, D3(shape));
   const act = g.input('activation', ElemType.FLOAT, [B, S, F]);
   const unit = g.input('unit', ElemType.INT64, ['candidates']);
-  const a = g.op('Unsqueeze', [g.op('Transpose', [g.op('Gather', [act, unit], [attr.int('axis', 2)])], [attr.ints('perm', [2, 0, 1])]), g.ints([3])]);
+  const R = plan?.rows ?? S;
+  const rows = (t: string, width: number) => (plan ? restrictInput(g, t, plan, width) : t);
+  const a = g.op('Unsqueeze', [g.op('Transpose', [g.op('Gather', [rows(act, F), unit], [attr.int('axis', 2)])], [attr.ints('perm', [2, 0, 1])]), g.ints([3])]);
   const wOut = g.weight(`layer.${layer}.output.dense.weight_by_neuron`, [F, D], transpose2d(w.output.weight.data, D, F));
   const col = g.op('Reshape', [g.op('Gather', [wOut, unit], [attr.int('axis', 0)]), g.ints([-1, 1, 1, D])]);
-  const ffnOut = g.op('Sub', [ffn, g.op('Mul', [a, col])]);
-  const output = finishFromFfn(g, spec, w, layer, mid, ffnOut);
-  g.output(g.op('Reshape', [output, g.ints([-1, S, D])]), 'output', ElemType.FLOAT, ['rows', S, D]);
-  if (featureFollowsUnits(spec, trajectory)) g.output(g.op('Reshape', [ffnOut, g.ints([-1, S, D])]), 'feature', ElemType.FLOAT, ['rows', S, D]);
+  const ffnOut = g.op('Sub', [rows(ffn, D), g.op('Mul', [a, col])]);
+  const output = finishFromFfn(g, spec, w, layer, rows(mid, D), ffnOut);
+  g.output(g.op('Reshape', [output, g.ints([-1, R, D])]), 'output', ElemType.FLOAT, ['rows', R, D]);
+  if (featureFollowsUnits(spec, trajectory)) g.output(g.op('Reshape', [ffnOut, g.ints([-1, R, D])]), 'feature', ElemType.FLOAT, ['rows', R, D]);
   return { bytes: g.toBytes(), outputNames: g.outputNames() };
+}
+
+/**
+ * The token rows the last layer must compute: each example's prefix tokens ([CLS], DeiT's
+ * distillation token) first, so the classifier finds them at positions 0 and 1, then (when the
+ * last layer's feature is computed after attention) the example's sampled tokens. Rows are
+ * padded to the longest example with copies of row 0.
+ */
+export interface RowPlan {
+  /** Q: rows per example after restriction. */
+  rows: number;
+  /** [B·Q] positions into the flattened B·S tokens. */
+  flatIndex: number[];
+  /** The sampled tokens' positions in the restricted [B·Q] layout, in the original order. */
+  tokenIndex: number[];
+}
+
+export function planRows(batch: number, seq: number, tokenIndex: number[], prefix: number, withSampled: boolean): RowPlan {
+  const perExample: number[][] = Array.from({ length: batch }, () => Array.from({ length: prefix }, (_, i) => i));
+  if (withSampled) {
+    for (const t of tokenIndex) {
+      const s = t % seq;
+      const list = perExample[Math.floor(t / seq)];
+      if (!list.includes(s)) list.push(s);
+    }
+  }
+  const rows = Math.max(...perExample.map((l) => l.length));
+  const flatIndex = perExample.flatMap((l, b) => Array.from({ length: rows }, (_, q) => b * seq + (l[q] ?? 0)));
+  const mapped = withSampled
+    ? tokenIndex.map((t) => Math.floor(t / seq) * rows + perExample[Math.floor(t / seq)].indexOf(t % seq))
+    : [];
+  return { rows, flatIndex, tokenIndex: mapped };
 }
 
 /** Teacher quantities the losses compare against, fixed for a run. */
@@ -130,24 +178,44 @@ export interface LossOptions extends KdOptions {
  * is layer `from`'s input. Outputs `md.{z}` [cand] for each later layer z, `kd` [cand], and with
  * `ownFeature`, `md.own` for the feature fed as `own_feature` (the last layer's own feature).
  */
-export function buildTail(model: LoadedModel, from: number, shape: CalibrationShape, teacher: Teacher, loss: LossOptions, mask: BigInt64Array | undefined, ownFeature?: number): BuiltSegment {
+export function buildTail(model: LoadedModel, from: number, shape: CalibrationShape, teacher: Teacher, loss: LossOptions, mask: BigInt64Array | undefined, ownFeature?: number, ownPlan?: RowPlan): BuiltSegment {
   const { spec, weights } = model;
   const { batch: B, seq: S, hidden: D } = shape;
   const g = new GraphBuilder(`tail-${from}`);
-  const hidden = g.input('hidden', ElemType.FLOAT, ['rows', S, D]);
+  // After the last layer (from = N) the input holds only the plan's rows.
+  const hidden = g.input('hidden', ElemType.FLOAT, ['rows', ownPlan?.rows ?? S, D]);
   const K = teacher.tokenIndex.length;
   const tokenIndex = g.ints(teacher.tokenIndex);
   const gram = (z: number) => g.weight(`teacher.gram.${z}`, [K, K], teacher.grams[z]);
-  const ext = extendedMaskConst(g, mask, shape);
+  const ext = from < spec.numLayers ? extendedMaskConst(g, mask, shape) : undefined;
   const extendedMask = ext ? tileToCandidates(g, ext, hidden, B, 4) : undefined;
   if (ownFeature !== undefined) {
-    const own = g.input('own_feature', ElemType.FLOAT, ['rows', S, D]);
-    g.output(mdLoss(g, own, gram(ownFeature), shape, tokenIndex, loss.aggregate), 'md.own', ElemType.FLOAT, ['candidates']);
+    const own = g.input('own_feature', ElemType.FLOAT, ['rows', ownPlan?.rows ?? S, D]);
+    const md = ownPlan
+      ? mdLoss(g, own, gram(ownFeature), { batch: B, seq: ownPlan.rows, hidden: D }, g.ints(ownPlan.tokenIndex), loss.aggregate)
+      : mdLoss(g, own, gram(ownFeature), shape, tokenIndex, loss.aggregate);
+    g.output(md, 'md.own', ElemType.FLOAT, ['candidates']);
   }
   let x = hidden;
+  const last = spec.numLayers - 1;
   for (let z = from; z < spec.numLayers; z++) {
-    const out = encoderLayer(g, spec, weights.layers[z], z, { input: x, extendedMask }, loss.trajectory);
-    g.output(mdLoss(g, out.feature, gram(z), shape, tokenIndex, loss.aggregate), `md.${z}`, ElemType.FLOAT, ['candidates']);
+    if (z < last) {
+      const out = encoderLayer(g, spec, weights.layers[z], z, { input: x, extendedMask }, loss.trajectory);
+      g.output(mdLoss(g, out.feature, gram(z), shape, tokenIndex, loss.aggregate), `md.${z}`, ElemType.FLOAT, ['candidates']);
+      x = out.output;
+      continue;
+    }
+    // The last layer: only the classifier's token rows and the sampled rows are read after it.
+    const featureAfterAttention = featureFollowsUnits(spec, loss.trajectory);
+    const plan = planRows(B, S, teacher.tokenIndex, prefixTokens(model), featureAfterAttention);
+    const flat = g.ints(plan.flatIndex);
+    const queryRows = (t: string) =>
+      g.op('Reshape', [g.op('Gather', [g.op('Reshape', [t, g.ints([-1, B * S, D])]), flat], [attr.int('axis', 1)]), g.ints([-1, plan.rows, D])]);
+    const out = encoderLayer(g, spec, weights.layers[z], z, { input: x, extendedMask, queryRows }, loss.trajectory);
+    const md = featureAfterAttention
+      ? mdLoss(g, out.feature, gram(z), { batch: B, seq: plan.rows, hidden: D }, g.ints(plan.tokenIndex), loss.aggregate)
+      : mdLoss(g, out.feature, gram(z), shape, tokenIndex, loss.aggregate);
+    g.output(md, `md.${z}`, ElemType.FLOAT, ['candidates']);
     x = out.output;
   }
   const logits = classifierHead(g, spec, weights.head, x);

@@ -7,7 +7,7 @@
 import { UserError } from '../errors';
 import type { LoadedModel } from '../model/spec';
 import { featureFollowsUnits } from '../onnx/encoder';
-import { buildHeadCandidates, buildNeuronCandidates, buildProbe, buildTail, LossOptions } from '../onnx/segments';
+import { buildHeadCandidates, buildNeuronCandidates, buildProbe, buildTail, LossOptions, planRows, prefixTokens } from '../onnx/segments';
 import { DeviceChoice, openSession, ort } from '../runtime/session';
 import type { Baseline } from './calibration';
 
@@ -95,7 +95,9 @@ export async function scoreUnits(model: LoadedModel, baseline: Baseline, opts: S
     await probe.release();
     // The own-layer feature changes with the unit for output.dense; layernorm_before precedes it.
     const ownFeature = last && featureFollowsUnits(spec, opts.loss.trajectory) ? i : undefined;
-    const tail = await session(buildTail(model, i + 1, shape, baseline.teacher, opts.loss, mask, ownFeature).bytes);
+    // In the last layer only the classifier's and the sampled token rows are ever read.
+    const plan = last ? planRows(shape.batch, shape.seq, baseline.teacher.tokenIndex, prefixTokens(model), featureFollowsUnits(spec, opts.loss.trajectory)) : undefined;
+    const tail = await session(buildTail(model, i + 1, shape, baseline.teacher, opts.loss, mask, ownFeature, plan).bytes);
     try {
       for (const kind of ['head', 'neuron'] as const) {
         const count = limit(kind === 'head' ? spec.headsPerLayer[i] : spec.neuronsPerLayer[i]);
@@ -103,7 +105,7 @@ export async function scoreUnits(model: LoadedModel, baseline: Baseline, opts: S
         for (let z = i + 1; z < L; z++) losses.md[z] = new Array(count).fill(0);
         if (last) losses.mdOwn = new Array(count).fill(0); // stays 0 with layernorm_before: see ownFeature
         if (count > 0) {
-          const cand = await session(kind === 'head' ? buildHeadCandidates(model, i, shape, opts.loss.trajectory).bytes : buildNeuronCandidates(model, i, shape, opts.loss.trajectory).bytes);
+          const cand = await session(kind === 'head' ? buildHeadCandidates(model, i, shape, opts.loss.trajectory, plan).bytes : buildNeuronCandidates(model, i, shape, opts.loss.trajectory, plan).bytes);
           const fixed: Record<string, ort.Tensor> = kind === 'head'
             ? { hidden: tensor(baseline.hidden[i], d3), attention: inner.attention, context: inner.context }
             : { mid: inner.mid, ffn: inner.ffn, activation: inner.activation };

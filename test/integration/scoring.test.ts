@@ -55,7 +55,7 @@ function compare(fast: RawLosses, naive: RawLosses): number {
   return worst;
 }
 
-for (const [family, trajectory] of [['bert', 'output_dense'], ['vit', 'layernorm_before'], ['vit', 'output_dense']] as const) {
+for (const [family, trajectory] of [['bert', 'output_dense'], ['vit', 'layernorm_before'], ['vit', 'output_dense'], ['deit', 'layernorm_before']] as const) {
   test(`${family} (${trajectory}): the fast scorer equals the naive one-forward-per-candidate scorer`, async () => {
     const loss = lossFor(trajectory);
     const d = path.join(dir, `${family}-${trajectory}`);
