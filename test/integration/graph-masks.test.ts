@@ -73,6 +73,30 @@ for (const family of ['bert', 'vit', 'deit'] as const) {
   });
 }
 
+test('random masks (including layers with no heads or no neurons): pruned graph = masked graph', async () => {
+  for (const family of ['bert', 'vit', 'deit'] as const) {
+    const d = path.join(dir, `${family}-random`);
+    writeSyntheticCheckpoint(d, { family, layers: 3, heads: 4, hidden: 16, intermediate: 20, seed: 17 });
+    const model = loadModel(d);
+    const feeds = inputs(model, 3);
+    for (let seed = 0; seed < 4; seed++) {
+      const r = rng(100 + seed);
+      // Keep probability varies per trial; seed 0 empties whole layers.
+      const p = [0.0, 0.3, 0.6, 0.9][seed];
+      const keep = {
+        heads: [0, 1, 2].map(() => [0, 1, 2, 3].filter(() => r() < p)),
+        neurons: [0, 1, 2].map(() => [...Array(20).keys()].filter(() => r() < p)),
+      };
+      const masks = allOnesMasks(model.spec);
+      keep.heads.forEach((h, i) => { masks[`head_mask.${i}`].data = Float32Array.from({ length: 4 }, (_, j) => (h.includes(j) ? 1 : 0)); });
+      keep.neurons.forEach((n, i) => { masks[`neuron_mask.${i}`].data = Float32Array.from({ length: 20 }, (_, j) => (n.includes(j) ? 1 : 0)); });
+      const masked = await logits(model, feeds, masks);
+      const pruned = await logits(pruneModel(model, keep), feeds);
+      assert.ok(maxAbsDiff(masked, pruned) < 1e-4, `${family} trial ${seed}: ${maxAbsDiff(masked, pruned)}`);
+    }
+  }
+});
+
 test('bert: padding does not change the logits of the real tokens (HF attention-mask semantics)', async () => {
   const d = path.join(dir, 'bert-pad');
   writeSyntheticCheckpoint(d, { family: 'bert', seed: 5 });
