@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'fixtures/**', 'scripts/fixtures/**', 'test-output/**', '*.vsix'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'fixtures/**', 'scripts/fixtures/**', 'test-output/**', 'out/**', '.vscode-test/**', '*.vsix'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,122 @@
+/**
+ * Helpers for driving the VS Code workbench (code-server in headless Chromium) with
+ * playwright-core, and the shape of a UI test file: `export const tests: UiTest[]`.
+ * scripts/editor/run.ts runs every `test/editor/ui/*.ui.ts` in a fresh page, its tests in order.
+ */
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+
+export interface UiContext {
+  page: Page;
+  /** The workbench URL, with the test workspace open. */
+  url: string;
+  /** The test workspace folder (test/editor/workspace.ts). */
+  workspace: string;
+  /** Saves a screenshot of the page as test-output/editor/NAME.png and returns its path. */
+  shot(name: string): Promise<string>;
+  /** A line for the test log. */
+  note(message: string): void;
+}
+
+export interface UiTest {
+  name: string;
+  run(ctx: UiContext): Promise<void>;
+  timeoutMs?: number;
+}
+
+const QUICK_INPUT = '.quick-input-widget';
+
+export async function waitForWorkbench(page: Page, timeoutMs = 90_000): Promise<void> {
+  await page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
+  await page.locator('.statusbar').waitFor({ timeout: timeoutMs });
+  // The explorer lists the workspace once the file service and the extension host are up.
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: timeoutMs });
+}
+
+/** Opens the quick input with F1 (the command palette) and replaces its text. */
+export async function openQuickInput(page: Page, text: string): Promise<Locator> {
+  await closeQuickInput(page);
+  await page.keyboard.press('F1');
+  const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
+  await input.waitFor({ state: 'visible' });
+  await input.fill(text);
+  return input;
+}
+
+export async function closeQuickInput(page: Page): Promise<void> {
+  if (await page.locator(QUICK_INPUT).isVisible()) {
+    await page.keyboard.press('Escape');
+    await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
+  }
+}
+
+/** The rows the quick input shows now, as their labels. */
+export function quickInputRows(page: Page): Locator {
+  return page.locator(`${QUICK_INPUT} .monaco-list-row`);
+}
+
+export async function quickInputLabels(page: Page): Promise<string[]> {
+  return quickInputRows(page).evaluateAll((rows) => rows.map((r) => r.querySelector('.label-name')?.textContent?.trim() ?? ''));
+}
+
+/** The rows whose label is `label` (a string matches the whole label). */
+export function quickInputRow(page: Page, label: string | RegExp): Locator {
+  const match = typeof label === 'string' ? new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : label;
+  return quickInputRows(page).filter({ has: page.locator('.label-name', { hasText: match }) });
+}
+
+/**
+ * Types `text` into the quick input until a row labelled `label` shows. Right after a page
+ * loads, the extension host may not have registered every extension's commands yet and the
+ * palette answers "No matching commands"; it only filters again when the text changes, so
+ * retype until the row is there.
+ */
+export async function typeUntilRow(page: Page, text: string, label: string | RegExp, timeoutMs = 30_000): Promise<Locator> {
+  const row = quickInputRow(page, label).first();
+  const input = await openQuickInput(page, text);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await row.waitFor({ timeout: 2_000 });
+      return row;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    await input.fill('');
+    await input.pressSequentially(text, { delay: 10 });
+  }
+}
+
+/** Runs a command from the palette by its label ("Category: Title"), as a user would. */
+export async function runCommand(page: Page, label: string): Promise<void> {
+  const row = await typeUntilRow(page, `>${label}`, label);
+  await row.click();
+  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
+}
+
+/** Opens a workspace file by name through quick open. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  const row = await typeUntilRow(page, name, name);
+  await row.click();
+  await page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).waitFor();
+}
+
+/** The toasts shown now (bottom right), newest last. */
+export function notificationToasts(page: Page): Locator {
+  return page.locator('.notifications-toasts .notification-toast');
+}
+
+export async function clearNotifications(page: Page): Promise<void> {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+}
+
+/**
+ * The document inside a webview: VS Code puts each webview in an outer
+ * `iframe.webview.ready` whose page hosts the content in `#active-frame`.
+ * `index` picks among several visible webviews (0 = first in the DOM).
+ *
+ * The OPTIN results panel (a later issue) will be read through this; today OPTIN has no
+ * webview, so tests/editor/ui/webview.ui.ts proves it on VS Code's built-in Markdown preview.
+ */
+export function webviewContent(page: Page, index = 0): FrameLocator {
+  return page.locator('iframe.webview.ready').nth(index).contentFrame().locator('#active-frame').contentFrame();
+}
