@@ -34,13 +34,31 @@ export interface KdOptions {
   divideByTemperature: boolean;
 }
 
-/** L_KD per candidate: T² · Σ_batch KL(teacher ‖ student) of the class distributions. */
+/**
+ * L_KD per candidate: T² · Σ_batch KL(teacher ‖ student) of the class distributions.
+ *
+ * Removing one neuron moves the logits by ~1e-5, and the textbook form Σ p_t (log p_t − log p_s)
+ * then cancels to float32 noise (~1e-6, even negative). We use the equivalent
+ * KL = log Σ_c p_t,c·e^{u_c} = log(1 + Σ_c p_t,c·(e^{u_c} − 1 − u_c)), u = δ − Σ p_t δ, δ = s − t,
+ * with Taylor series where e^u − 1 − u and log(1 + w) would cancel: small KLs stay accurate.
+ */
 export function kdLoss(g: GraphBuilder, logits: string, teacherLogits: string, batch: number, numLabels: number, opts: KdOptions): string {
   const scale = (t: string) => (opts.divideByTemperature ? g.op('Div', [t, g.scalar(opts.temperature)]) : t);
-  const student = g.op('LogSoftmax', [scale(g.op('Reshape', [logits, g.ints([-1, batch, numLabels])]))], [attr.int('axis', -1)]);
-  const teacherLog = g.op('LogSoftmax', [scale(teacherLogits)], [attr.int('axis', -1)]);
-  const teacherP = g.op('Exp', [teacherLog]);
-  const kl = g.op('Mul', [teacherP, g.op('Sub', [teacherLog, student])]);
-  const sum = g.op('ReduceSum', [kl, g.ints([1, 2])], [attr.int('keepdims', 0)]);
+  const student = scale(g.op('Reshape', [logits, g.ints([-1, batch, numLabels])]));
+  const teacher = scale(teacherLogits);
+  const p = g.op('Softmax', [teacher], [attr.int('axis', -1)]);
+  const delta = g.op('Sub', [student, teacher]);
+  const mean = g.op('ReduceSum', [g.op('Mul', [p, delta]), g.ints([-1])], [attr.int('keepdims', 1)]);
+  const u = g.op('Sub', [delta, mean]);
+  // e^u − 1 − u: series u²(1/2 + u/6 + u²/24 + u³/120) for |u| < 0.1, else direct.
+  const horner = (x: string, coeffs: number[]) => coeffs.slice(0, -1).reduceRight((acc, c) => g.op('Add', [g.scalar(c), g.op('Mul', [x, acc])]), g.scalar(coeffs.at(-1)!));
+  const series = g.op('Mul', [g.op('Mul', [u, u]), horner(u, [1 / 2, 1 / 6, 1 / 24, 1 / 120])]);
+  const direct = g.op('Sub', [g.op('Sub', [g.op('Exp', [u]), g.scalar(1)]), u]);
+  const excess = g.op('Where', [g.op('Less', [g.op('Abs', [u]), g.scalar(0.1)]), series, direct]);
+  const w = g.op('ReduceSum', [g.op('Mul', [p, excess]), g.ints([-1])], [attr.int('keepdims', 0)]);
+  // log(1 + w): series w(1 − w/2 + w²/3 − w³/4) for w < 0.01, else direct.
+  const logSeries = g.op('Mul', [w, horner(w, [1, -1 / 2, 1 / 3, -1 / 4])]);
+  const klPerExample = g.op('Where', [g.op('Less', [w, g.scalar(0.01)]), logSeries, g.op('Log', [g.op('Add', [w, g.scalar(1)])])]);
+  const sum = g.op('ReduceSum', [klPerExample, g.ints([1])], [attr.int('keepdims', 0)]);
   return g.op('Mul', [sum, g.scalar(opts.temperature * opts.temperature)]);
 }
