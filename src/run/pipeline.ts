@@ -6,14 +6,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../errors';
-import { Dataset, openDataset } from '../data/dataset';
+import { openDataset } from '../data/dataset';
 import type { TextFields } from '../data/text';
 import { predictLogits } from '../eval/evaluate';
 import { Latency, measureLatency } from '../eval/latency';
 import { computeMetric, MetricName } from '../eval/metrics';
 import { loadModel } from '../model';
 import { countParameters } from '../model/params';
-import { KeepMask, pruneModel } from '../model/prune';
+import { pruneModel } from '../model/prune';
 import type { LoadedModel } from '../model/spec';
 import { defaultTrajectory, Trajectory } from '../onnx/encoder';
 import { buildModelGraph } from '../onnx/model';
@@ -323,5 +323,3 @@ function budgetResult(job: PruneJob, headsTotal: number[], neuronsTotal: number[
     file: budgetFile(job, s.budget), fileBytes: 0, parameters: 0, baselines: [],
   };
 }
-
-export type { Dataset, KeepMask };
