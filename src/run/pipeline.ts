@@ -25,7 +25,8 @@ import { fingerprint, findRankings, Rankings, RANKINGS_VERSION } from '../optin/
 import { scoreUnits } from '../optin/scoring';
 import { encoderMacs, macModel, searchMask, SearchResult } from '../optin/search';
 import { DeviceChoice, openSession } from '../runtime/session';
-import { ensureDir, writeFileAtomic, writeJsonAtomic } from './atomic';
+import { writeFileAtomic, writeJsonAtomic } from './atomic';
+import { openRunFolder } from './runFolder';
 import type { RunEvent } from './events';
 import { BudgetResult, Method, PhaseTiming, Report, REPORT_VERSION } from './report';
 
@@ -67,10 +68,6 @@ export interface RunHooks {
 
 const RANDOM_SEEDS = 3;
 
-function runId(method: Method): string {
-  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${t}-${method}`;
-}
 
 function budgetFile(job: PruneJob, budget: number): string {
   return job.budgets.length === 1 ? 'pruned.onnx' : `pruned-${budget}.onnx`;
@@ -82,10 +79,16 @@ function modelFileBytes(dir: string): number {
 
 /** Runs a pruning job; resolves to the final report (also on disk) whatever the outcome. */
 export async function runPrune(job: PruneJob, hooks: RunHooks = {}): Promise<Report> {
+  const folder = openRunFolder(job.outputDir, job.method, job.runDir);
+  try {
+    return await runInFolder(job, folder.dir, hooks);
+  } finally {
+    folder.release();
+  }
+}
+
+async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Promise<Report> {
   const emit = (e: RunEvent) => hooks.onEvent?.(e);
-  ensureDir(job.outputDir, 'output_dir');
-  const runDir = path.resolve(job.runDir ?? path.join(job.outputDir, runId(job.method)));
-  ensureDir(runDir, 'run folder');
   const logFile = path.join(runDir, 'log.txt');
   const log = (message: string, level: 'info' | 'warn' | 'error' = 'info') => {
     fs.appendFileSync(logFile, `${new Date().toISOString()} ${level.toUpperCase()} ${message}\n`);

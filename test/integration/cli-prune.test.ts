@@ -100,3 +100,26 @@ test('the run child process runs a prune job and SIGTERM cancels it gracefully',
   assert.ok(done && done.type === 'done' && done.status === 'cancelled');
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'child-run', 'report.json'), 'utf8')).status, 'cancelled');
 });
+
+test('SIGKILL during evaluation: the folder states what finished, and a re-run reuses the complete rankings', async () => {
+  const { dir, cfg } = project('baselines: [random]', { layers: 2, intermediate: 48, examples: 16 });
+  const runDir = path.join(dir, 'runs', 'killed'); // inside output_dir, where reuse looks
+  const child = spawn(process.execPath, [BIN, 'prune', cfg, '--run-dir', runDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (/evaluate \d+\/\d+/.test(stderr) && !child.killed) child.kill('SIGKILL');
+  });
+  const signal = await new Promise<string | null>((resolve) => child.on('exit', (_c, s) => resolve(s)));
+  assert.equal(signal, 'SIGKILL', stderr);
+  const report = JSON.parse(fs.readFileSync(path.join(runDir, 'report.json'), 'utf8')) as Report;
+  assert.equal(report.status, 'running', 'a killed run cannot write its end; the phases say what finished');
+  assert.deepEqual(report.phases.map((p) => `${p.name}:${p.status}`), ['load:done', 'calibrate:done', 'score:done', 'search:done', 'export:done']);
+  for (const f of ['rankings.json', 'masks.json', 'pruned.onnx']) assert.ok(fs.existsSync(path.join(runDir, f)), f);
+  JSON.parse(fs.readFileSync(path.join(runDir, 'rankings.json'), 'utf8'));
+  const again = spawnSync(process.execPath, [BIN, 'prune', cfg, '--json', '--quiet'], { encoding: 'utf8' });
+  assert.equal(again.status, 0, again.stderr);
+  const r2 = JSON.parse(again.stdout) as Report;
+  assert.equal(r2.rankings!.reused, true);
+  assert.equal(r2.rankings!.reusedFrom, path.join(runDir, 'rankings.json'));
+});

@@ -114,3 +114,23 @@ test('bad jobs fail with a clear message in the report', async () => {
   fs.writeFileSync(blocker, '');
   await assert.rejects(runPrune(job(p, path.join(blocker, 'runs'))), /output_dir .*a-file\/runs is not writable \(ENOTDIR\)/);
 });
+
+test('two runs never share a run folder: same second -> two folders; same --run-dir -> the second refuses', async () => {
+  const dir = tmpDir();
+  const p = textProject(dir);
+  const out = path.join(dir, 'runs');
+  const quick = job(p, out, { method: 'magnitude', budgets: [0.6], baselines: [] });
+  const [a, b] = await Promise.all([runPrune(quick), runPrune(quick)]);
+  assert.equal(a.status, 'complete');
+  assert.equal(b.status, 'complete');
+  assert.notEqual(a.runDir, b.runDir);
+  const fixed = path.join(dir, 'fixed');
+  const first = runPrune({ ...quick, runDir: fixed });
+  await assert.rejects(runPrune({ ...quick, runDir: fixed }), new RegExp(`another run \\(process ${process.pid}\\) is writing this run folder`));
+  assert.equal((await first).status, 'complete');
+  // The lock is released at the end, and a lock left by a dead process is taken over.
+  fs.writeFileSync(path.join(fixed, '.optin-run.lock'), '999999\n');
+  fs.writeFileSync(path.join(fixed, '.report.json.4242.abc123.tmp'), '{"half":');
+  assert.equal((await runPrune({ ...quick, runDir: fixed })).status, 'complete');
+  assert.deepEqual(fs.readdirSync(fixed).filter((f) => f.startsWith('.')), []);
+});
