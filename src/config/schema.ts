@@ -237,6 +237,11 @@ export const KEYS = defineKeys({
     type: 'integer', min: 1, default: 20, origin: 'optin-vscode', acted: true,
     doc: 'Timed forward passes per model in the latency benchmark, after a warm-up.',
   },
+  memory_limit_mb: {
+    type: 'integer', min: 256, origin: 'optin-vscode', acted: true, aliases: ['memory_limit', 'max_memory_mb'],
+    whenAbsent: "80% of the machine's memory",
+    doc: 'Memory a run may use, in MiB. A calibration batch whose estimated activations (cached layer inputs and features, one candidate batch, the weights) exceed it is refused before any work, with the estimate; candidates per ONNX Runtime call are sized to fit in it.',
+  },
   baselines: {
     type: 'enum-list', values: ['magnitude', 'random'], default: [], origin: 'optin-vscode', acted: true, aliases: ['baseline'],
     doc: 'Other rankings to run under the same mask search and budgets, for comparison with `method`.',

@@ -10,6 +10,7 @@ import { featureFollowsUnits } from '../onnx/encoder';
 import { buildHeadCandidates, buildNeuronCandidates, buildProbe, buildTail, LossOptions, planRows, prefixTokens } from '../onnx/segments';
 import { DeviceChoice, openSession, ort } from '../runtime/session';
 import type { Baseline } from './calibration';
+import { bytesPerCandidate } from './memory';
 
 export type UnitKind = 'head' | 'neuron';
 
@@ -54,16 +55,8 @@ export interface ScoringOptions {
   onLayer?: (kind: UnitKind, losses: LayerLosses) => void;
 }
 
-/** Rough activation bytes per candidate replica: hidden-size tensors, FFN activations, attention maps. */
-export function bytesPerCandidate(model: LoadedModel, b: Baseline): number {
-  const { batch, seq, hidden } = b.shape;
-  const F = Math.max(...model.spec.neuronsPerLayer);
-  const H = Math.max(...model.spec.headsPerLayer);
-  return 4 * batch * seq * (8 * hidden + 2 * F + 2 * H * seq);
-}
-
 export function defaultCandidatesPerRun(model: LoadedModel, b: Baseline, budget = 512 * 2 ** 20): number {
-  return Math.max(1, Math.min(64, Math.floor(budget / bytesPerCandidate(model, b))));
+  return Math.max(1, Math.min(64, Math.floor(budget / bytesPerCandidate(model, b.shape))));
 }
 
 function chunks(n: number, size: number): number[][] {

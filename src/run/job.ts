@@ -32,6 +32,7 @@ export function jobFromConfig(c: RunConfig, configText: string, o: JobOverrides 
     batchSize: c.batch_size,
     timerBatchSize: c.timer_batch_size,
     latencyRuns: c.latency_runs,
+    memoryLimitBytes: c.memory_limit_mb !== undefined ? c.memory_limit_mb * 2 ** 20 : undefined,
     loss: {
       aggregate: c.aggregate,
       temperature: c.temp,

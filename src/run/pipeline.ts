@@ -4,6 +4,7 @@
  * cancelled or failed run states what finished; files are written atomically.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../errors';
 import { openDataset } from '../data/dataset';
@@ -21,6 +22,7 @@ import type { LossOptions } from '../onnx/segments';
 import { magnitudeScores, randomScores } from '../optin/baselines';
 import { runBaseline } from '../optin/calibration';
 import { combine, ImportanceOptions, Scores } from '../optin/importance';
+import { checkScoringMemory } from '../optin/memory';
 import { fingerprint, findRankings, Rankings, RANKINGS_VERSION } from '../optin/rankings';
 import { scoreUnits } from '../optin/scoring';
 import { encoderMacs, macModel, searchMask, SearchResult } from '../optin/search';
@@ -59,6 +61,8 @@ export interface PruneJob {
   loss: Omit<LossOptions, 'trajectory'> & { trajectory?: Trajectory };
   importance: ImportanceOptions;
   candidatesPerRun?: number;
+  /** Refuse scoring that would need more (default: 80% of the machine's memory). */
+  memoryLimitBytes?: number;
 }
 
 export interface RunHooks {
@@ -189,12 +193,15 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
       if (job.method === 'optin') {
         phase('calibrate');
         const feeds = await calib.batch(0, job.calibrationSize);
+        const first = feeds.input_ids ?? feeds.pixel_values;
+        const memory = checkScoringMemory(model, { batch: first.dims[0], seq: spec.modality === 'text' ? first.dims[1] : spec.image!.numPatches + spec.image!.numPrefixTokens, hidden: spec.hiddenSize }, job.memoryLimitBytes ?? 0.8 * os.totalmem());
+        log(`memory estimate: ${(memory.estimate.minimumBytes / 2 ** 20).toFixed(0)} MiB with one candidate per call; candidate budget ${(memory.candidateBudgetBytes / 2 ** 20).toFixed(0)} MiB`);
         const baseline = await runBaseline(model, feeds, { mmdTokens: job.mmdTokens, seed: job.seed, trajectory, device: job.device, threads: job.threads });
         report.data.calibration = { path: job.calibrationData, examples: job.calibrationSize, paddedLength: baseline.shape.seq, realTokens: baseline.realTokens };
         endPhase();
         phase('score');
         const raw = await scoreUnits(model, baseline, {
-          loss, device: job.device, threads: job.threads, candidatesPerRun: job.candidatesPerRun, signal: hooks.signal,
+          loss, device: job.device, threads: job.threads, candidatesPerRun: job.candidatesPerRun, memoryBudgetBytes: memory.candidateBudgetBytes, signal: hooks.signal,
           onProgress: (p) => emit({ type: 'progress', phase: 'score', done: p.done, total: p.total, etaSeconds: p.etaSeconds, detail: `layer ${p.layer} ${p.kind}s` }),
         });
         const combined = combine(raw, job.importance);

@@ -106,6 +106,10 @@ test('bad jobs fail with a clear message in the report', async () => {
   const big = await runPrune(job(p, path.join(dir, 'runs'), { calibrationSize: 1000 }));
   assert.equal(big.status, 'failed');
   assert.match(big.error!, /calibration_size 1000 is larger than .*calibration\.tsv, which has 12 examples/);
+  const mem = await runPrune(job(p, path.join(dir, 'runs'), { memoryLimitBytes: 2 ** 14 }));
+  assert.equal(mem.status, 'failed');
+  assert.match(mem.error!, /scoring a calibration batch of 6 examples × \d+ tokens needs about [\d.]+ MiB \(weights [\d.]+ MiB, cached layer inputs and features [\d.]+ MiB, one candidate [\d.]+ MiB\), more than the memory limit of 0\.0 MiB; lower calibration_size or max_seq_length, or raise memory_limit_mb\./);
+  assert.ok(!mem.phases.some((ph) => ph.name === 'score'), 'refused before scoring');
   const tiny = await runPrune(job(p, path.join(dir, 'runs'), { budgets: [0.001] }));
   assert.equal(tiny.status, 'failed');
   assert.match(tiny.error!, /mac_constraint 0\.001 is too small: one attention head alone needs/);
