@@ -138,3 +138,20 @@ test('two runs never share a run folder: same second -> two folders; same --run-
   assert.equal((await runPrune({ ...quick, runDir: fixed })).status, 'complete');
   assert.deepEqual(fs.readdirSync(fixed).filter((f) => f.startsWith('.')), []);
 });
+
+test('a model folder deleted mid-run does not matter (weights are in memory); image data deleted mid-run fails with the file named', async () => {
+  const dir = tmpDir();
+  const p = await imageProject(dir, { examples: 8 });
+  const gone = await runPrune(job(p, path.join(dir, 'runs'), { budgets: [0.6], baselines: [] }), {
+    onEvent: (e) => { if (e.type === 'phase' && e.phase === 'score') fs.rmSync(p.model, { recursive: true, force: true }); },
+  });
+  assert.equal(gone.status, 'complete', gone.error);
+  const dir2 = tmpDir();
+  const p2 = await imageProject(dir2, { examples: 8 });
+  const failed = await runPrune(job(p2, path.join(dir2, 'runs'), { budgets: [0.6], baselines: [] }), {
+    onEvent: (e) => { if (e.type === 'phase' && e.phase === 'evaluate') fs.rmSync(p2.eval, { recursive: true, force: true }); },
+  });
+  assert.equal(failed.status, 'failed');
+  assert.match(failed.error!, /data\/eval\/class_0\/0\.png: cannot decode image/);
+  assert.ok(fs.existsSync(path.join(failed.runDir, 'pruned.onnx')), 'finished artefacts are kept');
+});
