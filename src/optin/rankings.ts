@@ -6,6 +6,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { UserError } from '../errors';
 import type { Method } from '../run/report';
 import type { ImportanceOptions, Scores } from './importance';
 import type { RawLosses } from './scoring';
@@ -52,6 +53,15 @@ function hashPath(h: ReturnType<typeof createHash>, p: string, root: string): vo
 
 /** sha256 over the checkpoint's files, the calibration data and the scoring options. */
 export function fingerprint(modelDir: string, calibrationData: string, scoring: Record<string, unknown>, method: Method): string {
+  try {
+    return hashInputs(modelDir, calibrationData, scoring, method);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new UserError(`${err.path ?? modelDir}: cannot read it to fingerprint the run's inputs (${err.code ?? err.message}); was it moved or deleted during the run?`, err.path);
+  }
+}
+
+function hashInputs(modelDir: string, calibrationData: string, scoring: Record<string, unknown>, method: Method): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ method, scoring }));
   for (const f of fs.readdirSync(modelDir).sort()) {
