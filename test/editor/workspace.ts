@@ -2,7 +2,8 @@
  * The workspace the editor tests open: a copy of the bundled BERT spam fixture and of
  * examples/bert-spam.yaml as `config.yaml` (which also triggers the extension's
  * `workspaceContains:**\/config.yaml` activation), a config with mistakes for the Problems
- * panel, and a Markdown file whose preview is a real webview.
+ * panel, a config the UI test types into, YAML files that are not configs under names the
+ * config globs match, and a Markdown file whose preview is a real webview.
  *
  * Used by scripts/editor/run.ts and, through `node --import tsx test/editor/workspace.ts DIR`,
  * by .vscode-test.mjs.
@@ -14,6 +15,24 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Text of the heading in the workspace README; the webview UI test reads it back. */
 export const README_HEADING = 'OPTIN editor test workspace';
+
+export const UI_DEMO_CONFIG = 'optin-demo.yaml';
+export const UI_DEMO_TEXT = [
+  '# Typed into by test/editor/ui/configLanguage.ui.ts.',
+  'task_name: language',
+  'model_path: ../bert-spam/model',
+  'calibration_data: ../bert-spam/data/calibration.tsv',
+  'eval_data: ../bert-spam/data/eval.tsv',
+  'output_dir: ../runs',
+  'mac_constraint: 0.6',
+  'lambda_contribution: 10',
+  'temp: 4',
+  '',
+].join('\n');
+
+/** A docker-compose file named config.yaml, and a CI workflow under configs/: not OPTIN configs. */
+export const UNRELATED_COMPOSE = 'version: "3.8"\nservices:\n  web:\n    image: nginx:1.27\n    ports:\n      - "8080:80"\n    environment:\n      batch_size: "not ours"\n';
+export const UNRELATED_WORKFLOW = 'name: CI\non:\n  push:\n    branches: [main]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm test\n';
 
 export function createWorkspace(dir: string): string {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -31,7 +50,7 @@ export function createWorkspace(dir: string): string {
   fs.writeFileSync(
     path.join(dir, 'broken', 'config.yaml'),
     [
-      '# Deliberately wrong: the diagnostics issue will report these in the Problems panel.',
+      '# Deliberately wrong: the Problems panel lists these (test/editor/ui/commands.ui.ts).',
       'task_name: language',
       'model_path: ../no-such-model',
       'calibration_data: ../bert-spam/data/calibration.tsv',
@@ -40,6 +59,16 @@ export function createWorkspace(dir: string): string {
       '',
     ].join('\n'),
   );
+  // The config the UI test types into (its name matches the `**/*optin*.yaml` glob).
+  fs.mkdirSync(path.join(dir, 'ui-demo'));
+  fs.writeFileSync(path.join(dir, 'ui-demo', UI_DEMO_CONFIG), UI_DEMO_TEXT);
+
+  // YAML that is not a config, under names the config globs match: it must get no diagnostics.
+  fs.mkdirSync(path.join(dir, 'unrelated'));
+  fs.writeFileSync(path.join(dir, 'unrelated', 'config.yaml'), UNRELATED_COMPOSE);
+  fs.mkdirSync(path.join(dir, 'configs'));
+  fs.writeFileSync(path.join(dir, 'configs', 'ci.yaml'), UNRELATED_WORKFLOW);
+
   fs.writeFileSync(path.join(dir, 'README.md'), `# ${README_HEADING}\n\nOpened by the OPTIN editor tests.\n`);
   return dir;
 }

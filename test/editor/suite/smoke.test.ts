@@ -5,9 +5,10 @@
  */
 import * as vscode from 'vscode';
 import * as assert from 'assert';
-import { EXTENSION_ID, ourExtension, stateAfter, waitFor } from './helpers';
+import * as path from 'path';
+import { EXTENSION_ID, ourExtension, stateAfter, waitFor, workspaceDir } from './helpers';
 
-const COMMANDS = ['optin.validateConfig', 'optin.prune', 'optin.openResults'];
+const COMMANDS = ['optin.validateConfig', 'optin.newConfig', 'optin.prune', 'optin.openResults'];
 
 describe('OPTIN extension smoke', () => {
   it(`is installed as ${EXTENSION_ID}`, () => {
@@ -29,7 +30,7 @@ describe('OPTIN extension smoke', () => {
     assert.strictEqual(ext.isActive, true);
   });
 
-  it('registers optin.validateConfig, optin.prune and optin.openResults', async () => {
+  it('registers optin.validateConfig, optin.newConfig, optin.prune and optin.openResults', async () => {
     const all = new Set(await vscode.commands.getCommands(true));
     const missing = COMMANDS.filter((c) => !all.has(c));
     assert.deepStrictEqual(missing, [], `not registered: ${missing.join(', ')}`);
@@ -59,6 +60,9 @@ describe('OPTIN extension smoke', () => {
 
   for (const command of ['optin.validateConfig', 'optin.openResults']) {
     it(`${command} runs without throwing`, async () => {
+      // With a config active, Validate Config checks it rather than asking which one.
+      const config = vscode.Uri.file(path.join(workspaceDir(), 'config.yaml'));
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(config));
       const run = vscode.commands.executeCommand(command);
       const state = await stateAfter(run, 2_000);
       if (state.state === 'rejected') throw state.error;

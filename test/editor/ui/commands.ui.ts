@@ -1,8 +1,9 @@
 /** The OPTIN commands as a user meets them: the palette, a notification, the Problems panel. */
 import * as assert from 'assert';
+import { UI_DEMO_CONFIG } from '../workspace';
 import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputLabels, runCommand, typeUntilRow, type UiTest } from './workbench';
 
-const COMMANDS = ['OPTIN: Validate Config', 'OPTIN: Prune', 'OPTIN: Open Results'];
+const COMMANDS = ['OPTIN: Validate Config', 'OPTIN: New Config', 'OPTIN: Prune', 'OPTIN: Open Results'];
 
 export const tests: UiTest[] = [
   {
@@ -22,7 +23,8 @@ export const tests: UiTest[] = [
   {
     name: '"OPTIN: Validate Config" from the palette shows a notification',
     async run({ page, shot, note }) {
-      await openFile(page, 'config.yaml');
+      // A config with a name of its own (several files are called config.yaml).
+      await openFile(page, UI_DEMO_CONFIG);
       await runCommand(page, 'OPTIN: Validate Config');
       // A toast is in the DOM before it has faded in; wait until it is shown in full.
       const toast = notificationToasts(page).and(page.locator('.notification-fade-in-done')).filter({ hasText: 'OPTIN' }).last();
@@ -30,23 +32,28 @@ export const tests: UiTest[] = [
       const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
       note(`notification: ${text}`);
       await shot('validate-config-notification');
-      assert.match(text, /^OPTIN: /);
+      assert.strictEqual(text, `OPTIN: ${UI_DEMO_CONFIG}: 0 errors, 0 warnings; ready to run.`);
     },
   },
   {
-    name: 'the Problems panel opens (OPTIN publishes no diagnostics yet)',
+    name: 'the Problems panel lists the problems of broken/config.yaml',
     async run({ page, shot, note }) {
       await clearNotifications(page);
-      await openFile(page, 'config.yaml');
+      const row = await typeUntilRow(page, 'broken/config.yaml', 'config.yaml');
+      await row.click();
+      await page.locator('.tabs-container .tab[data-resource-name="config.yaml"]').first().waitFor();
       await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
       const panel = page.locator('.markers-panel');
       await panel.waitFor({ state: 'visible', timeout: 15_000 });
-      // OPTIN publishes no diagnostics yet (the live-diagnostics issue adds them; then
-      // broken/config.yaml in the workspace should show here). Record what is shown.
-      const rows = await page.locator('.markers-panel .monaco-list-row').count();
-      const message = (await page.locator('.markers-panel .message-box-container').innerText().catch(() => '')).trim();
-      note(`Problems panel: ${rows} rows${message ? `, "${message}"` : ''}`);
+      const rows = page.locator('.markers-panel .monaco-list-row');
+      // The instant checks, then the disk check (the missing model folder).
+      await rows.filter({ hasText: 'no-such-model does not exist' }).first().waitFor({ timeout: 15_000 });
+      const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      note(`Problems panel: ${texts.length} rows: ${texts.join(' | ').slice(0, 600)}`);
       await shot('problems-panel');
+      for (const expected of ['Unknown key `lamda_contribution`; did you mean `lambda_contribution`?', '`mac_constraint` must be a number in (0, 1], got 1.5.', '`eval_data` is missing']) {
+        assert.ok(texts.some((t) => t.includes(expected)), `the Problems panel does not list "${expected}"`);
+      }
     },
   },
 ];

@@ -1,0 +1,72 @@
+import * as path from 'path';
+import { CheckpointSummary, describeCheckpoint } from './disk';
+import { KEYS } from './schema';
+
+/**
+ * The text of a new, commented config for a checkpoint ("OPTIN: New Config"). Paths are
+ * written relative to the config file's folder; data that were not found are left as
+ * comments (the linter then reports them as missing, with a quick fix).
+ */
+
+export interface NewConfigOptions {
+  /** Absolute path the config will be written to. */
+  configFile: string;
+  checkpoint: CheckpointSummary;
+  /** Absolute paths, or undefined when none was found or chosen. */
+  calibrationData?: string;
+  evalData?: string;
+}
+
+/** A path relative to `fromDir`, with forward slashes ('.' for the folder itself). */
+export function relativePath(fromDir: string, to: string): string {
+  const rel = path.relative(fromDir, to).split(path.sep).join('/');
+  return rel === '' ? '.' : rel;
+}
+
+/** A YAML scalar for a string: plain when YAML reads it back as the same string, else double-quoted. */
+export function yamlString(s: string): string {
+  const plain = /^[A-Za-z0-9_./~][A-Za-z0-9_./~ +=@-]*$/.test(s) && !/ $/.test(s);
+  const special = /^(true|false|yes|no|on|off|null|~|[-+]?(\d[\d_]*\.?\d*|\.\d+)([eE][-+]?\d+)?|\.(inf|nan))$/i.test(s);
+  return plain && !special ? s : JSON.stringify(s);
+}
+
+export function newConfigText(opts: NewConfigOptions): string {
+  const dir = path.dirname(opts.configFile);
+  const s = opts.checkpoint;
+  const vision = s.modelType === 'vit' || s.modelType === 'deit';
+  const rel = (p: string) => yamlString(relativePath(dir, p));
+  const dataLine = (key: 'calibration_data' | 'eval_data', p: string | undefined, what: string) =>
+    p ? `${key}: ${rel(p)}` : `# ${key}: ${vision ? 'path/to/imagefolder' : 'path/to/data.tsv'}   # not found next to the checkpoint: ${what}`;
+  const d = (k: keyof typeof KEYS) => String((KEYS[k] as { default?: unknown }).default);
+  const lines = [
+    `# OPTIN pruning config for ${path.basename(path.dirname(s.dir))}/${path.basename(s.dir)}`,
+    `# ${describeCheckpoint(s)}`,
+    '# Written by "OPTIN: New Config". Hover a key for what it does; paths are relative to this file.',
+    '',
+    '# What to prune, and the data to score and evaluate it on.',
+    `task_name: ${vision ? 'vision' : 'language'}`,
+    `model_path: ${rel(s.dir)}`,
+    dataLine('calibration_data', opts.calibrationData, `${vision ? 'an ImageFolder' : 'a .tsv/.csv/.jsonl file'} whose forward passes score every head and neuron`),
+    dataLine('eval_data', opts.evalData, 'labelled held-out data for the accuracy before and after pruning'),
+    `output_dir: ${d('output_dir')}`,
+    '',
+    "# The FLOP budget: the fraction of the encoder's MACs to keep. A list, e.g. [0.5, 0.6, 0.7], is a sweep.",
+    `mac_constraint: ${d('mac_constraint')}`,
+    '# How heads and neurons are ranked, and other rankings to compare under the same mask search.',
+    `method: ${d('method')}`,
+    'baselines: [magnitude, random]',
+    '',
+    '# Scoring: importance = sum of the manifold-distillation losses of the later layers + lambda * KD loss.',
+    `loss_type: ${d('loss_type')}`,
+    `lambda_contribution: ${d('lambda_contribution')}`,
+    `temp: ${d('temp')}`,
+    `batch_size: ${d('batch_size')}`,
+    '# calibration_size: 128   # calibration examples scored (default: batch_size)',
+    ...(vision ? [] : ['# max_seq_length: 128   # truncate text (default: the tokenizer\'s model_max_length)']),
+    '',
+    '# ONNX Runtime execution provider: auto tries cuda, then webgpu, then the cpu.',
+    `device: ${d('device')}`,
+    '',
+  ];
+  return lines.join('\n');
+}
