@@ -4,16 +4,11 @@ import * as vscode from 'vscode';
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import type { ValidationSummary } from '../../../src/vscode/validateCommand';
 import { closeAllEditors, describeDiagnostics, optinDiagnostics, removeSuiteFiles, sleep, waitForDiagnostics, workspaceDir, writeConfig } from './helpers';
 
-interface Summary {
-  file: string;
-  errors: number;
-  warnings: number;
-  information: number;
-  missingToRun: string[];
-  message: string;
-}
+// Type only: the suite talks to the installed extension, whose command returns this shape.
+type Summary = ValidationSummary;
 
 describe('OPTIN commands', () => {
   after(async () => {
