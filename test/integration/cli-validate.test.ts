@@ -43,3 +43,29 @@ test('the released mnli_bert.yaml validates with information only', { skip: !fs.
   const list = JSON.parse(r.stdout) as Array<{ severity: string }>;
   assert.ok(list.length > 0 && list.every((d) => d.severity === 'information'));
 });
+
+test('optin validate over the whole bad-config table: same codes, severities and (1-based) ranges as the editor', async () => {
+  const { CASES, rangeOf } = await import('../helpers/badConfigs');
+  const dir = tmpDir();
+  const lint = CASES.filter((c) => (c.mode ?? 'lint') === 'lint');
+  assert.ok(lint.length >= 40, `${lint.length} lint-mode cases`);
+  const files = lint.map((c, i) => {
+    const f = path.join(dir, `case-${i}.yaml`);
+    fs.writeFileSync(f, c.yaml);
+    return f;
+  });
+  const r = run(...files, '--json', '--no-disk');
+  assert.equal(r.status, lint.some((c) => c.expect.some((e) => e.severity === 'error')) ? 1 : 0);
+  const all = JSON.parse(r.stdout) as Array<{ file: string; range: { start: { line: number; col: number }; end: { line: number; col: number } }; severity: string; code: string; message: string }>;
+  lint.forEach((c, i) => {
+    const mine = all.filter((d) => d.file === files[i]);
+    for (const want of c.expect) {
+      const found = mine.find((d) => d.code === want.code && d.message.includes(want.fragment));
+      assert.ok(found, `${c.name}: no ${want.code} containing "${want.fragment}"`);
+      assert.equal(found.severity, want.severity, c.name);
+      const lsp = rangeOf(want.at);
+      assert.deepEqual(found.range, { start: { line: lsp.start.line + 1, col: lsp.start.character + 1 }, end: { line: lsp.end.line + 1, col: lsp.end.character + 1 } }, c.name);
+    }
+  });
+  console.log(`optin validate: ${lint.length} bad configs checked in one call`);
+});
