@@ -95,7 +95,11 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
   const emit = (e: RunEvent) => hooks.onEvent?.(e);
   const logFile = path.join(runDir, 'log.txt');
   const log = (message: string, level: 'info' | 'warn' | 'error' = 'info') => {
-    fs.appendFileSync(logFile, `${new Date().toISOString()} ${level.toUpperCase()} ${message}\n`);
+    try {
+      fs.appendFileSync(logFile, `${new Date().toISOString()} ${level.toUpperCase()} ${message}\n`);
+    } catch {
+      // A log line that cannot be written (disk full) must not end the run; the event still goes out.
+    }
     emit({ type: 'log', level, message });
   };
   const report: Report = {
