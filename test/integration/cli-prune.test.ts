@@ -123,3 +123,43 @@ test('SIGKILL during evaluation: the folder states what finished, and a re-run r
   assert.equal(r2.rankings!.reused, true);
   assert.equal(r2.rankings!.reusedFrom, path.join(runDir, 'rankings.json'));
 });
+
+async function killWhen(cfg: string, runDir: string, pattern: RegExp, extra: string[] = []): Promise<string> {
+  const child = spawn(process.execPath, [BIN, 'prune', cfg, '--run-dir', runDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (pattern.test(stderr) && !child.killed) child.kill('SIGKILL');
+  });
+  const signal = await new Promise<string | null>((resolve) => child.on('exit', (_c, s) => resolve(s)));
+  assert.equal(signal, 'SIGKILL', stderr);
+  return stderr;
+}
+
+test('SIGKILL during scoring: no rankings, the report lists what finished, a re-run scores again and completes', async () => {
+  const { dir, cfg } = project('', { layers: 3, intermediate: 400, examples: 16 });
+  const runDir = path.join(dir, 'runs', 'killed-scoring');
+  await killWhen(cfg, runDir, /score \d+\/\d+/);
+  const report = JSON.parse(fs.readFileSync(path.join(runDir, 'report.json'), 'utf8')) as Report;
+  assert.equal(report.status, 'running');
+  assert.deepEqual(report.phases.map((p) => p.name), ['load', 'calibrate']);
+  assert.ok(!fs.existsSync(path.join(runDir, 'rankings.json')));
+  const again = spawnSync(process.execPath, [BIN, 'prune', cfg, '--json', '--quiet'], { encoding: 'utf8' });
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal((JSON.parse(again.stdout) as Report).rankings!.reused, false);
+});
+
+test('SIGKILL during export: every pruned-*.onnx on disk is a complete model, the report parses', async () => {
+  const { dir, cfg } = project('', { layers: 2, hidden: 64, intermediate: 256, examples: 8 });
+  const runDir = path.join(dir, 'runs', 'killed-export');
+  const budgets = Array.from({ length: 30 }, (_, i) => (0.3 + i * 0.02).toFixed(2)).join(',');
+  await killWhen(cfg, runDir, /export \d+\/30/, ['--budget', budgets]);
+  const report = JSON.parse(fs.readFileSync(path.join(runDir, 'report.json'), 'utf8')) as Report;
+  assert.equal(report.status, 'running');
+  assert.ok(report.phases.some((p) => p.name === 'search'));
+  const { ort } = await import('../../src/runtime/session');
+  const models = fs.readdirSync(runDir).filter((f) => f.endsWith('.onnx'));
+  // A write cut short leaves only a dot-prefixed .tmp file (cleaned by the next run in this folder).
+  for (const f of models) await (await ort.InferenceSession.create(path.join(runDir, f))).release();
+  for (const f of fs.readdirSync(runDir)) assert.ok(/^(\..+\.tmp|report\.json|rankings\.json|masks\.json|config\.yaml|log\.txt|\.optin-run\.lock|pruned-[\d.]+\.onnx)$/.test(f), f);
+});
