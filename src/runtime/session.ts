@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors';
+import { speedProbe } from './probe';
 
 export type Device = 'cpu' | 'webgpu' | 'cuda';
 export type DeviceChoice = Device | 'auto';
@@ -59,9 +60,24 @@ function firstLine(s: string): string {
   return line.replace(/^\/onnxruntime_src\/\S+ \S+.*? was false\. /, '').slice(0, 300);
 }
 
+/** WebGPU for `auto`: usable and faster than the CPU in a short probe (decided once per process). */
+let webgpuVerdict: Promise<string | null> | undefined;
+
+function webgpuAllowed(threads?: number): Promise<string | null> {
+  webgpuVerdict ??= speedProbe('webgpu', threads).then(
+    (r) => (r.faster ? null : `slower than the CPU in a speed probe (${r.deviceMs.toFixed(1)} ms vs ${r.cpuMs.toFixed(1)} ms), e.g. a software Vulkan driver`),
+    (e: Error) => {
+      probed.set('webgpu', e.message ?? String(e));
+      return e.message ?? String(e);
+    },
+  );
+  return webgpuVerdict;
+}
+
 /**
- * Opens an ONNX Runtime session on the requested device. `auto` tries CUDA, then WebGPU,
- * then the CPU, and records why each was skipped; an explicit device never falls back silently.
+ * Opens an ONNX Runtime session on the requested device. `auto` tries CUDA, then WebGPU (only
+ * when a speed probe shows it beats the CPU), then the CPU, and records why each was skipped;
+ * an explicit device never falls back silently.
  */
 export async function openSession(model: Uint8Array | string, opts: SessionOptions = {}): Promise<OpenSession> {
   const choice = opts.device ?? 'cpu';
@@ -71,7 +87,7 @@ export async function openSession(model: Uint8Array | string, opts: SessionOptio
   }
   const notes: string[] = [];
   for (const device of ['cuda', 'webgpu'] as const) {
-    const known = probed.get(device);
+    const known = probed.get(device) ?? (device === 'webgpu' ? await webgpuAllowed(opts.threads) : null);
     if (known) {
       notes.push(`${device} skipped: ${firstLine(known)}`);
       continue;
