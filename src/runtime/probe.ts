@@ -4,6 +4,8 @@
  * WebGPU) is not chosen over a faster CPU.
  */
 import * as ort from 'onnxruntime-node';
+import type { Feeds } from '../data/dataset';
+import { measureLatency } from '../eval/latency';
 import { ElemType, GraphBuilder } from '../onnx/proto';
 
 function probeGraph(n: number, depth: number): Uint8Array {
@@ -15,18 +17,6 @@ function probeGraph(n: number, depth: number): Uint8Array {
   return g.toBytes();
 }
 
-async function medianMs(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, runs: number): Promise<number> {
-  await session.run(feeds);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[runs >> 1];
-}
-
 export interface ProbeResult {
   cpuMs: number;
   deviceMs: number;
@@ -36,13 +26,13 @@ export interface ProbeResult {
 /** Times `device` against the CPU on the same graph; throws if `device` cannot create a session. */
 export async function speedProbe(device: 'webgpu' | 'cuda', threads?: number, n = 384, depth = 6, runs = 5): Promise<ProbeResult> {
   const bytes = probeGraph(n, depth);
-  const feeds = { x: new ort.Tensor('float32', new Float32Array(n * n).fill(0.01), [n, n]) };
+  const feeds: Feeds = { x: { type: 'float32', dims: [n, n], data: new Float32Array(n * n).fill(0.01) } };
   const opts = (ep: string): ort.InferenceSession.SessionOptions => ({ executionProviders: [ep], logSeverityLevel: 3, ...(threads ? { intraOpNumThreads: threads } : {}) });
   const cpu = await ort.InferenceSession.create(bytes, opts('cpu'));
   const other = await ort.InferenceSession.create(bytes, opts(device));
   try {
-    const cpuMs = await medianMs(cpu, feeds, runs);
-    const deviceMs = await medianMs(other, feeds, runs);
+    const cpuMs = (await measureLatency(cpu, feeds, runs, 1)).medianMs;
+    const deviceMs = (await measureLatency(other, feeds, runs, 1)).medianMs;
     return { cpuMs, deviceMs, faster: deviceMs < cpuMs };
   } finally {
     await cpu.release();
