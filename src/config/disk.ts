@@ -1,5 +1,6 @@
 import { promises as fsp } from 'fs';
 import * as path from 'path';
+import { IMAGE_EXTENSIONS } from '../data/imageFiles';
 import { resolveConfigPath } from './paths';
 import { ConfigKey, keySpec } from './schema';
 
@@ -32,7 +33,6 @@ export type DataSummary =
   | { kind: 'images'; classes: string[]; images: number };
 
 export const TABLE_EXTENSIONS: Record<string, 'TSV' | 'CSV' | 'JSON Lines'> = { '.tsv': 'TSV', '.csv': 'CSV', '.jsonl': 'JSON Lines', '.ndjson': 'JSON Lines' };
-export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif']);
 const MAX_COUNT_BYTES = 64 * 1024 * 1024;
 
 async function isDir(p: string): Promise<boolean> {

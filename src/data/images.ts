@@ -5,6 +5,7 @@ import type { KernelEnum, Metadata, OutputInfo } from 'sharp';
 import { UserError } from '../errors';
 import { readJsonObject } from '../model/checkpoint';
 import type { ModelSpec } from '../model/spec';
+import { IMAGE_EXTENSIONS } from './imageFiles';
 import { resolveLabel } from './labels';
 
 /** What HF image processors (ViTImageProcessor, DeiTImageProcessor) do to a picture, as data. */
@@ -20,7 +21,6 @@ export interface ImagePreprocessor {
   std: number[];
 }
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif']);
 
 function sizeOf(raw: unknown, file: string, key: string): { height: number; width: number } | { shortestEdge: number } {
   if (typeof raw === 'number') return { height: raw, width: raw };
