@@ -1,5 +1,5 @@
 import type { Feeds } from '../data/dataset';
-import type { LoadedModel } from '../model/spec';
+import type { LoadedModel, ModelSpec } from '../model/spec';
 import type { Trajectory } from '../onnx/encoder';
 import { buildModelGraph } from '../onnx/model';
 import type { CalibrationShape } from '../onnx/losses';
@@ -38,12 +38,17 @@ export function sampleTokens(mask: BigInt64Array | undefined, total: number, k: 
   return real.slice(0, k).sort((a, b) => a - b);
 }
 
+/** [B, S, D] of a calibration batch: S is the padded text length, or patches + prefix tokens. */
+export function calibrationShape(spec: ModelSpec, feeds: Feeds): CalibrationShape {
+  const first = feeds.input_ids ?? feeds.pixel_values;
+  const seq = spec.modality === 'text' ? first.dims[1] : spec.image!.numPatches + spec.image!.numPrefixTokens;
+  return { batch: first.dims[0], seq, hidden: spec.hiddenSize };
+}
+
 export async function runBaseline(model: LoadedModel, feeds: Feeds, opts: { mmdTokens: number; seed: number; trajectory?: Trajectory; device?: DeviceChoice; threads?: number }): Promise<Baseline> {
   const { spec } = model;
-  const first = feeds.input_ids ?? feeds.pixel_values;
-  const batch = first.dims[0];
-  const seq = spec.modality === 'text' ? first.dims[1] : spec.image!.numPatches + spec.image!.numPrefixTokens;
-  const shape: CalibrationShape = { batch, seq, hidden: spec.hiddenSize };
+  const shape = calibrationShape(spec, feeds);
+  const { batch, seq } = shape;
   const { session } = await openSession(buildModelGraph(model, { features: true, layerInputs: true, trajectory: opts.trajectory }).bytes, { device: opts.device, threads: opts.threads });
   const out = await session.run(toOrtFeeds(feeds));
   await session.release();

@@ -20,7 +20,7 @@ import { defaultTrajectory, Trajectory } from '../onnx/encoder';
 import { buildModelGraph } from '../onnx/model';
 import type { LossOptions } from '../onnx/segments';
 import { magnitudeScores, randomScores } from '../optin/baselines';
-import { runBaseline } from '../optin/calibration';
+import { calibrationShape, runBaseline } from '../optin/calibration';
 import { combine, ImportanceOptions, Scores } from '../optin/importance';
 import { checkScoringMemory } from '../optin/memory';
 import { fingerprint, findRankings, Rankings, RANKINGS_VERSION } from '../optin/rankings';
@@ -197,8 +197,7 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
       if (job.method === 'optin') {
         phase('calibrate');
         const feeds = await calib.batch(0, job.calibrationSize);
-        const first = feeds.input_ids ?? feeds.pixel_values;
-        const memory = checkScoringMemory(model, { batch: first.dims[0], seq: spec.modality === 'text' ? first.dims[1] : spec.image!.numPatches + spec.image!.numPrefixTokens, hidden: spec.hiddenSize }, job.memoryLimitBytes ?? 0.8 * os.totalmem());
+        const memory = checkScoringMemory(model, calibrationShape(spec, feeds), job.memoryLimitBytes ?? 0.8 * os.totalmem());
         log(`memory estimate: ${(memory.estimate.minimumBytes / 2 ** 20).toFixed(0)} MiB with one candidate per call; candidate budget ${(memory.candidateBudgetBytes / 2 ** 20).toFixed(0)} MiB`);
         const baseline = await runBaseline(model, feeds, { mmdTokens: job.mmdTokens, seed: job.seed, trajectory, device: job.device, threads: job.threads });
         report.data.calibration = { path: job.calibrationData, examples: job.calibrationSize, paddedLength: baseline.shape.seq, realTokens: baseline.realTokens };
