@@ -1,6 +1,6 @@
-import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { checkPaths, Diagnostic, sortDiagnostics, validateText } from '../config';
+import type { Diagnostic } from '../config';
+import { diagnoseConfig, readConfigText } from '../config';
 import { UsageError } from './usage';
 
 export const VALIDATE_HELP = `optin validate CONFIG... [--json] [--no-disk]   the editor's checks, for scripts and CI
@@ -21,16 +21,12 @@ interface JsonDiagnostic {
 export async function validateFiles(files: string[], disk: boolean): Promise<JsonDiagnostic[]> {
   const out: JsonDiagnostic[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      out.push({ file, range: { start: { line: 1, col: 1 }, end: { line: 1, col: 1 } }, severity: 'error', code: 'unreadable', message: `cannot read the config (${(e as NodeJS.ErrnoException).code ?? e})` });
+    const read = readConfigText(file);
+    if ('problem' in read) {
+      out.push({ file, range: { start: { line: 1, col: 1 }, end: { line: 1, col: 1 } }, severity: 'error', code: 'unreadable', message: read.problem });
       continue;
     }
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const validated = validateText(text, { mode: 'lint' });
-    const diagnostics = sortDiagnostics([...validated.diagnostics, ...(disk ? await checkPaths(validated, file) : [])]);
+    const { diagnostics } = await diagnoseConfig(read.text, file, 'lint', disk);
     for (const d of diagnostics) {
       out.push({
         file,

@@ -9,7 +9,7 @@ export { validateConfig, validateText } from './validate';
 export type { Mode, ValidatedConfig, ValidateOptions } from './validate';
 export { checkPaths, resolveConfigPath } from './paths';
 export { macBudgets, resolveConfig, trajectoryFeature } from './resolve';
-export { loadConfig } from './load';
+export { diagnoseConfig, loadConfig, readConfigText } from './load';
 export type { LoadedConfig, LoadOptions } from './load';
 export { configJsonSchema, configJsonSchemaText } from './jsonSchema';
 export { configDocsMarkdown, keyHoverMarkdown } from './docs';

@@ -25,6 +25,25 @@ export interface LoadedConfig<C extends OptinConfig = OptinConfig> {
   validated: ValidatedConfig;
 }
 
+/** A config file's text as an editor shows it, or why it cannot be read. */
+export function readConfigText(file: string): { text: string } | { problem: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    return { problem: `cannot read the config (${(e as NodeJS.ErrnoException).code ?? e})` };
+  }
+  // Editors drop a byte-order mark from the document, so positions must not count it.
+  return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+}
+
+/** Every diagnostic of a config text: the instant checks, then (optionally) the disk checks. */
+export async function diagnoseConfig(text: string, file: string, mode: Mode, disk: boolean): Promise<{ validated: ValidatedConfig; diagnostics: Diagnostic[] }> {
+  const validated = validateText(text, { mode });
+  const onDisk = disk ? await checkPaths(validated, file) : [];
+  return { validated, diagnostics: sortDiagnostics([...validated.diagnostics, ...onDisk]) };
+}
+
 /**
  * Reads, validates and resolves a config file. Throws a UserError that lists every error as
  * `file:line:col: error: message`; warnings and information come back in `diagnostics`.
@@ -32,17 +51,9 @@ export interface LoadedConfig<C extends OptinConfig = OptinConfig> {
 export async function loadConfig(file: string, opts?: LoadOptions & { mode?: 'run' }): Promise<LoadedConfig<RunConfig>>;
 export async function loadConfig(file: string, opts?: LoadOptions): Promise<LoadedConfig>;
 export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<LoadedConfig> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`${file}: cannot read the config (${(e as NodeJS.ErrnoException).code ?? e}).`, file);
-  }
-  // Editors drop a byte-order mark from the document, so positions must not count it.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const validated = validateText(text, { mode: opts.mode ?? 'run' });
-  const onDisk = opts.checkPaths === false ? [] : await checkPaths(validated, file);
-  const diagnostics = sortDiagnostics([...validated.diagnostics, ...onDisk]);
+  const read = readConfigText(file);
+  if ('problem' in read) throw new UserError(`${file}: ${read.problem}.`, file);
+  const { validated, diagnostics } = await diagnoseConfig(read.text, file, opts.mode ?? 'run', opts.checkPaths !== false);
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     const n = errors.length === 1 ? '1 error' : `${errors.length} errors`;
