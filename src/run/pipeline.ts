@@ -9,7 +9,7 @@ import * as path from 'path';
 import { UserError } from '../errors';
 import { openDataset } from '../data/dataset';
 import type { TextFields } from '../data/text';
-import { predictLogits } from '../eval/evaluate';
+import { defaultMetric, predictLogits } from '../eval/evaluate';
 import { Latency, measureLatency } from '../eval/latency';
 import { computeMetric, MetricName } from '../eval/metrics';
 import { loadModel } from '../model';
@@ -247,7 +247,7 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
 
     // ---- evaluate ----
     phase('evaluate');
-    const metric = job.metric ?? (spec.problemType === 'regression' ? 'pearson' : 'accuracy');
+    const metric = job.metric ?? defaultMetric(model);
     report.metric = metric;
     const gold = evalDs.labels as number[];
     const timerFeeds = await evalDs.batch(0, Math.min(job.timerBatchSize, evalDs.size));
