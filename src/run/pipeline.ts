@@ -15,7 +15,6 @@ import { computeMetric, MetricName } from '../eval/metrics';
 import { loadModel } from '../model';
 import { countParameters } from '../model/params';
 import { pruneModel } from '../model/prune';
-import type { LoadedModel } from '../model/spec';
 import { defaultTrajectory, Trajectory } from '../onnx/encoder';
 import { buildModelGraph } from '../onnx/model';
 import type { LossOptions } from '../onnx/segments';
@@ -232,11 +231,9 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
 
     // ---- export ----
     phase('export');
-    const pruned: LoadedModel[] = [];
     for (const [i, s] of searches.entries()) {
       hooks.signal?.throwIfAborted();
       const p = pruneModel(model, s.keep);
-      pruned.push(p);
       const file = path.join(runDir, report.budgets[i].file);
       writeFileAtomic(file, buildModelGraph(p).bytes);
       report.budgets[i].fileBytes = fs.statSync(file).size;
@@ -252,9 +249,10 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
     const gold = evalDs.labels as number[];
     const timerFeeds = await evalDs.batch(0, Math.min(job.timerBatchSize, evalDs.size));
     let device: DeviceChoice = job.device;
-    const evaluateModel = async (m: LoadedModel, timed: boolean, bytes?: Uint8Array): Promise<{ metric: number; latency?: Latency }> => {
+    // A graph in memory, or an exported file (ONNX Runtime reads it; nothing is rebuilt or kept).
+    const evaluateModel = async (graph: Uint8Array | string, timed: boolean): Promise<{ metric: number; latency?: Latency }> => {
       hooks.signal?.throwIfAborted();
-      const opened = await openSession(bytes ?? buildModelGraph(m).bytes, { device, threads: job.threads });
+      const opened = await openSession(graph, { device, threads: job.threads });
       if (!report.device.used) {
         report.device.used = opened.device;
         report.device.notes = opened.notes;
@@ -271,20 +269,19 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
       }
     };
     const fullGraph = buildModelGraph(model).bytes;
-    const unpruned = await evaluateModel(model, true, fullGraph);
+    const unpruned = await evaluateModel(fullGraph, true);
     report.unpruned = { metric: unpruned.metric, macs: fullMacs, parameters: report.model.parameters, fileBytes: fullGraph.byteLength, latency: unpruned.latency };
     log(`unpruned ${metric} ${unpruned.metric.toFixed(4)}, latency ${unpruned.latency!.medianMs.toFixed(2)} ms`);
     save();
-    const steps = pruned.length * (1 + job.baselines.reduce((n, b) => n + (b === 'random' ? RANDOM_SEEDS : 1), 0));
+    const steps = report.budgets.length * (1 + job.baselines.reduce((n, b) => n + (b === 'random' ? RANDOM_SEEDS : 1), 0));
     let step = 0;
     const tick = () => emit({ type: 'progress', phase: 'evaluate', done: ++step, total: steps });
     const baselineScores = {
       magnitude: job.baselines.includes('magnitude') ? magnitudeScores(model) : undefined,
       random: job.baselines.includes('random') ? Array.from({ length: RANDOM_SEEDS }, (_, k) => randomScores(model, job.seed + k)) : undefined,
     };
-    for (const [i, p] of pruned.entries()) {
-      const r = report.budgets[i];
-      const res = await evaluateModel(p, true);
+    for (const r of report.budgets) {
+      const res = await evaluateModel(path.join(runDir, r.file), true);
       r.metric = res.metric;
       r.latency = res.latency;
       r.speedup = unpruned.latency!.medianMs / res.latency!.medianMs;
@@ -298,7 +295,7 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
         for (const sc of sets) {
           const s = searchMask(spec, sc.heads, sc.neurons, macs, r.budget);
           fraction = s.macFraction;
-          values.push((await evaluateModel(pruneModel(model, s.keep), false)).metric);
+          values.push((await evaluateModel(buildModelGraph(pruneModel(model, s.keep)).bytes, false)).metric);
           tick();
         }
         r.baselines.push({ method, metric: values.reduce((a, b) => a + b, 0) / values.length, perSeed: method === 'random' ? values : undefined, macFraction: fraction });
