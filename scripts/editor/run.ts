@@ -13,7 +13,7 @@
  * Fails on any failed test, a missing results file (timeout), a code-server that does not
  * start, an extension that does not activate, and a suite file with zero tests.
  * Usage: node --import tsx scripts/editor/run.ts [--skip-setup] [--only suites|ui]
- * Env: OPTIN_EDITOR_SUITES_TIMEOUT_S (default 240), OPTIN_CHROMIUM (default /usr/bin/chromium)
+ * Env: OPTIN_EDITOR_SUITES_TIMEOUT_S (default 480), OPTIN_CHROMIUM (default /usr/bin/chromium)
  */
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -34,7 +34,7 @@ const CODE_SERVER = path.join(ROOT, '.tools', 'code-server', 'node_modules', 'co
 const CHROMIUM = process.env.OPTIN_CHROMIUM || '/usr/bin/chromium';
 const EXTENSION_ID = 'optin-tools.optin-vscode';
 const RUNNER_ID = 'optin-tools.optin-editor-test-runner';
-const SUITES_TIMEOUT_MS = Number(process.env.OPTIN_EDITOR_SUITES_TIMEOUT_S || 240) * 1000;
+const SUITES_TIMEOUT_MS = Number(process.env.OPTIN_EDITOR_SUITES_TIMEOUT_S || 480) * 1000;
 const UI_TEST_TIMEOUT_MS = 60_000;
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
 
@@ -394,7 +394,19 @@ async function main(): Promise<void> {
   const workspaceUrl = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
 
   if (only !== 'ui') await step('in-editor suites (runner extension + mocha in the extension host)', () => runSuites(browser, server, workspaceUrl, resultsFile, userDataDir));
+  if (only !== 'ui') reportMeasurements(workspace);
   if (only !== 'suites') await step('UI tests (playwright-core)', () => runUiTests(browser, workspaceUrl, workspace));
+}
+
+/** Numbers the suites measured inside the extension host (workspace/measurements/*.json): printed and kept in test-output/editor/. */
+function reportMeasurements(workspace: string): void {
+  const dir = path.join(workspace, 'measurements');
+  if (!fs.existsSync(dir)) return;
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8');
+    fs.writeFileSync(path.join(OUT, f), text);
+    log(`measured in the extension host (${f}): ${JSON.stringify(JSON.parse(text))}`);
+  }
 }
 
 async function cleanup(): Promise<void> {

@@ -1,12 +1,6 @@
 import type { RunEvent } from '../run/events';
 
-export function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
+import { formatDuration as duration } from '../run/progressModel';
 
 /**
  * Renders run events on a terminal: one redrawn bar on a TTY, a line every 10% otherwise

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { parseArgs } from 'util';
 import { formatDiagnostic, loadConfig } from '../config';
 import { UserError } from '../errors';
-import { jobFromConfig } from '../run/job';
+import { jobFromConfig, parseBudgetList } from '../run/job';
 import { runPrune } from '../run/pipeline';
 import type { Report } from '../run/report';
 import { parseDevice } from '../runtime/session';
@@ -21,10 +22,8 @@ Ctrl-C stops cleanly between ONNX Runtime calls: report.json then says "cancelle
 what finished. Exit status: 0 complete, 1 error, 130 cancelled.`;
 
 function parseBudgets(value: string): number[] {
-  const list = value.split(',').map((v) => Number(v.trim()));
-  if (list.some((b) => !Number.isFinite(b) || b <= 0 || b > 1)) {
-    throw new UsageError(`--budget takes fractions in (0, 1] separated by commas, such as 0.5,0.6; got "${value}".`);
-  }
+  const list = parseBudgetList(value);
+  if (typeof list === 'string') throw new UsageError(`--budget: ${list}`);
   return list;
 }
 
@@ -83,6 +82,9 @@ export async function pruneCommand(args: string[]): Promise<number> {
     const report = await runPrune(job, { signal: abort.signal, onEvent: print });
     if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else process.stdout.write(summary(report));
+    // The pipeline writes report.html next to report.json (it only warns when it cannot).
+    const html = path.join(report.runDir, 'report.html');
+    if (fs.existsSync(html)) (values.json ? process.stderr : process.stdout).write(`report: ${html}\n`);
     if (report.status === 'failed') throw new UserError(report.error ?? 'the run failed');
     return report.status === 'cancelled' ? 130 : 0;
   } finally {

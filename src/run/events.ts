@@ -9,9 +9,11 @@ export type Job =
 
 /** Typed messages a run reports (over IPC from the child process, or to the CLI's callback). */
 export type RunEvent =
+  /** The run folder exists (report.json with status 'running' is there). */
+  | { type: 'started'; runDir: string }
   | { type: 'phase'; phase: string }
   | { type: 'progress'; phase: string; done: number; total: number; etaSeconds?: number; detail?: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'result'; result: EvalResult }
-  | { type: 'done'; status: RunStatus; runDir: string }
+  | { type: 'done'; status: RunStatus; runDir: string; error?: string }
   | { type: 'error'; message: string; userError: boolean };

@@ -49,3 +49,13 @@ export function jobFromConfig(c: RunConfig, configText: string, o: JobOverrides 
     },
   };
 }
+
+/** A list of MAC budgets as a user types it ("0.4, 0.5 0.6"): fractions in the order given, or what is wrong with it. */
+export function parseBudgetList(text: string): number[] | string {
+  const parts = text.split(/[\s,;]+/).filter(Boolean);
+  if (parts.length === 0) return 'Give at least one budget, e.g. 0.4, 0.5, 0.6.';
+  const values = parts.map(Number);
+  const bad = parts.find((_, i) => !Number.isFinite(values[i]) || values[i] <= 0 || values[i] > 1);
+  if (bad !== undefined) return `"${bad}" is not a fraction in (0, 1]: budgets are the share of encoder MACs to keep (0.5 = half).`;
+  return [...new Set(values)];
+}

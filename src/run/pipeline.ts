@@ -28,6 +28,7 @@ import { encoderMacs, macModel, searchMask, SearchResult } from '../optin/search
 import { DeviceChoice, openSession } from '../runtime/session';
 import { writeFileAtomic, writeJsonAtomic } from './atomic';
 import { openRunFolder } from './runFolder';
+import { tryWriteReportHtml } from './reportHtml';
 import type { RunEvent } from './events';
 import { BudgetResult, Method, PhaseTiming, Report, REPORT_VERSION } from './report';
 
@@ -135,6 +136,7 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
   if (job.configText !== undefined) writeFileAtomic(path.join(runDir, 'config.yaml'), job.configText);
   log(`run folder ${runDir}`);
   save();
+  emit({ type: 'started', runDir });
 
   try {
     // ---- load ----
@@ -313,12 +315,14 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
     if (!cancelled && !(e instanceof UserError)) {
       report.finishedAt = new Date().toISOString();
       save();
+      tryWriteReportHtml(runDir, (m) => log(m, 'warn'));
       throw e;
     }
   }
   report.finishedAt = new Date().toISOString();
   save();
-  emit({ type: 'done', status: report.status, runDir });
+  tryWriteReportHtml(runDir, (m) => log(m, 'warn'));
+  emit({ type: 'done', status: report.status, runDir, error: report.error });
   return report;
 }
 

@@ -1,10 +1,9 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { validateText } from '../config';
-import { isOptinConfigText } from '../config/detect';
 import type { ConfigDocuments } from './configDocuments';
+import { activeConfig, pickConfig } from './configPicker';
 import type { ConfigDiagnostics } from './diagnostics';
-import { settingsFor } from './settings';
 
 /**
  * "OPTIN: Validate Config": the full check (instant and disk) of the active config, or of one
@@ -26,7 +25,7 @@ export async function validateConfigCommand(
   diagnostics: ConfigDiagnostics,
   arg?: vscode.Uri | { uri?: vscode.Uri },
 ): Promise<ValidationSummary | undefined> {
-  const uri = (arg instanceof vscode.Uri ? arg : arg?.uri) ?? activeConfig(docs) ?? (await pickConfig());
+  const uri = (arg instanceof vscode.Uri ? arg : arg?.uri) ?? activeConfig(docs) ?? (await pickConfig('OPTIN: Validate Config', 'Validate'));
   if (!uri) return undefined;
   docs.choose(uri);
   const doc = await vscode.workspace.openTextDocument(uri);
@@ -45,32 +44,4 @@ export async function validateConfigCommand(
     if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
   });
   return { file: uri.fsPath, errors, warnings, information, missingToRun, message };
-}
-
-function activeConfig(docs: ConfigDocuments): vscode.Uri | undefined {
-  const doc = vscode.window.activeTextEditor?.document;
-  return doc && docs.kind(doc) === 'config' ? doc.uri : undefined;
-}
-
-/** The workspace's configs (by the globs and their content): the only one, or the one picked. */
-async function pickConfig(): Promise<vscode.Uri | undefined> {
-  const globs = settingsFor().configGlobs;
-  const files = new Map<string, vscode.Uri>();
-  for (const glob of globs) {
-    for (const uri of await vscode.workspace.findFiles(glob, '**/{node_modules,.git,.optin}/**', 200)) files.set(uri.toString(), uri);
-  }
-  const configs: vscode.Uri[] = [];
-  for (const uri of files.values()) {
-    const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
-    if (isOptinConfigText(text)) configs.push(uri);
-  }
-  if (configs.length === 1) return configs[0];
-  if (configs.length === 0) {
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { YAML: ['yaml', 'yml'] }, openLabel: 'Validate', title: 'OPTIN: Validate Config' });
-    return picked?.[0];
-  }
-  const items = configs
-    .map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri }))
-    .sort((a, b) => a.label.localeCompare(b.label));
-  return (await vscode.window.showQuickPick(items, { title: 'OPTIN: Validate Config', placeHolder: 'Which config?' }))?.uri;
 }

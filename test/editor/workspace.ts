@@ -17,6 +17,8 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const README_HEADING = 'OPTIN editor test workspace';
 
 export const UI_DEMO_CONFIG = 'optin-demo.yaml';
+/** The bundled example config, pruned from the palette by test/editor/ui/runs.ui.ts. */
+export const UI_RUN_CONFIG = 'optin-example.yaml';
 export const UI_DEMO_TEXT = [
   '# Typed into by test/editor/ui/configLanguage.ui.ts.',
   'task_name: language',
@@ -44,6 +46,10 @@ export function createWorkspace(dir: string): string {
   const config = example.replaceAll('../fixtures/bert-spam/', 'bert-spam/').replaceAll('../.optin/runs', 'runs');
   if (config.includes('../')) throw new Error('examples/bert-spam.yaml has a path this workspace copy does not map');
   fs.writeFileSync(path.join(dir, 'config.yaml'), config);
+
+  // The example again under a name of its own, for the UI test that runs it from the palette.
+  fs.mkdirSync(path.join(dir, 'ui-run'));
+  fs.writeFileSync(path.join(dir, 'ui-run', UI_RUN_CONFIG), example.replaceAll('../fixtures/bert-spam/', '../bert-spam/').replaceAll('../.optin/runs', '../ui-runs'));
 
   // A config with mistakes: an unknown key, a budget outside (0, 1], a missing model folder.
   fs.mkdirSync(path.join(dir, 'broken'));

@@ -35,7 +35,7 @@ test('a text run writes every artefact, and pruned.onnx computes what the masked
   const report = await runPrune(job(p, out, { configText: 'mac_constraint: [0.5, 0.7]\n' }), { onEvent: (e) => events.push(e.type) });
   assert.equal(report.status, 'complete', report.error);
   const files = fs.readdirSync(report.runDir).sort();
-  assert.deepEqual(files, ['config.yaml', 'log.txt', 'masks.json', 'pruned-0.5.onnx', 'pruned-0.7.onnx', 'rankings.json', 'report.json']);
+  assert.deepEqual(files, ['config.yaml', 'log.txt', 'masks.json', 'pruned-0.5.onnx', 'pruned-0.7.onnx', 'rankings.json', 'report.html', 'report.json']);
   const onDisk = JSON.parse(fs.readFileSync(path.join(report.runDir, 'report.json'), 'utf8')) as Report;
   assert.equal(onDisk.status, 'complete');
   assert.deepEqual(onDisk.phases.map((ph) => ph.name), ['load', 'calibrate', 'score', 'search', 'export', 'evaluate']);

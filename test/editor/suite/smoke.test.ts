@@ -44,20 +44,6 @@ describe('OPTIN extension smoke', () => {
     assert.deepStrictEqual(missing, [], `contributed in package.json but no handler registered (running them from the palette fails with "command not found"): ${missing.join(', ')}`);
   });
 
-  it('optin.prune shows its message without throwing', async () => {
-    await vscode.commands.executeCommand('notifications.clearAll');
-    const run = vscode.commands.executeCommand('optin.prune');
-    // In this version the command's promise is its showInformationMessage: it stays open
-    // until the message is dismissed. A command that throws rejects here instead.
-    const before = await stateAfter(run, 1_000);
-    if (before.state === 'rejected') throw before.error;
-    assert.strictEqual(before.state, 'pending', 'optin.prune settled at once: it showed no message waiting to be dismissed');
-    await vscode.commands.executeCommand('notifications.clearAll');
-    const after = await stateAfter(run, 5_000);
-    if (after.state === 'rejected') throw after.error;
-    assert.strictEqual(after.state, 'fulfilled', 'optin.prune still pending after its notification was dismissed');
-  });
-
   for (const command of ['optin.validateConfig', 'optin.openResults']) {
     it(`${command} runs without throwing`, async () => {
       // With a config active, Validate Config checks it rather than asking which one.
@@ -66,6 +52,8 @@ describe('OPTIN extension smoke', () => {
       const run = vscode.commands.executeCommand(command);
       const state = await stateAfter(run, 2_000);
       if (state.state === 'rejected') throw state.error;
+      // Open Results asks which run when there are runs (a quick pick): close it.
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
       await vscode.commands.executeCommand('notifications.clearAll');
     });
   }

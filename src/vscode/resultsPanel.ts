@@ -1,0 +1,173 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { HostMessage, PanelMessage, PanelState } from '../run/panelProtocol';
+import { renderPanelHtml } from '../run/reportHtml';
+import { loadPanelData, summarizeRun } from '../run/runData';
+import type { RunController } from './runController';
+import type { RunsView } from './runsView';
+
+/**
+ * Hosts the results app (dist/webview.js) in one webview panel beside the config: posts the run
+ * list and the selected run's data, forwards live progress, saves exports through a save dialog,
+ * and is restored after a window reload by a serializer (the app keeps the shown run in its state).
+ */
+export const RESULTS_VIEW_TYPE = 'optin.results';
+
+export class ResultsPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private selected: string | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  /** Last data post per run, so progress bursts re-read report.json at most every 500 ms. */
+  private lastDataPost = 0;
+
+  constructor(private readonly extensionUri: vscode.Uri, controller: RunController, private readonly runs: RunsView) {
+    this.subscriptions.push(
+      vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state: PanelState | undefined) => this.attach(panel, state?.runDir),
+      }),
+      controller.onDidEvent(({ run, event }) => {
+        if (!this.panel) return;
+        // A new run takes over the panel while it runs (live updates); others keep theirs.
+        if (event.type === 'started') {
+          this.selected = event.runDir;
+          void this.postRuns();
+          this.postData();
+          return;
+        }
+        if (!run.runDir || run.runDir !== this.selected) return;
+        if (event.type === 'progress') {
+          void this.post({ type: 'progress', runDir: run.runDir, phase: event.phase, done: event.done, total: event.total, etaSeconds: event.etaSeconds });
+          if (Date.now() - this.lastDataPost > 2_000) this.postData();
+        } else if (event.type === 'phase' || event.type === 'done') {
+          this.postData();
+        }
+      }),
+      controller.onDidFinish(({ run }) => {
+        if (this.panel && run.runDir === this.selected) {
+          this.postData();
+          void this.postRuns();
+        }
+      }),
+    );
+  }
+
+  get visible(): boolean {
+    return this.panel !== undefined;
+  }
+
+  get shownRun(): string | undefined {
+    return this.selected;
+  }
+
+  /** Opens (or reveals) the panel beside the active editor, showing `runDir` (default: the newest run). */
+  async show(runDir?: string, preserveFocus = false): Promise<void> {
+    if (!this.panel) {
+      const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, 'OPTIN Results', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, this.options());
+      this.attach(panel, runDir);
+    } else {
+      this.panel.reveal(undefined, preserveFocus);
+      if (runDir && runDir !== this.selected) {
+        this.selected = runDir;
+        void this.postRuns();
+        this.postData();
+      }
+    }
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      enableFindWidget: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel, runDir: string | undefined): void {
+    this.panel = panel;
+    this.selected = runDir;
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'optin.svg');
+    panel.webview.options = this.options();
+    const webview = panel.webview;
+    const nonce = crypto.randomBytes(16).toString('base64');
+    webview.html = renderPanelHtml({
+      title: 'OPTIN Results',
+      nonce,
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.css')).toString(),
+    });
+    const subs = [
+      webview.onDidReceiveMessage((m: PanelMessage) => void this.onMessage(m)),
+      panel.onDidDispose(() => {
+        for (const s of subs) s.dispose();
+        if (this.panel === panel) this.panel = undefined;
+      }),
+    ];
+  }
+
+  private async onMessage(m: PanelMessage): Promise<void> {
+    switch (m.type) {
+      case 'ready': {
+        this.selected ??= m.runDir ?? (await this.runs.refresh())[0]?.runDir;
+        await this.postRuns();
+        this.postData();
+        return;
+      }
+      case 'select':
+        this.selected = m.runDir;
+        this.postData();
+        return;
+      case 'export':
+        await this.saveExport(m.fileName, m.encoding === 'base64' ? Buffer.from(m.content, 'base64') : Buffer.from(m.content, 'utf8'));
+        return;
+      case 'command': {
+        const id = { revealRunFolder: 'optin.revealRunFolder', exportModel: 'optin.exportModel', openConfig: 'optin.openRunConfig' }[m.command];
+        if (id) await vscode.commands.executeCommand(id, m.runDir, m.budget);
+        return;
+      }
+    }
+  }
+
+  private async saveExport(fileName: string, bytes: Buffer): Promise<void> {
+    const base = this.selected ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+    // The app names the file; the user picks where (default: the run folder).
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(base, path.basename(fileName))), title: 'OPTIN: Export' });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, bytes);
+    void vscode.window.showInformationMessage(`OPTIN: saved ${target.fsPath}`);
+  }
+
+  private async postRuns(): Promise<void> {
+    const history = await this.runs.refresh();
+    // The app lists every run; a selected run that is not in the history (moved folder) still shows.
+    const runs = [...history];
+    if (this.selected && !runs.some((r) => r.runDir === this.selected)) {
+      const data = loadPanelData(this.selected);
+      if (data) runs.unshift({ ...summarizeRun(data.report), runDir: this.selected, id: path.basename(this.selected) });
+    }
+    await this.post({ type: 'runs', runs, selected: this.selected });
+  }
+
+  private postData(): void {
+    if (!this.selected) return;
+    this.lastDataPost = Date.now();
+    if (!fs.existsSync(this.selected)) {
+      void vscode.window.showWarningMessage(`OPTIN: the run folder ${this.selected} no longer exists.`);
+      return;
+    }
+    const data = loadPanelData(this.selected);
+    if (data) void this.post({ type: 'data', data });
+  }
+
+  private post(message: HostMessage): Thenable<boolean> {
+    return this.panel?.webview.postMessage(message) ?? Promise.resolve(false);
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

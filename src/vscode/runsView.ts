@@ -1,0 +1,100 @@
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { describeProgress } from '../run/progressModel';
+import type { RunSummary } from '../run/runData';
+import type { ActiveRun, RunController } from './runController';
+import type { RunHistory } from './runHistory';
+
+/**
+ * The "Runs" view in the OPTIN activity-bar container: runs going on or queued, then the run
+ * history (status, budgets, metric). Inline actions come from package.json menus keyed on
+ * contextValue (optin.run.active / optin.run.<status>).
+ */
+
+export type RunNode = { kind: 'active'; run: ActiveRun } | { kind: 'history'; run: RunSummary };
+
+const STATUS_ICON: Record<string, vscode.ThemeIcon> = {
+  complete: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  cancelled: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground')),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  running: new vscode.ThemeIcon('question'),
+};
+
+function pct(x: number | undefined): string {
+  return x === undefined ? '—' : `${(x * 100).toFixed(1)}%`;
+}
+
+export function describeRun(r: RunSummary): string {
+  const budgets = r.budgets.length ? `@ ${r.budgets.join(', ')}` : '';
+  const metrics = r.metrics.filter((m): m is number => m !== undefined);
+  const metric = metrics.length && r.metricName ? `${r.metricName} ${metrics.map(pct).join(' / ')}` : '';
+  // A 'running' report with no process behind it: the window closed or the process was killed.
+  const status = r.status === 'running' ? 'interrupted' : r.status;
+  return [budgets, metric, status].filter(Boolean).join(' · ');
+}
+
+export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private history: RunSummary[] = [];
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly controller: RunController, private readonly runHistory: RunHistory) {
+    this.subscriptions.push(
+      this.changed,
+      controller.onDidChange(() => this.changed.fire(undefined)),
+      controller.onDidFinish(() => void this.refresh()),
+    );
+  }
+
+  /** Re-reads the run folders. */
+  async refresh(): Promise<RunSummary[]> {
+    this.history = await this.runHistory.list();
+    this.changed.fire(undefined);
+    return this.history;
+  }
+
+  get runs(): readonly RunSummary[] {
+    return this.history;
+  }
+
+  getChildren(node?: RunNode): RunNode[] {
+    if (node) return [];
+    const activeDirs = new Set(this.controller.active.map((r) => r.runDir).filter(Boolean));
+    return [
+      ...this.controller.active.map((run): RunNode => ({ kind: 'active', run })),
+      ...this.history.filter((r) => !activeDirs.has(r.runDir)).map((run): RunNode => ({ kind: 'history', run })),
+    ];
+  }
+
+  getTreeItem(node: RunNode): vscode.TreeItem {
+    if (node.kind === 'active') {
+      const { run } = node;
+      const item = new vscode.TreeItem(`${path.basename(run.request.configFile)} — ${run.request.label}`);
+      item.id = `active-${run.id}`;
+      item.description = run.state === 'queued' ? 'queued' : `${Math.round(run.progress.overall * 100)}% · ${describeProgress(run.progress)}`;
+      item.iconPath = new vscode.ThemeIcon(run.state === 'queued' ? 'watch' : 'sync~spin');
+      item.contextValue = 'optin.run.active';
+      item.tooltip = `${run.request.configFile}\n${run.runDir ?? ''}`;
+      if (run.runDir) item.command = { command: 'optin.openResults', title: 'Open Results', arguments: [run.runDir] };
+      return item;
+    }
+    const { run } = node;
+    const item = new vscode.TreeItem(run.id);
+    item.id = run.runDir;
+    item.description = describeRun(run);
+    item.iconPath = STATUS_ICON[run.status] ?? STATUS_ICON.running;
+    item.contextValue = `optin.run.${run.status}`;
+    item.resourceUri = vscode.Uri.file(run.runDir);
+    const when = new Date(run.createdAt);
+    item.tooltip = new vscode.MarkdownString(
+      `**${run.id}** (${run.method})\n\n${Number.isNaN(when.getTime()) ? '' : when.toLocaleString()}\n\n${describeRun(run)}\n\n\`${run.runDir}\``,
+    );
+    item.command = { command: 'optin.openResults', title: 'Open Results', arguments: [run.runDir] };
+    return item;
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * report.html from a real run: `optin prune` on the bundled spam classifier writes the run
+ * folder, then the static page is opened in its own browser tab (the workbench page stays as
+ * it is) in light and dark, checked against report.json, and its exports are downloaded. A
+ * second run is stopped during scoring: its page must still render and say "Cancelled".
+ * Every test fails on a console error, a page error or a CSP violation.
+ */
+import * as assert from 'assert';
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Page } from 'playwright-core';
+import type { Report } from '../../../src/run/report';
+import { ROOT } from '../workspace';
+import type { UiTest } from './workbench';
+
+const OUT = path.join(ROOT, 'test-output', 'editor');
+const FIXTURE = path.join(ROOT, 'fixtures', 'bert-spam');
+
+function writeConfig(dir: string): string {
+  const file = path.join(dir, 'optin-report.yaml');
+  fs.writeFileSync(
+    file,
+    [
+      'task_name: language',
+      `model_path: ${JSON.stringify(path.join(FIXTURE, 'model'))}`,
+      `calibration_data: ${JSON.stringify(path.join(FIXTURE, 'data', 'calibration.tsv'))}`,
+      `eval_data: ${JSON.stringify(path.join(FIXTURE, 'data', 'eval.tsv'))}`,
+      'output_dir: runs',
+      'method: optin',
+      'mac_constraint: [0.5, 0.7]',
+      'baselines: [magnitude]',
+      'calibration_size: 8',
+      'max_seq_length: 64',
+      'latency_runs: 3',
+      'device: cpu',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** Runs `optin prune` (bin/optin.js loads dist/cli.js); `stopOn` sends SIGTERM at the first stderr line matching it. */
+function prune(config: string, runDir: string, stopOn?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'optin.js'), 'prune', config, '--run-dir', runDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let stopped = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stopOn && !stopped && stopOn.test(stderr)) {
+        stopped = true;
+        child.kill('SIGTERM');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A fresh tab that records console errors, page errors and CSP violations from the first script on. */
+async function openReport(page: Page, file: string, scheme: 'light' | 'dark'): Promise<{ tab: Page; problems: string[] }> {
+  const tab = await page.context().newPage();
+  const problems: string[] = [];
+  tab.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await tab.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await tab.setViewportSize({ width: 1280, height: 900 });
+  await tab.emulateMedia({ colorScheme: scheme });
+  await tab.goto(`file://${file}`);
+  await tab.locator('h1').waitFor();
+  return { tab, problems };
+}
+
+/** True when the chart's canvas has drawn pixels. */
+async function chartDrawn(tab: Page, name: string): Promise<boolean> {
+  return tab.locator(`[data-chart="${name}"] canvas`).first().evaluate((c: HTMLCanvasElement) => {
+    if (!c.width || !c.height) return false;
+    const px = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+    if (!px) return false;
+    for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
+    return false;
+  });
+}
+
+async function download(tab: Page, card: string, label: string): Promise<{ name: string; text: string }> {
+  const [d] = await Promise.all([tab.waitForEvent('download'), tab.locator(`.chart-card:has([data-chart="${card}"]) vscode-button`, { hasText: label }).click()]);
+  const file = await d.path();
+  return { name: d.suggestedFilename(), text: fs.readFileSync(file, 'utf8') };
+}
+
+export const tests: UiTest[] = [
+  {
+    name: 'optin prune writes report.html that renders the run in light and dark, with exports and no CSP violation',
+    timeoutMs: 240_000,
+    async run({ page, note }) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optin-report-ui-'));
+      const runDir = path.join(dir, 'run');
+      const result = await prune(writeConfig(dir), runDir);
+      assert.strictEqual(result.code, 0, result.stderr);
+      const html = path.join(runDir, 'report.html');
+      assert.ok(result.stdout.includes(`report: ${html}`), result.stdout);
+      const report = JSON.parse(fs.readFileSync(path.join(runDir, 'report.json'), 'utf8')) as Report;
+      note(`run ${report.status}: ${report.budgets.map((b) => `${b.budget} -> ${b.metric}`).join(', ')}`);
+
+      for (const scheme of ['light', 'dark'] as const) {
+        const { tab, problems } = await openReport(page, html, scheme);
+        try {
+          assert.strictEqual(await tab.evaluate(() => document.body.className), `vscode-${scheme}`);
+          assert.ok((await tab.locator('h1').innerText()).includes(report.model.architecture));
+          assert.strictEqual((await tab.locator('.status').innerText()).trim(), 'Complete');
+          // The headline metric is the first budget's, formatted as in the CLI summary.
+          const metric = `${(report.budgets[0].metric! * 100).toFixed(2)}%`;
+          assert.strictEqual((await tab.locator('.stat-value').first().innerText()).trim(), metric);
+          assert.ok((await tab.locator('.stats').innerText()).includes(`${report.budgets[0].heads} heads`));
+          await tab.locator('[data-chart="head-importance"] canvas').first().waitFor();
+          assert.ok(await chartDrawn(tab, 'head-importance'), 'heatmap drawn');
+          assert.ok(await chartDrawn(tab, 'tradeoff'), 'trade-off drawn');
+          assert.ok(await chartDrawn(tab, 'latency'), 'latency drawn');
+          assert.ok((await tab.locator('pre[data-block="config"]').innerText()).includes('mac_constraint: [0.5, 0.7]'));
+          const shotPath = path.join(OUT, `report-html-${scheme}.png`);
+          fs.mkdirSync(OUT, { recursive: true });
+          await tab.screenshot({ path: shotPath, fullPage: true });
+          note(`screenshot ${path.relative(ROOT, shotPath)}`);
+          if (scheme === 'light') {
+            const csv = await download(tab, 'head-importance', 'CSV');
+            assert.match(csv.name, /head-importance\.csv$/);
+            assert.match(csv.text, /^layer,head,importance,kept_at_0\.5,kept_at_0\.7\r\n0,0,/);
+            assert.strictEqual(csv.text.trim().split('\r\n').length, 1 + report.model.layers * report.model.heads);
+            const svg = await download(tab, 'tradeoff', 'SVG');
+            assert.match(svg.name, /tradeoff\.svg$/);
+            assert.match(svg.text, /^<svg[\s\S]*<\/svg>$/);
+            note(`downloads: ${csv.name} (${csv.text.length} B), ${svg.name} (${svg.text.length} B)`);
+          }
+          assert.deepStrictEqual(problems, []);
+        } finally {
+          await tab.close();
+        }
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  },
+  {
+    name: 'a run cancelled during scoring leaves a report.html that renders and says so',
+    timeoutMs: 120_000,
+    async run({ page, note }) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optin-report-ui-'));
+      const runDir = path.join(dir, 'run');
+      const result = await prune(writeConfig(dir), runDir, /» score/);
+      assert.strictEqual(result.code, 130, result.stderr);
+      const report = JSON.parse(fs.readFileSync(path.join(runDir, 'report.json'), 'utf8')) as Report;
+      assert.strictEqual(report.status, 'cancelled');
+      const { tab, problems } = await openReport(page, path.join(runDir, 'report.html'), 'light');
+      try {
+        assert.strictEqual((await tab.locator('.status').innerText()).trim(), 'Cancelled');
+        assert.ok((await tab.locator('.callout').innerText()).includes('cancelled by the user'));
+        assert.ok((await tab.locator('.placeholder').first().innerText()).includes('no rankings'));
+        await tab.screenshot({ path: path.join(OUT, 'report-html-cancelled.png'), fullPage: true });
+        note(`cancelled at: ${report.phases.map((p) => `${p.name} ${p.status}`).join(', ')}`);
+        assert.deepStrictEqual(problems, []);
+      } finally {
+        await tab.close();
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  },
+];

@@ -1,0 +1,148 @@
+/**
+ * Pruning from the editor as a user does it, in dark and light themes: "OPTIN: Prune" on the
+ * bundled example from the palette, the progress notification and status-bar item, "OPTIN:
+ * Cancel Run", then a run to the end; the results panel opens beside the config with the head
+ * heatmap and the trade-off curve; Sweep Budgets through its input box; the Runs view.
+ * Screenshots of every step in test-output/editor/.
+ */
+import * as assert from 'assert';
+import type { FrameLocator, Page } from 'playwright-core';
+import { UI_RUN_CONFIG } from '../workspace';
+import { clearNotifications, closeQuickInput, notificationToasts, openFile, runCommand, typeUntilRow, webviewContent, type UiTest } from './workbench';
+
+type Theme = 'dark' | 'light';
+const THEME_LABEL: Record<Theme, string> = { dark: 'Dark Modern', light: 'Light Modern' };
+const QUICK_INPUT = '.quick-input-widget';
+
+async function setTheme(page: Page, theme: Theme): Promise<void> {
+  const label = THEME_LABEL[theme];
+  await (await typeUntilRow(page, '>Preferences: Color Theme', 'Preferences: Color Theme')).click();
+  // The same quick input now lists the themes.
+  const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
+  await input.fill(label);
+  const row = page.locator(`${QUICK_INPUT} .monaco-list-row`).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+  await row.waitFor();
+  await row.click();
+  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
+  await page.locator(`.monaco-workbench.${theme === 'dark' ? 'vs-dark' : 'vs'}`).waitFor({ timeout: 10_000 });
+}
+
+/** The toast of our run's progress notification (its title names the config). */
+function runToast(page: Page) {
+  return notificationToasts(page).filter({ hasText: `OPTIN: Prune ${UI_RUN_CONFIG}` }).last();
+}
+
+async function waitForToast(page: Page, text: RegExp, timeoutMs: number) {
+  const toast = notificationToasts(page).and(page.locator('.notification-fade-in-done')).filter({ hasText: text }).last();
+  await toast.waitFor({ timeout: timeoutMs });
+  return (await toast.locator('.notification-list-item-message').innerText()).trim();
+}
+
+/** The results panel's document among the open webviews (the Markdown preview may be one too). */
+async function resultsFrame(page: Page, timeoutMs = 30_000): Promise<FrameLocator> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await page.locator('iframe.webview.ready').count();
+    for (let i = 0; i < n; i++) {
+      const frame = webviewContent(page, i);
+      if ((await frame.locator('.page-head').count().catch(() => 0)) > 0) return frame;
+    }
+    if (Date.now() > end) throw new Error(`no results panel among ${n} webviews`);
+    await page.waitForTimeout(500);
+  }
+}
+
+async function pruneAndCancel(page: Page, theme: Theme, shot: (n: string) => Promise<string>, note: (m: string) => void): Promise<void> {
+  await setTheme(page, theme);
+  await clearNotifications(page);
+  await openFile(page, UI_RUN_CONFIG);
+  await runCommand(page, 'OPTIN: Prune');
+  // The notification shows the phase, units done/total and the ETA once scoring reports.
+  const toast = runToast(page);
+  await toast.filter({ hasText: /score \d+\/\d+/ }).waitFor({ timeout: 60_000 });
+  const progress = (await toast.innerText()).replace(/\s+/g, ' ').trim();
+  const status = (await page.locator('.statusbar-item').filter({ hasText: /OPTIN \d+%/ }).first().innerText().catch(() => '')).trim();
+  note(`${theme}: progress notification "${progress}", status bar "${status}"`);
+  await shot(`run-progress-${theme}`);
+  assert.match(progress, /score \d+\/\d+/);
+  assert.match(status, /OPTIN \d+%/);
+  await runCommand(page, 'OPTIN: Cancel Run');
+  const cancelled = await waitForToast(page, /run of optin-example\.yaml cancelled/, 60_000);
+  note(`${theme}: ${cancelled}`);
+  await shot(`run-cancelled-${theme}`);
+  assert.match(cancelled, /what finished is kept in .*ui-runs/);
+}
+
+export const tests: UiTest[] = [
+  {
+    name: 'Prune the example from the palette: progress notification and status bar, then Cancel Run (dark and light)',
+    timeoutMs: 200_000,
+    async run({ page, shot, note }) {
+      await runCommand(page, 'View: Close All Editors');
+      await pruneAndCancel(page, 'dark', shot, note);
+      await pruneAndCancel(page, 'light', shot, note);
+    },
+  },
+  {
+    name: 'a run to the end opens the results panel beside the config: heatmap, trade-off curve, summary (light, then dark)',
+    timeoutMs: 300_000,
+    async run({ page, shot, note }) {
+      await clearNotifications(page);
+      await openFile(page, UI_RUN_CONFIG);
+      await runCommand(page, 'OPTIN: Prune');
+      const done = await waitForToast(page, /optin-example\.yaml pruned/, 240_000);
+      note(`finished: ${done}`);
+      const frame = await resultsFrame(page);
+      await frame.locator('[data-chart="head-importance"] canvas').first().waitFor({ timeout: 30_000 });
+      await frame.locator('[data-chart="tradeoff"] canvas').first().waitFor({ timeout: 30_000 });
+      const status = (await frame.locator('.page-head .status').innerText()).trim();
+      assert.strictEqual(status, 'Complete');
+      assert.ok(await frame.locator('body.vscode-light').count(), 'the panel does not follow the light theme');
+      // The panel sits beside the config: two editor groups.
+      assert.ok((await page.locator('.editor-group-container').count()) >= 2, 'the results did not open beside the config');
+      await shot('results-panel-light');
+      await clearNotifications(page);
+      await frame.locator('[data-chart="head-importance"]').scrollIntoViewIfNeeded();
+      await shot('results-panel-heatmap-light');
+      await frame.locator('[data-chart="tradeoff"]').scrollIntoViewIfNeeded();
+      await shot('results-panel-tradeoff-light');
+      await setTheme(page, 'dark');
+      await frame.locator('body.vscode-dark').waitFor({ timeout: 10_000 });
+      await frame.locator('[data-chart="head-importance"] canvas').first().waitFor();
+      await frame.locator('[data-chart="head-importance"]').scrollIntoViewIfNeeded();
+      await shot('results-panel-heatmap-dark');
+      await frame.locator('[data-chart="tradeoff"]').scrollIntoViewIfNeeded();
+      await shot('results-panel-tradeoff-dark');
+    },
+  },
+  {
+    name: 'Sweep Budgets asks for budgets in an input box and reuses the rankings; the Runs view lists the history',
+    timeoutMs: 200_000,
+    async run({ page, shot, note }) {
+      await clearNotifications(page);
+      await openFile(page, UI_RUN_CONFIG);
+      await runCommand(page, 'OPTIN: Sweep Budgets');
+      const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
+      await input.waitFor({ state: 'visible' });
+      note(`sweep input suggests "${await input.inputValue()}"`);
+      await input.fill('0.4, 0.8');
+      await shot('sweep-input');
+      await page.keyboard.press('Enter');
+      const done = await waitForToast(page, /optin-example\.yaml pruned/, 150_000);
+      note(`sweep finished: ${done}`);
+      assert.match(done, /0\.4: .*0\.8: /);
+      const frame = await resultsFrame(page);
+      await frame.locator('.page-head').filter({ hasText: '40%' }).waitFor({ timeout: 20_000 }).catch(() => undefined);
+      // The Runs view in the OPTIN activity-bar container.
+      await page.locator('.activitybar .action-item a[aria-label^="OPTIN"]').first().click();
+      const rows = page.locator('.pane-body .monaco-list-row').filter({ hasText: /-optin/ });
+      await rows.first().waitFor({ timeout: 15_000 });
+      const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      note(`Runs view: ${texts.join(' | ')}`);
+      await shot('runs-view');
+      assert.ok(texts.filter((t) => /complete/.test(t)).length >= 2, texts.join(' | '));
+      assert.ok(texts.filter((t) => /cancelled/.test(t)).length >= 2, texts.join(' | '));
+      await closeQuickInput(page);
+    },
+  },
+];

@@ -1,0 +1,165 @@
+/**
+ * The app's state (runs, the shown run, the selected budget, live progress) and the render
+ * that turns it into the page. A new 'data' message re-renders the page; a budget change
+ * re-renders it too (cheap: four charts); progress only touches the progress line.
+ */
+import type { HostMessage } from '../../src/run/panelProtocol';
+import type { PanelData, RunSummary } from '../../src/run/runData';
+import type { Report } from '../../src/run/report';
+import { ChartView, type ChartSpec } from './charts/chart';
+import { heatmapSpec } from './charts/heatmap';
+import { latencySpec } from './charts/latency';
+import { neuronsSpec } from './charts/neurons';
+import { tradeoffSpec } from './charts/tradeoff';
+import type { View } from './charts/view';
+import { toCsv } from './csv';
+import { el, text } from './dom';
+import { budgetLabel, title } from './format';
+import type { Host } from './host';
+import { progressLine, updateProgress, type Progress } from './progress';
+import { budgetsTable, factsRow, statsRow } from './summary';
+import { textBlocks } from './textBlocks';
+import { readPalette } from './theme';
+import { toolbar } from './toolbar';
+
+const STATUS_TEXT: Record<Report['status'], string> = { running: 'Running', complete: 'Complete', cancelled: 'Cancelled', failed: 'Failed' };
+
+export class App {
+  private runs: RunSummary[] | undefined;
+  private data: PanelData | undefined;
+  private budgetIndex = 0;
+  private progress: Progress | undefined;
+  private charts: ChartView[] = [];
+  private progressBox: HTMLElement | undefined;
+
+  constructor(private readonly root: HTMLElement, private readonly host: Host) {}
+
+  receive(msg: HostMessage): void {
+    if (msg.type === 'runs') {
+      this.runs = msg.runs;
+      if (this.data) this.render();
+    } else if (msg.type === 'data') {
+      this.show(msg.data);
+    } else if (msg.type === 'progress') {
+      if (msg.runDir !== this.data?.report.runDir) return;
+      this.progress = msg;
+      if (this.progressBox) updateProgress(this.progressBox, msg);
+    }
+  }
+
+  show(data: PanelData): void {
+    const sameRun = this.data?.report.runDir === data.report.runDir;
+    const budgets = data.report.budgets;
+    // Keep the user's budget across refreshes of the same run; a new run starts at its first budget.
+    const keep = sameRun ? this.data?.report.budgets[this.budgetIndex]?.budget : undefined;
+    const i = keep === undefined ? -1 : budgets.findIndex((b) => b.budget === keep);
+    this.budgetIndex = i >= 0 ? i : 0;
+    if (!sameRun || data.report.status !== 'running') this.progress = undefined;
+    this.data = data;
+    this.host.setState({ runDir: data.report.runDir });
+    this.render();
+  }
+
+  empty(message: string): void {
+    this.dispose();
+    this.root.textContent = '';
+    this.root.append(el('div', 'empty', text('h1', undefined, 'OPTIN results'), text('p', 'muted', message)));
+  }
+
+  /** Theme changed: same page, new colours. */
+  recolour(): void {
+    const p = readPalette();
+    for (const c of this.charts) c.render(p);
+  }
+
+  private dispose(): void {
+    for (const c of this.charts) c.dispose();
+    this.charts = [];
+    this.progressBox = undefined;
+  }
+
+  private render(): void {
+    const data = this.data;
+    if (!data) return;
+    const r = data.report;
+    const budget = r.budgets[this.budgetIndex];
+    const view: View = { data, budget };
+    const prefix = `optin-${r.runDir.split(/[\\/]/).filter(Boolean).pop() ?? 'run'}-`;
+    const exporter = { prefix, save: this.host.save };
+    const scrollY = window.scrollY;
+    this.dispose();
+    this.root.textContent = '';
+
+    const vscode = this.host.kind === 'vscode';
+    const head = el(
+      'header',
+      'page-head',
+      el('div', 'title-row', text('h1', undefined, title(r)), text('span', `status status-${r.status}`, STATUS_TEXT[r.status] ?? r.status)),
+      text('p', 'muted subtitle', `${r.method.toUpperCase()} pruning of ${r.model.dir}${budget ? ` · showing the ${budgetLabel(budget.budget)} MAC budget` : ''}`),
+    );
+    const bar = toolbar(r, vscode ? this.runs : undefined, this.budgetIndex, {
+      selectRun: vscode ? (runDir) => this.host.post({ type: 'select', runDir }) : undefined,
+      selectBudget: (i) => {
+        this.budgetIndex = i;
+        this.render();
+      },
+      command: vscode ? (command, b) => this.host.post({ type: 'command', command, runDir: r.runDir, budget: b }) : undefined,
+      exportJson: () => this.host.save(`${prefix}report.json`, `${JSON.stringify(r, null, 2)}\n`, 'utf8', 'application/json'),
+      exportCsv: () => this.host.save(`${prefix}budgets.csv`, budgetsCsv(r), 'utf8', 'text/csv'),
+    });
+    this.root.append(head, bar);
+
+    if (r.status === 'running' && vscode) {
+      this.progressBox = progressLine(this.progress);
+      this.root.append(this.progressBox);
+    } else if (r.status === 'running') {
+      // A page written from a run folder has no live feed; "running" there means the run had not ended.
+      this.root.append(el('div', 'callout', text('strong', undefined, 'Not finished: '), 'report.json still says "running" (the run was in progress or its process was killed); this page shows what had finished.'));
+    }
+    if (r.error) this.root.append(el('div', `callout ${r.status}`, text('strong', undefined, `${STATUS_TEXT[r.status]}: `), r.error));
+
+    // Headline numbers need something measured; a run that stopped early goes straight to what it has.
+    if (budget || r.unpruned) this.root.append(statsRow(r, budget));
+
+    const specs: ChartSpec[] = [];
+    if (data.headScores?.length) specs.push(heatmapSpec(view));
+    if (r.budgets.some((b) => b.metric !== undefined)) specs.push(tradeoffSpec(view));
+    if (budget) specs.push(neuronsSpec(view));
+    if (r.unpruned?.latency || r.budgets.some((b) => b.latency)) specs.push(latencySpec(view));
+    const grid = el('div', 'grid charts');
+    for (const s of specs) {
+      const c = new ChartView(s, exporter);
+      this.charts.push(c);
+      grid.append(c.card);
+    }
+    if (!data.headScores?.length) grid.prepend(placeholder('Head importance', r.status === 'running' ? 'Appears when scoring finishes.' : 'This run has no rankings (it stopped before scoring finished).'));
+    if (!specs.some((s) => s.name === 'tradeoff')) grid.append(placeholder('Metric vs MACs kept', r.status === 'running' ? 'Appears once budgets are evaluated.' : 'No budget was evaluated.'));
+    this.root.append(grid);
+
+    if (r.budgets.length) this.root.append(budgetsTable(r, this.budgetIndex, (i) => {
+      this.budgetIndex = i;
+      this.render();
+    }));
+    this.root.append(factsRow(r), textBlocks(data.configText, data.logTail, r.status !== 'complete'));
+    this.root.append(text('footer', 'muted footer', `${r.tool.name} ${r.tool.version} · report.json v${r.version}`));
+
+    const p = readPalette();
+    for (const c of this.charts) c.render(p);
+    window.scrollTo({ top: scrollY });
+  }
+}
+
+function placeholder(heading: string, message: string): HTMLElement {
+  return el('section', 'card chart-card placeholder', el('header', 'card-head', text('h2', undefined, heading)), text('p', 'muted', message));
+}
+
+function budgetsCsv(r: Report): string {
+  const methods = [...new Set(r.budgets.flatMap((b) => b.baselines.map((x) => x.method)))];
+  return toCsv(
+    ['budget', 'mac_fraction', 'macs', 'heads', 'neurons', 'parameters', 'file_bytes', `${r.metric ?? 'metric'}`, ...methods.map((m) => `${m}_${r.metric ?? 'metric'}`), 'median_ms', 'p90_ms', 'speedup', 'file'],
+    [
+      ...(r.unpruned ? [['unpruned', 1, r.unpruned.macs, r.model.layers * r.model.heads, r.model.layers * r.model.intermediate, r.unpruned.parameters, r.unpruned.fileBytes, r.unpruned.metric, ...methods.map(() => ''), r.unpruned.latency?.medianMs, r.unpruned.latency?.p90Ms, 1, '']] : []),
+      ...r.budgets.map((b) => [b.budget, b.macFraction, b.macs, b.heads, b.neurons, b.parameters, b.fileBytes, b.metric, ...methods.map((m) => b.baselines.find((x) => x.method === m)?.metric), b.latency?.medianMs, b.latency?.p90Ms, b.speedup, b.file]),
+    ],
+  );
+}

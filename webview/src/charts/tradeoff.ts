@@ -1,0 +1,114 @@
+/**
+ * The FLOPs–metric trade-off over every budget: x = encoder MACs kept, y = task metric, for
+ * the run's method and the baselines searched under the same budgets, against the unpruned
+ * model (a dashed line at its metric and a point at 100%).
+ */
+import type { Report } from '../../../src/run/report';
+import { toCsv } from '../csv';
+import { budgetLabel, isPercentMetric, metric, metricName, pct } from '../format';
+import type { Palette } from '../theme';
+import { axisStyle, baseOption, tooltipLines, type ChartSpec, type Option } from './chart';
+import type { View } from './view';
+
+interface Point {
+  series: string;
+  budget?: number;
+  macFraction: number;
+  metric: number;
+  perSeed?: number[];
+}
+
+function points(r: Report): Point[] {
+  const out: Point[] = [];
+  for (const b of r.budgets) {
+    if (b.metric !== undefined) out.push({ series: r.method, budget: b.budget, macFraction: b.macFraction, metric: b.metric });
+    for (const x of b.baselines) out.push({ series: x.method, budget: b.budget, macFraction: x.macFraction, metric: x.metric, perSeed: x.perSeed });
+  }
+  if (r.unpruned) out.push({ series: 'unpruned', macFraction: 1, metric: r.unpruned.metric });
+  return out;
+}
+
+const LABEL: Record<string, string> = { optin: 'OPTIN', magnitude: 'Magnitude', random: 'Random (mean of seeds)', unpruned: 'Unpruned' };
+
+export function tradeoffSpec(v: View): ChartSpec {
+  const r = v.data.report;
+  const all = points(r);
+  const names = [...new Set(all.map((x) => x.series))];
+  const percent = isPercentMetric(r);
+  // Axis labels need as many decimals as the tick step (about a fifth of the range) has:
+  // metrics that differ in the third decimal must not read "96.7%, 96.7%".
+  const ys = all.map((x) => x.metric);
+  const step = ys.length > 1 ? (Math.max(...ys) - Math.min(...ys)) / 5 : 0;
+  const digits = step > 0 ? Math.min(4, Math.max(0, Math.ceil(-Math.log10(step * (percent ? 100 : 1))))) : 1;
+
+  const option = (p: Palette): Option => {
+    const colour: Record<string, string> = { optin: p.blue, magnitude: p.orange, random: p.purple, unpruned: p.muted };
+    const series = names.map((name) => {
+      const pts = all.filter((x) => x.series === name).sort((a, b) => a.macFraction - b.macFraction);
+      const isMain = name === r.method;
+      return {
+        type: name === 'unpruned' ? 'scatter' : 'line',
+        name: LABEL[name] ?? name,
+        color: colour[name] ?? p.green,
+        symbol: name === 'unpruned' ? 'diamond' : isMain ? 'circle' : 'triangle',
+        symbolSize: (_: unknown, params: { dataIndex: number }) => (isMain && pts[params.dataIndex]?.budget === v.budget?.budget ? 14 : 8),
+        lineStyle: { width: isMain ? 3 : 2, type: isMain ? 'solid' : 'dashed' },
+        z: isMain ? 3 : 2,
+        data: pts.map((x) => ({ value: [x.macFraction, x.metric], point: x })),
+        markLine:
+          name === 'unpruned'
+            ? { silent: true, symbol: 'none', lineStyle: { color: p.muted, type: 'dotted' }, label: { color: p.muted, position: 'insideEndTop', formatter: 'unpruned' }, data: [{ yAxis: r.unpruned?.metric ?? 0 }] }
+            : undefined,
+      };
+    });
+    return {
+      ...baseOption(p),
+      tooltip: {
+        ...(baseOption(p).tooltip as object),
+        trigger: 'item',
+        formatter: (params: { seriesName: string; data: { point: Point } }) => {
+          const x = params.data.point;
+          const rows: Array<[string, string]> = [
+            [metricName(r), metric(r, x.metric)],
+            ['MACs kept', pct(x.macFraction)],
+          ];
+          if (x.budget !== undefined) rows.unshift(['budget', budgetLabel(x.budget)]);
+          if (x.perSeed) rows.push(['per seed', x.perSeed.map((s) => metric(r, s)).join(', ')]);
+          return tooltipLines(params.seriesName, rows);
+        },
+      },
+      legend: { top: 0, textStyle: { color: p.fg }, inactiveColor: p.grid },
+      grid: { left: 64, right: 24, top: 40, bottom: 44 },
+      xAxis: {
+        type: 'value',
+        name: 'encoder MACs kept',
+        nameLocation: 'middle',
+        nameGap: 28,
+        min: (e: { min: number }) => Math.max(0, Math.floor((e.min - 0.05) * 10) / 10),
+        max: 1,
+        ...axisStyle(p),
+        axisLabel: { color: p.muted, formatter: (x: number) => `${Math.round(x * 100)}%` },
+      },
+      yAxis: {
+        type: 'value',
+        name: metricName(r),
+        nameLocation: 'middle',
+        nameGap: 48,
+        scale: true,
+        ...axisStyle(p),
+        axisLabel: { color: p.muted, formatter: (x: number) => (percent ? `${+(x * 100).toFixed(digits)}%` : `${+x.toFixed(digits)}`) },
+      },
+      series,
+    };
+  };
+
+  return {
+    title: `${metricName(r)} vs MACs kept`,
+    name: 'tradeoff',
+    caption: all.length ? `The larger point is the selected budget. Baselines use the same mask search with their own rankings.` : 'No budget has been evaluated yet.',
+    height: 320,
+    option,
+    csv: () => toCsv(['series', 'budget', 'mac_fraction', 'metric', 'per_seed'], all.map((x) => [x.series, x.budget ?? '', x.macFraction, x.metric, x.perSeed?.join(' ') ?? ''])),
+  };
+}
+
