@@ -135,7 +135,7 @@ interface CodeServer {
   stop(): Promise<void>;
 }
 
-async function startCodeServer(opts: { userDataDir: string; extensionsDir: string; xdg: string; workspace: string; env: NodeJS.ProcessEnv; logFile: string }): Promise<CodeServer> {
+async function startCodeServer(opts: { userDataDir: string; extensionsDir: string; xdg: string; workspace: string; env: NodeJS.ProcessEnv; logFile: string; restricted?: boolean }): Promise<CodeServer> {
   const port = await freePort();
   const out = fs.openSync(opts.logFile, 'w');
   const proc = spawn(
@@ -146,7 +146,8 @@ async function startCodeServer(opts: { userDataDir: string; extensionsDir: strin
       '--bind-addr', `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      // Restricted Mode needs workspace trust on; every other run turns it off.
+      ...(opts.restricted ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
       '--config', path.join(opts.xdg, 'code-server.yaml'),
@@ -252,10 +253,10 @@ async function runSuites(browser: Browser, server: CodeServer, workspaceUrl: str
   if (results.tests.length === 0) record('[suite] at least one in-editor test ran', false, 0, `no tests in ${SUITES_OUT}`);
 }
 
-async function runUiTests(browser: Browser, workspaceUrl: string, workspace: string): Promise<void> {
+async function runUiTests(browser: Browser, workspaceUrl: string, workspace: string, suffix = '.ui.ts'): Promise<void> {
   const dir = path.join(ROOT, 'test', 'editor', 'ui');
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ui.ts')).sort();
-  if (files.length === 0) throw new HarnessError(`no *.ui.ts files in ${dir}`);
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort();
+  if (files.length === 0) throw new HarnessError(`no *${suffix} files in ${dir}`);
   for (const file of files) {
     const { tests } = (await import(path.join(dir, file))) as { tests: UiTest[] };
     if (!tests?.length) {
@@ -396,6 +397,27 @@ async function main(): Promise<void> {
   if (only !== 'ui') await step('in-editor suites (runner extension + mocha in the extension host)', () => runSuites(browser, server, workspaceUrl, resultsFile, userDataDir));
   if (only !== 'ui') reportMeasurements(workspace);
   if (only !== 'suites') await step('UI tests (playwright-core)', () => runUiTests(browser, workspaceUrl, workspace));
+  if (only !== 'suites') await step('Restricted Mode: the same workspace, untrusted (test/editor/ui/*.restricted.ts)', () => runRestricted(browser, { tmp, extensionsDir, xdg, workspace, env }));
+}
+
+/**
+ * A second code-server with workspace trust on and a fresh profile, so the workspace opens
+ * untrusted (no prompt): linting must work, runs must be refused with a reason.
+ */
+async function runRestricted(browser: Browser, o: { tmp: string; extensionsDir: string; xdg: string; workspace: string; env: NodeJS.ProcessEnv }): Promise<void> {
+  const userDataDir = path.join(o.tmp, 'user-data-restricted');
+  fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+  const settings = { ...USER_SETTINGS, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' };
+  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  const env = { ...o.env };
+  delete env.OPTIN_EDITOR_TEST_CONFIG;
+  const server = await startCodeServer({ userDataDir, extensionsDir: o.extensionsDir, xdg: o.xdg, workspace: o.workspace, env, logFile: path.join(OUT, 'code-server-restricted.log'), restricted: true });
+  cleanups.push(() => server.stop());
+  try {
+    await runUiTests(browser, `${server.url}/?folder=${encodeURIComponent(o.workspace)}`, o.workspace, '.restricted.ts');
+  } finally {
+    await server.stop();
+  }
 }
 
 /** Numbers the suites measured inside the extension host (workspace/measurements/*.json): printed and kept in test-output/editor/. */

@@ -13,9 +13,10 @@ class RunCodeLens implements vscode.CodeLensProvider {
   private lastShown = '';
 
   constructor(private readonly docs: ConfigDocuments, private readonly controller: RunController) {
-    // Progress events are frequent; refresh the lenses only when what they say changes.
+    // Progress events are frequent and lenses re-render lazily, so they show what runs, not a
+    // percentage (the notification and the status bar do); refresh only when that changes.
     controller.onDidChange(() => {
-      const now = controller.active.map((r) => `${r.id}:${r.state}:${Math.round(r.progress.overall * 20)}`).join(',');
+      const now = controller.active.map((r) => `${r.id}:${r.state}`).join(',');
       if (now !== this.lastShown) {
         this.lastShown = now;
         this.changed.fire();
@@ -32,7 +33,7 @@ class RunCodeLens implements vscode.CodeLensProvider {
     const lenses: vscode.CodeLens[] = [];
     if (running) {
       lenses.push(
-        new vscode.CodeLens(top, { title: `$(sync~spin) ${running.request.label}: ${Math.round(running.progress.overall * 100)}%`, command: 'optin.showRunLog' }),
+        new vscode.CodeLens(top, { title: `$(sync~spin) ${running.request.label} running`, tooltip: 'Show the run log', command: 'optin.showRunLog' }),
         new vscode.CodeLens(top, { title: 'Cancel', command: 'optin.cancelRun', arguments: [running] }),
       );
       if (runs.length > 1) lenses.push(new vscode.CodeLens(top, { title: `${runs.length - 1} queued`, command: 'optin.showRunLog' }));

@@ -56,6 +56,8 @@ async function pruneAndCancel(page: Page, theme: Theme, shot: (n: string) => Pro
   await setTheme(page, theme);
   await clearNotifications(page);
   await openFile(page, UI_RUN_CONFIG);
+  // The same selector finds no lens in Restricted Mode (runs.restricted.ts).
+  await page.locator('.codelens-decoration', { hasText: 'Prune' }).first().waitFor({ timeout: 15_000 });
   await runCommand(page, 'OPTIN: Prune');
   // The notification shows the phase, units done/total and the ETA once scoring reports.
   const toast = runToast(page);
@@ -87,6 +89,11 @@ export const tests: UiTest[] = [
     name: 'a run to the end opens the results panel beside the config: heatmap, trade-off curve, summary (light, then dark)',
     timeoutMs: 300_000,
     async run({ page, shot, note }) {
+      // Console messages of every frame, the webview's included: a CSP refusal shows there.
+      const refused: string[] = [];
+      page.on('console', (m) => {
+        if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
+      });
       await clearNotifications(page);
       await openFile(page, UI_RUN_CONFIG);
       await runCommand(page, 'OPTIN: Prune');
@@ -113,10 +120,19 @@ export const tests: UiTest[] = [
       await shot('results-panel-heatmap-dark');
       await frame.locator('[data-chart="tradeoff"]').scrollIntoViewIfNeeded();
       await shot('results-panel-tradeoff-dark');
+      // Hover a heatmap cell: the tooltip names the layer, the head and its score.
+      await frame.locator('[data-chart="head-importance"]').hover({ position: { x: 120, y: 40 } });
+      const tip = frame.locator('[data-chart="head-importance"] div').filter({ hasText: /layer \d+.*head \d+/i }).last();
+      await tip.waitFor({ timeout: 10_000 });
+      const tipText = (await tip.innerText()).replace(/\s+/g, ' ').trim();
+      note(`heatmap tooltip: ${tipText}`);
+      await shot('results-panel-heatmap-tooltip-dark');
+      assert.match(tipText, /^Layer 0 · head 0 importance:? [\d.e+]+ at \d+% MACs:? (kept|pruned)$/);
+      assert.deepStrictEqual(refused, [], 'the results panel broke its Content Security Policy');
     },
   },
   {
-    name: 'Sweep Budgets asks for budgets in an input box and reuses the rankings; the Runs view lists the history',
+    name: 'Sweep Budgets asks for budgets in an input box, the open panel follows the run live; the Runs view lists the history; the panel survives a reload',
     timeoutMs: 200_000,
     async run({ page, shot, note }) {
       await clearNotifications(page);
@@ -128,11 +144,17 @@ export const tests: UiTest[] = [
       await input.fill('0.4, 0.8');
       await shot('sweep-input');
       await page.keyboard.press('Enter');
+      // The open results panel follows the new run live: its progress line moves with the run.
+      const frame = await resultsFrame(page);
+      const live = frame.locator('.progress .progress-text').filter({ hasText: /phase (search|export|evaluate)/ });
+      await live.first().waitFor({ timeout: 60_000 });
+      note(`panel while running: "${(await live.first().innerText()).trim()}"`);
+      await shot('results-panel-live');
       const done = await waitForToast(page, /optin-example\.yaml pruned/, 150_000);
       note(`sweep finished: ${done}`);
       assert.match(done, /0\.4: .*0\.8: /);
-      const frame = await resultsFrame(page);
-      await frame.locator('.page-head').filter({ hasText: '40%' }).waitFor({ timeout: 20_000 }).catch(() => undefined);
+      await frame.locator('.page-head .status', { hasText: 'Complete' }).waitFor({ timeout: 20_000 });
+      const heading = (await frame.locator('.page-head h1').innerText()).trim();
       // The Runs view in the OPTIN activity-bar container.
       await page.locator('.activitybar .action-item a[aria-label^="OPTIN"]').first().click();
       const rows = page.locator('.pane-body .monaco-list-row').filter({ hasText: /-optin/ });
@@ -143,6 +165,16 @@ export const tests: UiTest[] = [
       assert.ok(texts.filter((t) => /complete/.test(t)).length >= 2, texts.join(' | '));
       assert.ok(texts.filter((t) => /cancelled/.test(t)).length >= 2, texts.join(' | '));
       await closeQuickInput(page);
+
+      // After a window reload the serializer brings the panel back on the same run.
+      await page.reload();
+      // The side bar shows the OPTIN container now, so wait for the workbench, not the explorer.
+      await page.locator('.monaco-workbench .statusbar').waitFor({ timeout: 90_000 });
+      const restored = await resultsFrame(page, 60_000);
+      await restored.locator('.page-head h1').filter({ hasText: heading }).waitFor({ timeout: 30_000 });
+      await restored.locator('[data-chart="head-importance"] canvas').first().waitFor({ timeout: 30_000 });
+      note(`restored after reload: ${heading}`);
+      await shot('results-panel-restored');
     },
   },
 ];
