@@ -142,6 +142,8 @@ export class RunController implements vscode.Disposable {
     run.startedAt = Date.now();
     this.log(run, `started: ${run.request.label} ${run.request.configFile}`);
     const proc = startRunProcess(this.childScript, run.request.job, {
+      // In desktop VS Code process.execPath is the Electron binary: make the child plain Node.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       onEvent: (event) => {
         if (event.type === 'started') run.runDir = event.runDir;
         if (event.type === 'done') run.runDir = event.runDir;

@@ -6,6 +6,7 @@
  * Screenshots of every step in test-output/editor/.
  */
 import * as assert from 'assert';
+import * as fs from 'fs';
 import type { FrameLocator, Page } from 'playwright-core';
 import { UI_RUN_CONFIG } from '../workspace';
 import { clearNotifications, closeQuickInput, notificationToasts, openFile, runCommand, typeUntilRow, webviewContent, type UiTest } from './workbench';
@@ -129,6 +130,23 @@ export const tests: UiTest[] = [
       await shot('results-panel-heatmap-tooltip-dark');
       assert.match(tipText, /^Layer 0 · head 0 importance:? [\d.e+]+ at \d+% MACs:? (kept|pruned)$/);
       assert.deepStrictEqual(refused, [], 'the results panel broke its Content Security Policy');
+
+      // Exports go through the editor's save dialog (a webview cannot download): SVG and PNG.
+      for (const [chart, kind, magic] of [['head-importance', 'SVG', '<svg'], ['tradeoff', 'PNG', '\x89PNG']] as const) {
+        await clearNotifications(page);
+        const card = frame.locator('section.chart-card', { has: frame.locator(`[data-chart="${chart}"]`) });
+        await card.getByText(kind, { exact: true }).click();
+        const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
+        await input.waitFor({ state: 'visible' });
+        const target = (await input.inputValue()).trim();
+        await shot(`results-panel-export-${kind.toLowerCase()}`);
+        await page.keyboard.press('Enter');
+        const saved = await waitForToast(page, /OPTIN: saved /, 15_000);
+        note(`${kind}: ${saved}`);
+        const file = saved.replace(/^OPTIN: saved /, '').replace(/\.$/, '');
+        assert.ok(file.endsWith(`${chart}.${kind.toLowerCase()}`), `${saved} (dialog proposed ${target})`);
+        assert.strictEqual(fs.readFileSync(file).subarray(0, magic.length).toString('latin1'), magic);
+      }
     },
   },
   {
