@@ -9,6 +9,7 @@ import type { Report } from '../../src/run/report';
 import { ChartView, type ChartSpec } from './charts/chart';
 import { heatmapSpec } from './charts/heatmap';
 import { latencySpec } from './charts/latency';
+import { neuronRankingSpec } from './charts/neuronRanking';
 import { neuronsSpec } from './charts/neurons';
 import { tradeoffSpec } from './charts/tradeoff';
 import type { View } from './charts/view';
@@ -125,6 +126,7 @@ export class App {
     if (data.headScores?.length) specs.push(heatmapSpec(view));
     if (r.budgets.some((b) => b.metric !== undefined)) specs.push(tradeoffSpec(view));
     if (budget) specs.push(neuronsSpec(view));
+    if (data.neuronScores?.length) specs.push(neuronRankingSpec(view));
     if (r.unpruned?.latency || r.budgets.some((b) => b.latency)) specs.push(latencySpec(view));
     const grid = el('div', 'grid charts');
     for (const s of specs) {

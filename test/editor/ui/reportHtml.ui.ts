@@ -124,6 +124,7 @@ export const tests: UiTest[] = [
           assert.ok(await chartDrawn(tab, 'head-importance'), 'heatmap drawn');
           assert.ok(await chartDrawn(tab, 'tradeoff'), 'trade-off drawn');
           assert.ok(await chartDrawn(tab, 'latency'), 'latency drawn');
+          assert.ok(await chartDrawn(tab, 'neuron-ranking'), 'neuron rankings drawn');
           assert.ok((await tab.locator('pre[data-block="config"]').innerText()).includes('mac_constraint: [0.5, 0.7]'));
           const shotPath = path.join(OUT, `report-html-${scheme}.png`);
           fs.mkdirSync(OUT, { recursive: true });
