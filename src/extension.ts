@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { RunSummary } from './run/runData';
 import { registerCommands } from './vscode/commands';
 import { registerConfigLanguage } from './vscode/configLanguage';
 import { ResultsPanel } from './vscode/resultsPanel';
@@ -12,6 +13,8 @@ import { RunsView } from './vscode/runsView';
 export interface OptinApi {
   activeRuns(): Array<{ configFile: string; label: string; state: 'queued' | 'running'; runDir?: string; phase?: string; overall: number }>;
   resultsPanel(): { visible: boolean; runDir?: string };
+  /** The Runs view's history as last read (newest first). */
+  runHistory(): readonly RunSummary[];
 }
 
 /** Registers the editor pieces; all logic lives in the plain-Node core under src/. */
@@ -31,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): OptinApi {
     activeRuns: () =>
       controller.active.map((r) => ({ configFile: r.request.configFile, label: r.request.label, state: r.state, runDir: r.runDir, phase: r.progress.phase, overall: r.progress.overall })),
     resultsPanel: () => ({ visible: panel.visible, runDir: panel.shownRun }),
+    runHistory: () => view.runs,
   };
 }
 

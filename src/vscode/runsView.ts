@@ -38,12 +38,31 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
   readonly onDidChangeTreeData = this.changed.event;
   private history: RunSummary[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
+  private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly controller: RunController, private readonly runHistory: RunHistory) {
+    // Runs started elsewhere (the CLI, another window) appear too: report.json is written at
+    // every phase, so refresh on its changes, at most once a second.
+    const watcher = vscode.workspace.createFileSystemWatcher('**/report.json');
+    // A deleted run folder reports the folder, not its report.json: watch deletions of anything.
+    const deletions = vscode.workspace.createFileSystemWatcher('**/*', true, true, false);
+    const soon = () => {
+      if (this.refreshTimer) return;
+      this.refreshTimer = setTimeout(() => {
+        this.refreshTimer = undefined;
+        void this.refresh();
+      }, 1_000);
+    };
     this.subscriptions.push(
       this.changed,
+      watcher,
+      watcher.onDidCreate(soon),
+      watcher.onDidChange(soon),
+      deletions,
+      deletions.onDidDelete(soon),
       controller.onDidChange(() => this.changed.fire(undefined)),
       controller.onDidFinish(() => void this.refresh()),
+      { dispose: () => clearTimeout(this.refreshTimer) },
     );
   }
 

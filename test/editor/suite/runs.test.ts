@@ -145,4 +145,17 @@ describe('OPTIN runs', function () {
     assert.strictEqual(saved?.fsPath, target.fsPath);
     assert.deepStrictEqual(fs.readFileSync(target.fsPath), fs.readFileSync(path.join(run.runDir, 'pruned-0.5.onnx')));
   });
+
+  it('a run folder written outside the editor (the CLI, another window) shows in the Runs view by itself', async () => {
+    const optin = await api();
+    const source = optin.runHistory().find((r) => r.status === 'complete');
+    assert.ok(source, 'no complete run to copy');
+    const copy = path.join(path.dirname(source.runDir), '20991231-235959-optin');
+    fs.cpSync(source.runDir, copy, { recursive: true });
+    const report = JSON.parse(fs.readFileSync(path.join(copy, 'report.json'), 'utf8'));
+    fs.writeFileSync(path.join(copy, 'report.json'), JSON.stringify({ ...report, runDir: copy, createdAt: new Date().toISOString() }));
+    assert.ok(await waitFor(() => optin.runHistory()[0]?.runDir === copy, 15_000), `not listed: ${optin.runHistory().map((r) => r.id).join(', ')}`);
+    fs.rmSync(copy, { recursive: true, force: true });
+    assert.ok(await waitFor(() => !optin.runHistory().some((r) => r.runDir === copy), 15_000), 'still listed after its folder was deleted');
+  });
 });
