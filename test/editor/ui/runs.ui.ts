@@ -11,8 +11,9 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { UI_RUN_CONFIG } from '../workspace';
 import { clearNotifications, closeQuickInput, notificationToasts, openFile, runCommand, typeUntilRow, webviewContent, type UiTest } from './workbench';
 
-type Theme = 'dark' | 'light';
-const THEME_LABEL: Record<Theme, string> = { dark: 'Dark Modern', light: 'Light Modern' };
+type Theme = 'dark' | 'light' | 'high-contrast';
+const THEME_LABEL: Record<Theme, string> = { dark: 'Dark Modern', light: 'Light Modern', 'high-contrast': 'Dark High Contrast' };
+const WORKBENCH_CLASS: Record<Theme, string> = { dark: 'vs-dark', light: 'vs', 'high-contrast': 'hc-black' };
 const QUICK_INPUT = '.quick-input-widget';
 
 async function setTheme(page: Page, theme: Theme): Promise<void> {
@@ -25,7 +26,7 @@ async function setTheme(page: Page, theme: Theme): Promise<void> {
   await row.waitFor();
   await row.click();
   await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
-  await page.locator(`.monaco-workbench.${theme === 'dark' ? 'vs-dark' : 'vs'}`).waitFor({ timeout: 10_000 });
+  await page.locator(`.monaco-workbench.${WORKBENCH_CLASS[theme]}`).waitFor({ timeout: 10_000 });
 }
 
 /** The toast of our run's progress notification (its title names the config). */
@@ -130,6 +131,11 @@ export const tests: UiTest[] = [
       await shot('results-panel-heatmap-tooltip-dark');
       assert.match(tipText, /^Layer 0 · head 0 importance:? [\d.e+]+ at \d+% MACs:? (kept|pruned)$/);
       assert.deepStrictEqual(refused, [], 'the results panel broke its Content Security Policy');
+      await setTheme(page, 'high-contrast');
+      await frame.locator('body.vscode-high-contrast').waitFor({ timeout: 10_000 });
+      await frame.locator('[data-chart="head-importance"]').scrollIntoViewIfNeeded();
+      await shot('results-panel-heatmap-high-contrast');
+      await setTheme(page, 'dark');
 
       // Exports go through the editor's save dialog (a webview cannot download): SVG and PNG.
       for (const [chart, kind, magic] of [['head-importance', 'SVG', '<svg'], ['tradeoff', 'PNG', '\x89PNG']] as const) {
@@ -154,6 +160,8 @@ export const tests: UiTest[] = [
     timeoutMs: 200_000,
     async run({ page, shot, note }) {
       await clearNotifications(page);
+      // The last clicks were in the results panel: open the config in the first group again.
+      await runCommand(page, 'View: Focus First Editor Group');
       await openFile(page, UI_RUN_CONFIG);
       await runCommand(page, 'OPTIN: Sweep Budgets');
       const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);

@@ -97,7 +97,8 @@ export async function runCommand(page: Page, label: string): Promise<void> {
 export async function openFile(page: Page, name: string): Promise<void> {
   const row = await typeUntilRow(page, name, name);
   await row.click();
-  await page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).waitFor();
+  // .first(): the same file may be open in two editor groups.
+  await page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).first().waitFor();
 }
 
 /** The toasts shown now (bottom right), newest last. */
