@@ -6,6 +6,7 @@
  *   npm run bench -- fixtures     fast vs naive scorer and pruned latency on the fixture models
  *   npm run bench -- bert-base    BERT-base-shaped random checkpoint: per-unit time, projection, RSS
  *   npm run bench -- quality      accuracy at budgets 0.5/0.6/0.7: optin vs magnitude vs random, 3 seeds
+ *   npm run bench -- host         event-loop delay of the caller: a run in-process vs in a child process
  *
  * Writes bench-results/<part>.json and prints a summary.
  */
@@ -14,6 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Feeds } from '../src/data/dataset';
 import { openDataset } from '../src/data/dataset';
+import { hostResponsiveness } from './bench-host';
 import { measureLatency } from '../src/eval/latency';
 import { loadModel } from '../src/model';
 import { pruneModel } from '../src/model/prune';
@@ -256,6 +258,7 @@ async function main() {
   if (all || parts.includes('fixtures')) await fixtures();
   if (all || parts.includes('bert-base')) await bertBase();
   if (all || parts.includes('quality')) await quality();
+  if (all || parts.includes('host')) save('host', await hostResponsiveness());
 }
 
 main().catch((e) => {
