@@ -9,8 +9,13 @@ import type { Job, RunEvent } from './events';
 import { runPrune } from './pipeline';
 
 function send(event: RunEvent): void {
-  if (process.send) process.send(event);
-  else process.stdout.write(`${JSON.stringify(event)}\n`);
+  // Forked: events go over IPC while the parent listens (after a disconnect they are dropped;
+  // report.json and log.txt still record the run). Run by hand: JSON lines on stdout.
+  if (process.send) {
+    if (process.connected) process.send(event);
+  } else {
+    process.stdout.write(`${JSON.stringify(event)}\n`);
+  }
 }
 
 async function runJob(job: Job, signal: AbortSignal): Promise<void> {
@@ -36,16 +41,23 @@ async function runJob(job: Job, signal: AbortSignal): Promise<void> {
   }
 }
 
+function disconnect(): void {
+  if (process.connected) process.disconnect();
+}
+
 function start(job: Job): void {
   const abort = new AbortController();
   // SIGTERM: stop between ONNX Runtime calls and write a 'cancelled' report (SIGKILL is the hard stop).
   process.on('SIGTERM', () => abort.abort(new UserError('cancelled')));
+  // The editor that started the run went away (window closed, host crashed): nobody can see or
+  // cancel this run any more, so stop it the same graceful way rather than run on orphaned.
+  if (process.send) process.on('disconnect', () => abort.abort(new UserError('cancelled')));
   runJob(job, abort.signal).then(
-    () => process.disconnect?.(),
+    () => disconnect(),
     (e: unknown) => {
       send({ type: 'error', message: e instanceof Error ? e.message : String(e), userError: e instanceof UserError });
       process.exitCode = 1;
-      process.disconnect?.();
+      disconnect();
     },
   );
 }

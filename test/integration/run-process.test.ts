@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fork } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadConfig } from '../../src/config';
@@ -124,4 +125,20 @@ test('a config error reaches the caller as a failed outcome with the message (us
   const outcome = await startRunProcess(CHILD, { kind: 'prune', job: bad }).done;
   assert.equal(outcome.status, 'failed');
   assert.match(outcome.message ?? '', /calibration_size 100000 is larger than/);
+});
+
+test('a child whose editor goes away (IPC disconnect) stops gracefully instead of running on orphaned', async () => {
+  const { dir, job } = await project();
+  const runDir = path.join(dir, 'orphan');
+  const child = fork(CHILD, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  child.on('message', (m) => {
+    const e = m as RunEvent;
+    if (e.type === 'progress' && e.phase === 'score' && e.done >= 2 && child.connected) child.disconnect();
+  });
+  child.send({ kind: 'prune', job: { ...job, runDir } });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0);
+  const report = JSON.parse(fs.readFileSync(path.join(runDir, 'report.json'), 'utf8'));
+  assert.equal(report.status, 'cancelled');
+  assert.equal(fs.existsSync(path.join(runDir, 'rankings.json')), false);
 });
