@@ -3,6 +3,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { formatDiagnostic, loadConfig } from '../config';
 import { UserError } from '../errors';
+import { pct } from '../format';
 import { jobFromConfig, parseBudgetList } from '../run/job';
 import { runPrune } from '../run/pipeline';
 import type { Report } from '../run/report';
@@ -25,10 +26,6 @@ function parseBudgets(value: string): number[] {
   const list = parseBudgetList(value);
   if (typeof list === 'string') throw new UsageError(`--budget: ${list}`);
   return list;
-}
-
-function pct(x: number | undefined, digits = 1): string {
-  return x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`;
 }
 
 export function summary(r: Report): string {

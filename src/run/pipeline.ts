@@ -129,6 +129,12 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
     emit({ type: 'phase', phase: name });
     log(`phase ${name}`);
   };
+  // The final report.json, and the same report as a page (report.html only warns on failure).
+  const finish = () => {
+    report.finishedAt = new Date().toISOString();
+    save();
+    tryWriteReportHtml(runDir, (m) => log(m, 'warn'));
+  };
   const endPhase = (status: PhaseTiming['status'] = 'done') => {
     report.phases.push({ name: phaseName, seconds: (performance.now() - phaseStart) / 1000, status });
     save();
@@ -313,15 +319,11 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
     report.phases.push({ name: phaseName, seconds: (performance.now() - phaseStart) / 1000, status: cancelled ? 'cancelled' : 'failed' });
     log(`${report.status}: ${report.error}`, cancelled ? 'warn' : 'error');
     if (!cancelled && !(e instanceof UserError)) {
-      report.finishedAt = new Date().toISOString();
-      save();
-      tryWriteReportHtml(runDir, (m) => log(m, 'warn'));
+      finish();
       throw e;
     }
   }
-  report.finishedAt = new Date().toISOString();
-  save();
-  tryWriteReportHtml(runDir, (m) => log(m, 'warn'));
+  finish();
   emit({ type: 'done', status: report.status, runDir, error: report.error });
   return report;
 }

@@ -19,7 +19,7 @@ export class ResultsPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private selected: string | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
-  /** Last data post per run, so progress bursts re-read report.json at most every 500 ms. */
+  /** When report.json was last posted, so progress bursts re-read it at most every 2 s. */
   private lastDataPost = 0;
 
   constructor(private readonly extensionUri: vscode.Uri, controller: RunController, private readonly runs: RunsView) {
@@ -40,15 +40,22 @@ export class ResultsPanel implements vscode.Disposable {
         if (event.type === 'progress') {
           void this.post({ type: 'progress', runDir: run.runDir, phase: event.phase, done: event.done, total: event.total, etaSeconds: event.etaSeconds });
           if (Date.now() - this.lastDataPost > 2_000) this.postData();
-        } else if (event.type === 'phase' || event.type === 'done') {
+        } else if (event.type === 'phase') {
           this.postData();
         }
       }),
+      // The end of a run, however it ended (a crash sends no 'done'): its final report.
       controller.onDidFinish(({ run }) => {
-        if (this.panel && run.runDir === this.selected) {
+        if (this.panel && run.runDir === this.selected) this.postData();
+      }),
+      // The Runs view re-reads the history (after each run, on report.json changes): the run list follows.
+      runs.onDidRefresh((history) => {
+        if (!this.panel) return;
+        if (!this.selected && history.length > 0) {
+          this.selected = history[0].runDir;
           this.postData();
-          void this.postRuns();
         }
+        void this.postRuns();
       }),
     );
   }
@@ -111,7 +118,8 @@ export class ResultsPanel implements vscode.Disposable {
   private async onMessage(m: PanelMessage): Promise<void> {
     switch (m.type) {
       case 'ready': {
-        this.selected ??= m.runDir ?? (await this.runs.refresh())[0]?.runDir;
+        // Before the history is first read, the list comes with onDidRefresh.
+        this.selected ??= m.runDir ?? this.runs.runs[0]?.runDir;
         await this.postRuns();
         this.postData();
         return;
@@ -141,7 +149,7 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   private async postRuns(): Promise<void> {
-    const history = await this.runs.refresh();
+    const history = this.runs.runs;
     // The app lists every run; a selected run that is not in the history (moved folder) still shows.
     const runs = [...history];
     if (this.selected && !runs.some((r) => r.runDir === this.selected)) {

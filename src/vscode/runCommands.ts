@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { diagnoseConfig, formatDiagnostic, macBudgets, resolveConfig, type RunConfig } from '../config';
+import { pct } from '../format';
 import { jobFromConfig, parseBudgetList } from '../run/job';
 import { readReport, type RunSummary } from '../run/runData';
 import type { RunOutcome } from '../run/runProcess';
@@ -123,10 +124,6 @@ async function askBudgets(current: number[]): Promise<number[] | undefined> {
   return typeof r === 'string' ? undefined : r;
 }
 
-function pct(x: number | undefined): string {
-  return x === undefined ? '—' : `${(x * 100).toFixed(2)}%`;
-}
-
 async function announce(p: RunPieces, file: string, outcome: RunOutcome): Promise<void> {
   const name = path.basename(file);
   const runDir = outcome.runDir;
@@ -136,8 +133,8 @@ async function announce(p: RunPieces, file: string, outcome: RunOutcome): Promis
     // The results open beside the config without taking the focus from it.
     await p.panel.show(runDir, true);
     const r = readReport(runDir);
-    const best = r?.budgets.map((b) => `${b.budget}: ${r.metric ?? 'metric'} ${pct(b.metric)}${b.speedup ? ` (${b.speedup.toFixed(2)}×)` : ''}`).join(', ');
-    choice = await vscode.window.showInformationMessage(`OPTIN: ${name} pruned${r?.unpruned ? ` (unpruned ${pct(r.unpruned.metric)})` : ''}. ${best ?? ''}`, ...buttons);
+    const best = r?.budgets.map((b) => `${b.budget}: ${r.metric ?? 'metric'} ${pct(b.metric, 2)}${b.speedup ? ` (${b.speedup.toFixed(2)}×)` : ''}`).join(', ');
+    choice = await vscode.window.showInformationMessage(`OPTIN: ${name} pruned${r?.unpruned ? ` (unpruned ${pct(r.unpruned.metric, 2)})` : ''}. ${best ?? ''}`, ...buttons);
   } else if (outcome.status === 'cancelled') {
     choice = await vscode.window.showInformationMessage(`OPTIN: run of ${name} cancelled${runDir ? `; what finished is kept in ${runDir}` : ''}.`, ...buttons);
   } else {
@@ -201,7 +198,7 @@ async function exportModel(p: RunPieces, arg: RunArg, budgetArg?: number, target
   let budget = exported.find((b) => b.budget === budgetArg);
   if (!budget && exported.length === 1) budget = exported[0];
   if (!budget) {
-    const items = exported.map((b) => ({ label: `${b.budget}`, description: `MACs kept ${(b.macFraction * 100).toFixed(1)}% · ${report.metric ?? 'metric'} ${pct(b.metric)}${b.speedup ? ` · ${b.speedup.toFixed(2)}×` : ''}`, b }));
+    const items = exported.map((b) => ({ label: `${b.budget}`, description: `MACs kept ${(b.macFraction * 100).toFixed(1)}% · ${report.metric ?? 'metric'} ${pct(b.metric, 2)}${b.speedup ? ` · ${b.speedup.toFixed(2)}×` : ''}`, b }));
     budget = (await vscode.window.showQuickPick(items, { title: 'OPTIN: Export Pruned Model', placeHolder: 'Which budget?' }))?.b;
     if (!budget) return undefined;
   }

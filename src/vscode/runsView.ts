@@ -1,5 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { pct } from '../format';
 import { describeProgress } from '../run/progressModel';
 import type { RunSummary } from '../run/runData';
 import type { ActiveRun, RunController } from './runController';
@@ -20,14 +21,10 @@ const STATUS_ICON: Record<string, vscode.ThemeIcon> = {
   running: new vscode.ThemeIcon('question'),
 };
 
-function pct(x: number | undefined): string {
-  return x === undefined ? '—' : `${(x * 100).toFixed(1)}%`;
-}
-
 export function describeRun(r: RunSummary): string {
   const budgets = r.budgets.length ? `@ ${r.budgets.join(', ')}` : '';
   const metrics = r.metrics.filter((m): m is number => m !== undefined);
-  const metric = metrics.length && r.metricName ? `${r.metricName} ${metrics.map(pct).join(' / ')}` : '';
+  const metric = metrics.length && r.metricName ? `${r.metricName} ${metrics.map((m) => pct(m)).join(' / ')}` : '';
   // A 'running' report with no process behind it: the window closed or the process was killed.
   const status = r.status === 'running' ? 'interrupted' : r.status;
   return [budgets, metric, status].filter(Boolean).join(' · ');
@@ -36,6 +33,9 @@ export function describeRun(r: RunSummary): string {
 export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly refreshed = new vscode.EventEmitter<readonly RunSummary[]>();
+  /** The history was read again (the results panel's run list follows it). */
+  readonly onDidRefresh = this.refreshed.event;
   private history: RunSummary[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -55,6 +55,7 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
     };
     this.subscriptions.push(
       this.changed,
+      this.refreshed,
       watcher,
       watcher.onDidCreate(soon),
       watcher.onDidChange(soon),
@@ -70,6 +71,7 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
   async refresh(): Promise<RunSummary[]> {
     this.history = await this.runHistory.list();
     this.changed.fire(undefined);
+    this.refreshed.fire(this.history);
     return this.history;
   }
 

@@ -1,11 +1,10 @@
 /** Number and text formatting shared by the summary, the charts and the exports. */
 import type { Report } from '../../src/run/report';
 
-export const DASH = '—';
+// One formatting of fractions for the CLI, the editor and this app.
+import { DASH, pct } from '../../src/format';
 
-export function pct(x: number | undefined, digits = 1): string {
-  return x === undefined || !Number.isFinite(x) ? DASH : `${(x * 100).toFixed(digits)}%`;
-}
+export { DASH, pct };
 
 /** A budget as users write it in mac_constraint (0.5 -> "50%"). */
 export function budgetLabel(b: number): string {
