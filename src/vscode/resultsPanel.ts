@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { HostMessage, PanelMessage, PanelState } from '../run/panelProtocol';
 import { renderPanelHtml } from '../run/reportHtml';
-import { loadPanelData, summarizeRun } from '../run/runData';
+import { loadPanelData, readReport, summarizeRun } from '../run/runData';
 import type { RunController } from './runController';
 import type { RunsView } from './runsView';
 
@@ -21,6 +21,8 @@ export class ResultsPanel implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   /** When report.json was last posted, so progress bursts re-read it at most every 2 s. */
   private lastDataPost = 0;
+  /** The run list as last posted: the history is re-read often (file watcher), the list changes rarely. */
+  private lastRunsPosted = '';
 
   constructor(private readonly extensionUri: vscode.Uri, controller: RunController, private readonly runs: RunsView) {
     this.subscriptions.push(
@@ -120,6 +122,8 @@ export class ResultsPanel implements vscode.Disposable {
       case 'ready': {
         // Before the history is first read, the list comes with onDidRefresh.
         this.selected ??= m.runDir ?? this.runs.runs[0]?.runDir;
+        // A (re)loaded page has no list yet.
+        this.lastRunsPosted = '';
         await this.postRuns();
         this.postData();
         return;
@@ -153,10 +157,14 @@ export class ResultsPanel implements vscode.Disposable {
     // The app lists every run; a selected run that is not in the history (moved folder) still shows.
     const runs = [...history];
     if (this.selected && !runs.some((r) => r.runDir === this.selected)) {
-      const data = loadPanelData(this.selected);
-      if (data) runs.unshift({ ...summarizeRun(data.report), runDir: this.selected, id: path.basename(this.selected) });
+      const report = readReport(this.selected);
+      if (report) runs.unshift({ ...summarizeRun(report), runDir: this.selected, id: path.basename(this.selected) });
     }
-    await this.post({ type: 'runs', runs, selected: this.selected });
+    const message: HostMessage = { type: 'runs', runs, selected: this.selected };
+    const key = JSON.stringify(message);
+    if (key === this.lastRunsPosted) return;
+    this.lastRunsPosted = key;
+    await this.post(message);
   }
 
   private postData(): void {

@@ -32,13 +32,20 @@ export class App {
   private progress: Progress | undefined;
   private charts: ChartView[] = [];
   private progressBox: HTMLElement | undefined;
+  private bar: HTMLElement | undefined;
 
   constructor(private readonly root: HTMLElement, private readonly host: Host) {}
 
   receive(msg: HostMessage): void {
     if (msg.type === 'runs') {
       this.runs = msg.runs;
-      if (this.data) this.render();
+      // Only the run list changed: swap the toolbar, keep the charts (and any open tooltip).
+      if (this.data && this.bar) {
+        const r = this.data.report;
+        const next = this.toolbar(r, exportPrefix(r));
+        this.bar.replaceWith(next);
+        this.bar = next;
+      }
     } else if (msg.type === 'data') {
       this.show(msg.data);
     } else if (msg.type === 'progress') {
@@ -77,6 +84,21 @@ export class App {
     for (const c of this.charts) c.dispose();
     this.charts = [];
     this.progressBox = undefined;
+    this.bar = undefined;
+  }
+
+  private toolbar(r: Report, prefix: string): HTMLElement {
+    const vscode = this.host.kind === 'vscode';
+    return toolbar(r, vscode ? this.runs : undefined, this.budgetIndex, {
+      selectRun: vscode ? (runDir) => this.host.post({ type: 'select', runDir }) : undefined,
+      selectBudget: (i) => {
+        this.budgetIndex = i;
+        this.render();
+      },
+      command: vscode ? (command, b) => this.host.post({ type: 'command', command, runDir: r.runDir, budget: b }) : undefined,
+      exportJson: () => this.host.save(`${prefix}report.json`, `${JSON.stringify(r, null, 2)}\n`, 'utf8', 'application/json'),
+      exportCsv: () => this.host.save(`${prefix}budgets.csv`, budgetsCsv(r), 'utf8', 'text/csv'),
+    });
   }
 
   private render(): void {
@@ -85,7 +107,7 @@ export class App {
     const r = data.report;
     const budget = r.budgets[this.budgetIndex];
     const view: View = { data, budget };
-    const prefix = `optin-${r.runDir.split(/[\\/]/).filter(Boolean).pop() ?? 'run'}-`;
+    const prefix = exportPrefix(r);
     const exporter = { prefix, save: this.host.save };
     const scrollY = window.scrollY;
     this.dispose();
@@ -98,17 +120,8 @@ export class App {
       el('div', 'title-row', text('h1', undefined, title(r)), text('span', `status status-${r.status}`, STATUS_TEXT[r.status] ?? r.status)),
       text('p', 'muted subtitle', `${r.method.toUpperCase()} pruning of ${r.model.dir}${budget ? ` · showing the ${budgetLabel(budget.budget)} MAC budget` : ''}`),
     );
-    const bar = toolbar(r, vscode ? this.runs : undefined, this.budgetIndex, {
-      selectRun: vscode ? (runDir) => this.host.post({ type: 'select', runDir }) : undefined,
-      selectBudget: (i) => {
-        this.budgetIndex = i;
-        this.render();
-      },
-      command: vscode ? (command, b) => this.host.post({ type: 'command', command, runDir: r.runDir, budget: b }) : undefined,
-      exportJson: () => this.host.save(`${prefix}report.json`, `${JSON.stringify(r, null, 2)}\n`, 'utf8', 'application/json'),
-      exportCsv: () => this.host.save(`${prefix}budgets.csv`, budgetsCsv(r), 'utf8', 'text/csv'),
-    });
-    this.root.append(head, bar);
+    this.bar = this.toolbar(r, prefix);
+    this.root.append(head, this.bar);
 
     if (r.status === 'running' && vscode) {
       this.progressBox = progressLine(this.progress);
@@ -164,4 +177,9 @@ function budgetsCsv(r: Report): string {
       ...r.budgets.map((b) => [b.budget, b.macFraction, b.macs, b.heads, b.neurons, b.parameters, b.fileBytes, b.metric, ...methods.map((m) => b.baselines.find((x) => x.method === m)?.metric), b.latency?.medianMs, b.latency?.p90Ms, b.speedup, b.file]),
     ],
   );
+}
+
+/** Exported files are named after the run folder: optin-<run id>-<what>.<ext>. */
+function exportPrefix(r: Report): string {
+  return `optin-${r.runDir.split(/[\\/]/).filter(Boolean).pop() ?? 'run'}-`;
 }
