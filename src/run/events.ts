@@ -1,5 +1,5 @@
 import type { EvalResult } from '../eval/evaluate';
-import type { PruneJob } from './pipeline';
+import type { PruneJob } from './pruneJob';
 import type { RunStatus } from './report';
 
 /** A job the extension (or a test) hands to the run child process. */

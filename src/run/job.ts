@@ -1,7 +1,7 @@
 import { macBudgets } from '../config';
 import type { RunConfig } from '../config';
 import type { DeviceChoice } from '../runtime/session';
-import type { PruneJob } from './pipeline';
+import type { PruneJob } from './pruneJob';
 
 export interface JobOverrides {
   budgets?: number[];

@@ -1,0 +1,83 @@
+/**
+ * Phase `evaluate`: the task metric and latency of the unpruned model and of every exported
+ * budget, then the baselines (magnitude, random) under the same search.
+ */
+import * as path from 'path';
+import { defaultMetric, predictLogits } from '../../eval/evaluate';
+import { Latency, measureLatency } from '../../eval/latency';
+import { computeMetric } from '../../eval/metrics';
+import { pruneModel } from '../../model/prune';
+import { buildModelGraph } from '../../onnx/model';
+import { magnitudeScores, randomScores } from '../../optin/baselines';
+import { searchMask } from '../../optin/search';
+import { DeviceChoice, openSession } from '../../runtime/session';
+import type { RunContext } from '../runContext';
+import type { Loaded } from './load';
+
+const RANDOM_SEEDS = 3;
+
+export async function evaluatePhase(ctx: RunContext, loaded: Loaded): Promise<void> {
+  const { job, report, hooks } = ctx;
+  const { model, evalDs, macs, fullMacs } = loaded;
+  const { spec } = model;
+  ctx.phase('evaluate');
+  const metric = job.metric ?? defaultMetric(model);
+  report.metric = metric;
+  const gold = evalDs.labels as number[];
+  const timerFeeds = await evalDs.batch(0, Math.min(job.timerBatchSize, evalDs.size));
+  let device: DeviceChoice = job.device;
+  // A graph in memory, or an exported file (ONNX Runtime reads it; nothing is rebuilt or kept).
+  const evaluateModel = async (graph: Uint8Array | string, timed: boolean): Promise<{ metric: number; latency?: Latency }> => {
+    ctx.throwIfAborted();
+    const opened = await openSession(graph, { device, threads: job.threads });
+    if (!report.device.used) {
+      report.device.used = opened.device;
+      report.device.notes = opened.notes;
+      device = opened.device;
+      ctx.log(`execution provider: ${opened.device} (${opened.notes.join('; ')})`);
+    }
+    try {
+      const logits = await predictLogits(opened.session, evalDs, spec.numLabels, { batchSize: job.batchSize, signal: hooks.signal });
+      const value = computeMetric(metric, logits, spec.numLabels, gold);
+      const latency = timed ? await measureLatency(opened.session, timerFeeds, job.latencyRuns) : undefined;
+      return { metric: value, latency };
+    } finally {
+      await opened.session.release();
+    }
+  };
+  const fullGraph = buildModelGraph(model).bytes;
+  const unpruned = await evaluateModel(fullGraph, true);
+  report.unpruned = { metric: unpruned.metric, macs: fullMacs, parameters: report.model.parameters, fileBytes: fullGraph.byteLength, latency: unpruned.latency };
+  ctx.log(`unpruned ${metric} ${unpruned.metric.toFixed(4)}, latency ${unpruned.latency!.medianMs.toFixed(2)} ms`);
+  ctx.save();
+  const steps = report.budgets.length * (1 + job.baselines.reduce((n, b) => n + (b === 'random' ? RANDOM_SEEDS : 1), 0));
+  let step = 0;
+  const tick = () => ctx.emit({ type: 'progress', phase: 'evaluate', done: ++step, total: steps });
+  const baselineScores = {
+    magnitude: job.baselines.includes('magnitude') ? magnitudeScores(model) : undefined,
+    random: job.baselines.includes('random') ? Array.from({ length: RANDOM_SEEDS }, (_, k) => randomScores(model, job.seed + k)) : undefined,
+  };
+  for (const r of report.budgets) {
+    const res = await evaluateModel(path.join(ctx.runDir, r.file), true);
+    r.metric = res.metric;
+    r.latency = res.latency;
+    r.speedup = unpruned.latency!.medianMs / res.latency!.medianMs;
+    ctx.log(`budget ${r.budget}: ${metric} ${res.metric.toFixed(4)}, MACs ${(r.macFraction * 100).toFixed(1)}%, latency ${res.latency!.medianMs.toFixed(2)} ms (${r.speedup.toFixed(2)}×)`);
+    tick();
+    ctx.save();
+    for (const method of job.baselines) {
+      const sets = method === 'magnitude' ? [baselineScores.magnitude!] : baselineScores.random!;
+      const values: number[] = [];
+      let fraction = 0;
+      for (const sc of sets) {
+        const s = searchMask(spec, sc.heads, sc.neurons, macs, r.budget);
+        fraction = s.macFraction;
+        values.push((await evaluateModel(buildModelGraph(pruneModel(model, s.keep)).bytes, false)).metric);
+        tick();
+      }
+      r.baselines.push({ method, metric: values.reduce((a, b) => a + b, 0) / values.length, perSeed: method === 'random' ? values : undefined, macFraction: fraction });
+      ctx.save();
+    }
+  }
+  ctx.endPhase();
+}

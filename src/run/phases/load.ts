@@ -1,0 +1,61 @@
+/** Phase `load`: the checkpoint, the data sets and the MAC model the search counts with. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { UserError } from '../../errors';
+import { Dataset, openDataset } from '../../data/dataset';
+import { loadModel } from '../../model';
+import { countParameters } from '../../model/params';
+import type { LoadedModel } from '../../model/spec';
+import { defaultTrajectory, Trajectory } from '../../onnx/encoder';
+import type { LossOptions } from '../../onnx/segments';
+import { encoderMacs, MacModel, macModel } from '../../optin/search';
+import type { RunContext } from '../runContext';
+
+export interface Loaded {
+  model: LoadedModel;
+  /** Loss options with the trajectory feature resolved for this model family. */
+  loss: LossOptions;
+  calib: Dataset;
+  evalDs: Dataset;
+  macs: MacModel;
+  fullMacs: number;
+}
+
+export function sum(a: number[]): number {
+  return a.reduce((x, y) => x + y, 0);
+}
+
+function modelFileBytes(dir: string): number {
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
+}
+
+export function loadPhase(ctx: RunContext): Loaded {
+  const { job, report } = ctx;
+  ctx.phase('load');
+  const model = loadModel(job.modelPath);
+  const { spec } = model;
+  report.model = {
+    dir: spec.dir, family: spec.family, architecture: spec.architecture, layers: spec.numLayers, heads: spec.numHeads,
+    hidden: spec.hiddenSize, intermediate: spec.intermediateSize, labels: spec.labels, parameters: countParameters(model), fileBytes: modelFileBytes(spec.dir),
+  };
+  // BERT has no layernorm_before: its trajectory feature is always output.dense.
+  const trajectory: Trajectory = spec.normPlacement === 'post' ? 'output_dense' : job.loss.trajectory ?? defaultTrajectory(spec);
+  const loss: LossOptions = { ...job.loss, trajectory };
+  const dataOpts = { fields: job.fields, maxSeqLength: job.maxSeqLength };
+  const calib = openDataset(job.calibrationData, spec, dataOpts);
+  if (job.calibrationSize > calib.size) {
+    throw new UserError(`calibration_size ${job.calibrationSize} is larger than ${job.calibrationData}, which has ${calib.size} examples; lower calibration_size or add data.`);
+  }
+  const evalDs = openDataset(job.evalData, spec, { ...dataOpts, requireLabels: true });
+  report.data.eval = { path: job.evalData, examples: evalDs.size, meanSequenceLength: evalDs.meanSequenceLength };
+  const macs = macModel(spec, evalDs.meanSequenceLength);
+  const fullMacs = encoderMacs({ heads: sum(spec.headsPerLayer), neurons: sum(spec.neuronsPerLayer) }, macs);
+  report.macModel = {
+    ...macs, encoderMacs: fullMacs,
+    note: spec.modality === 'text'
+      ? 's = mean number of real (non-padding) tokens per eval example, [CLS] and [SEP] included'
+      : 's = patches + prefix tokens ([CLS], and the distillation token for DeiT)',
+  };
+  ctx.endPhase();
+  return { model, loss, calib, evalDs, macs, fullMacs };
+}

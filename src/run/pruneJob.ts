@@ -1,0 +1,45 @@
+/** What one pruning run is asked to do: the config, resolved to absolute paths and plain values. */
+import type { TextFields } from '../data/text';
+import type { MetricName } from '../eval/metrics';
+import type { Trajectory } from '../onnx/encoder';
+import type { LossOptions } from '../onnx/segments';
+import type { ImportanceOptions } from '../optin/importance';
+import type { DeviceChoice } from '../runtime/session';
+import type { RunEvent } from './events';
+import type { Method } from './report';
+
+export interface PruneJob {
+  /** The config as the user wrote it, saved as <run>/config.yaml. */
+  configText?: string;
+  modelPath: string;
+  calibrationData: string;
+  evalData: string;
+  outputDir: string;
+  /** Use exactly this run folder instead of <outputDir>/<run id>. */
+  runDir?: string;
+  device: DeviceChoice;
+  threads?: number;
+  budgets: number[];
+  method: Method;
+  baselines: Array<'magnitude' | 'random'>;
+  seed: number;
+  calibrationSize: number;
+  mmdTokens: number;
+  maxSeqLength?: number;
+  fields?: Partial<TextFields>;
+  metric?: MetricName;
+  batchSize: number;
+  timerBatchSize: number;
+  latencyRuns: number;
+  /** Loss options; `trajectory` unset = the family's default (`embedding_choice: auto`). */
+  loss: Omit<LossOptions, 'trajectory'> & { trajectory?: Trajectory };
+  importance: ImportanceOptions;
+  candidatesPerRun?: number;
+  /** Refuse scoring that would need more (default: 80% of the machine's memory). */
+  memoryLimitBytes?: number;
+}
+
+export interface RunHooks {
+  signal?: AbortSignal;
+  onEvent?: (e: RunEvent) => void;
+}
