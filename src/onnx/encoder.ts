@@ -5,8 +5,13 @@ import { attr, GraphBuilder } from './proto';
 export interface LayerIO {
   /** Hidden states entering the layer, [batch, seq, hidden]. */
   input: string;
-  /** Additive attention mask [batch, 1, 1, seq] (text) or undefined (vision: every token attends). */
+  /**
+   * Additive attention mask [batch, 1, 1, seq] (text) or undefined (vision: every token attends).
+   * With `maskGroups` G it is [G, 1, queries, seq] and applies to each group of G rows in turn
+   * (the scorer's packed rows, repeated once per candidate).
+   */
   extendedMask?: string;
+  maskGroups?: number;
   /** Per-head multiplier on attention probabilities, [maskBatch, heads] with maskBatch 1 or batch. */
   headMask?: string;
   /** Per-neuron multiplier on FFN pre-activations, [maskBatch, neurons]. */
@@ -55,7 +60,13 @@ function attention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x: 
   const k = split(linear(g, x, w.key, `${name}.key`), [0, 2, 3, 1]);
   const v = split(linear(g, x, w.value, `${name}.value`), [0, 2, 1, 3]);
   let scores = g.op('Mul', [g.op('MatMul', [q, k]), g.scalar(1 / Math.sqrt(d))]);
-  if (io.extendedMask) scores = g.op('Add', [scores, io.extendedMask]);
+  if (io.extendedMask && io.maskGroups) {
+    const shape = g.op('Shape', [scores]);
+    const grouped = g.op('Concat', [g.ints([-1, io.maskGroups]), g.op('Slice', [shape, g.ints([1]), g.ints([4])])], [attr.int('axis', 0)]);
+    scores = g.op('Reshape', [g.op('Add', [g.op('Reshape', [scores, grouped]), io.extendedMask]), shape]);
+  } else if (io.extendedMask) {
+    scores = g.op('Add', [scores, io.extendedMask]);
+  }
   let probs = g.op('Softmax', [scores], [attr.int('axis', -1)]);
   if (io.headMask) probs = g.op('Mul', [probs, g.op('Reshape', [io.headMask, g.ints([-1, heads, 1, 1])])]);
   const ctx = g.op('Transpose', [g.op('MatMul', [probs, v])], [attr.ints('perm', [0, 2, 1, 3])]);

@@ -26,11 +26,58 @@ export function prefixTokens(model: LoadedModel): number {
   return model.spec.image?.numPrefixTokens ?? 1;
 }
 
-/** HF's additive attention mask for the calibration batch, as a constant [B, 1, 1, S]. */
-function extendedMaskConst(g: GraphBuilder, mask: BigInt64Array | undefined, shape: CalibrationShape): string | undefined {
-  if (!mask) return undefined;
-  const data = Float32Array.from(mask, (m) => (m === 0n ? FLOAT32_MIN : 0));
-  return g.weight('calibration.extended_mask', [shape.batch, 1, 1, shape.seq], data);
+/**
+ * How the calibration tokens are laid out in the scoring graphs: [B, S] examples as padded
+ * (text: with HF's key mask), or packed rows [B', S'] of several examples each (text; see
+ * optin/packing.ts) with a block-diagonal mask given by each position's segment.
+ */
+export interface ScoringLayout {
+  /** The rows and row length the graphs are built for. */
+  shape: CalibrationShape;
+  /** Examples the classifier reads (B; = shape.batch unless packed). */
+  examples: number;
+  /** Unpacked text: attention mask [B, S] (1 = real token). */
+  keyMask?: BigInt64Array;
+  /** Packed text: the example of every position [B'·S'], -1 for empty positions. */
+  segments?: Int32Array;
+  /** Packed: flat position of each example's first token. */
+  starts?: number[];
+  /** The K sampled token positions for L_MD in this layout, in the teacher's order. */
+  tokenIndex: number[];
+}
+
+export function unpackedLayout(shape: CalibrationShape, tokenIndex: number[], keyMask?: BigInt64Array): ScoringLayout {
+  return { shape, examples: shape.batch, keyMask, tokenIndex };
+}
+
+interface MaskIO {
+  extendedMask?: string;
+  maskGroups?: number;
+}
+
+/**
+ * The additive attention mask of the layout. Unpacked text: HF's [B, 1, 1, S] tiled to the
+ * candidates. Packed: [B', 1, Q, S'] (Q query rows: all, or the positions `queries` of a row
+ * plan) applied per group of B' rows, so it is never copied per candidate.
+ */
+function attentionMask(g: GraphBuilder, layout: ScoringLayout, like: string, queries?: RowPlan): MaskIO {
+  const { batch: B, seq: S } = layout.shape;
+  if (layout.keyMask) {
+    const data = Float32Array.from(layout.keyMask, (m) => (m === 0n ? FLOAT32_MIN : 0));
+    return { extendedMask: tileToCandidates(g, g.weight('calibration.extended_mask', [B, 1, 1, S], data), like, B, 4) };
+  }
+  const seg = layout.segments;
+  if (!seg) return {};
+  const Q = queries?.rows ?? S;
+  const data = new Float32Array(B * Q * S);
+  for (let r = 0; r < B; r++) {
+    for (let q = 0; q < Q; q++) {
+      const pos = queries ? queries.flatIndex[r * Q + q] : r * S + q;
+      const own = seg[pos];
+      for (let k = 0; k < S; k++) data[(r * Q + q) * S + k] = seg[r * S + k] === own && own >= 0 ? 0 : FLOAT32_MIN;
+    }
+  }
+  return { extendedMask: g.weight(queries ? 'calibration.block_mask.plan' : 'calibration.block_mask', [B, 1, Q, S], data), maskGroups: B };
 }
 
 /** Repeats a [B, ...] constant along the batch axis to match `like` [cand·B, ...]. */
@@ -50,11 +97,12 @@ function restrictInput(g: GraphBuilder, t: string, plan: RowPlan, width: number)
 }
 
 /** Layer `layer` of the unpruned model, exposing what the candidate graphs resume from. */
-export function buildProbe(model: LoadedModel, layer: number, shape: CalibrationShape, mask?: BigInt64Array): BuiltSegment {
+export function buildProbe(model: LoadedModel, layer: number, layout: ScoringLayout): BuiltSegment {
   const { spec, weights } = model;
+  const { shape } = layout;
   const g = new GraphBuilder(`probe-${layer}`);
   const x = g.input('hidden', ElemType.FLOAT, D3(shape));
-  const out = encoderLayer(g, spec, weights.layers[layer], layer, { input: x, extendedMask: extendedMaskConst(g, mask, shape) });
+  const out = encoderLayer(g, spec, weights.layers[layer], layer, { input: x, ...attentionMask(g, layout, x) });
   const names: Array<[string | undefined, string, number]> = [
     [out.context, 'context', spec.headsPerLayer[layer] * spec.headDim],
     [out.attention, 'attention', spec.hiddenSize],
@@ -127,34 +175,42 @@ export function buildNeuronCandidates(model: LoadedModel, layer: number, shape: 
 
 /**
  * The token rows the last layer must compute: each example's prefix tokens ([CLS], DeiT's
- * distillation token) first, so the classifier finds them at positions 0 and 1, then (when the
- * last layer's feature is computed after attention) the example's sampled tokens. Rows are
- * padded to the longest example with copies of row 0.
+ * distillation token) first, then (when the last layer's feature is computed after attention)
+ * the sampled tokens. Rows are padded to the longest with copies of the row's first position.
+ * Unpacked, row b holds example b, so the classifier finds its tokens at positions 0 and 1;
+ * packed, `prefixIndex` says where each example's prefix tokens are.
  */
 export interface RowPlan {
-  /** Q: rows per example after restriction. */
+  /** Q: positions kept per row. */
   rows: number;
-  /** [B·Q] positions into the flattened B·S tokens. */
+  /** [B·Q] positions into the flattened B·S tokens of the layout. */
   flatIndex: number[];
   /** The sampled tokens' positions in the restricted [B·Q] layout, in the original order. */
   tokenIndex: number[];
+  /** Packed: [examples·prefix] positions of each example's prefix tokens in the restricted layout. */
+  prefixIndex?: number[];
 }
 
-export function planRows(batch: number, seq: number, tokenIndex: number[], prefix: number, withSampled: boolean): RowPlan {
-  const perExample: number[][] = Array.from({ length: batch }, () => Array.from({ length: prefix }, (_, i) => i));
+export function planRows(layout: ScoringLayout, prefix: number, withSampled: boolean): RowPlan {
+  const { batch, seq } = layout.shape;
+  const starts = layout.starts ?? Array.from({ length: batch }, (_, b) => b * seq);
+  const perRow: number[][] = Array.from({ length: batch }, () => []);
+  for (const start of starts) perRow[Math.floor(start / seq)].push(...Array.from({ length: prefix }, (_, i) => (start % seq) + i));
   if (withSampled) {
-    for (const t of tokenIndex) {
-      const s = t % seq;
-      const list = perExample[Math.floor(t / seq)];
-      if (!list.includes(s)) list.push(s);
+    for (const t of layout.tokenIndex) {
+      const list = perRow[Math.floor(t / seq)];
+      if (!list.includes(t % seq)) list.push(t % seq);
     }
   }
-  const rows = Math.max(...perExample.map((l) => l.length));
-  const flatIndex = perExample.flatMap((l, b) => Array.from({ length: rows }, (_, q) => b * seq + (l[q] ?? 0)));
-  const mapped = withSampled
-    ? tokenIndex.map((t) => Math.floor(t / seq) * rows + perExample[Math.floor(t / seq)].indexOf(t % seq))
-    : [];
-  return { rows, flatIndex, tokenIndex: mapped };
+  const rows = Math.max(...perRow.map((l) => l.length));
+  const flatIndex = perRow.flatMap((l, b) => Array.from({ length: rows }, (_, q) => b * seq + (l[q] ?? l[0] ?? 0)));
+  const restricted = (t: number) => Math.floor(t / seq) * rows + perRow[Math.floor(t / seq)].indexOf(t % seq);
+  return {
+    rows,
+    flatIndex,
+    tokenIndex: withSampled ? layout.tokenIndex.map(restricted) : [],
+    prefixIndex: layout.starts ? layout.starts.flatMap((start) => Array.from({ length: prefix }, (_, i) => restricted(start + i))) : undefined,
+  };
 }
 
 /** Teacher quantities the losses compare against, fixed for a run. */
@@ -175,52 +231,64 @@ export interface LossOptions extends KdOptions {
 
 /**
  * Layers `from`..N-1, the classifier and the per-candidate losses. Input `hidden` [cand·B, S, D]
- * is layer `from`'s input. Outputs `md.{z}` [cand] for each later layer z, `kd` [cand], and with
- * `ownFeature`, `md.own` for the feature fed as `own_feature` (the last layer's own feature).
+ * is layer `from`'s input (B, S: the layout's rows). Outputs `md.{z}` [cand] for each later layer
+ * z, `kd` [cand], and with `ownFeature`, `md.own` for the feature fed as `own_feature` (the last
+ * layer's own feature).
  */
-export function buildTail(model: LoadedModel, from: number, shape: CalibrationShape, teacher: Teacher, loss: LossOptions, mask: BigInt64Array | undefined, ownFeature?: number, ownPlan?: RowPlan): BuiltSegment {
+export function buildTail(model: LoadedModel, from: number, layout: ScoringLayout, teacher: Teacher, loss: LossOptions, ownFeature?: number, ownPlan?: RowPlan): BuiltSegment {
   const { spec, weights } = model;
+  const { shape } = layout;
   const { batch: B, seq: S, hidden: D } = shape;
   const g = new GraphBuilder(`tail-${from}`);
   // After the last layer (from = N) the input holds only the plan's rows.
   const hidden = g.input('hidden', ElemType.FLOAT, ['rows', ownPlan?.rows ?? S, D]);
-  const K = teacher.tokenIndex.length;
-  const tokenIndex = g.ints(teacher.tokenIndex);
+  const K = layout.tokenIndex.length;
+  const tokenIndex = g.ints(layout.tokenIndex);
   const gram = (z: number) => g.weight(`teacher.gram.${z}`, [K, K], teacher.grams[z]);
-  const ext = from < spec.numLayers ? extendedMaskConst(g, mask, shape) : undefined;
-  const extendedMask = ext ? tileToCandidates(g, ext, hidden, B, 4) : undefined;
+  const mask = from < spec.numLayers ? attentionMask(g, layout, hidden) : {};
+  const restricted = (plan: RowPlan) => ({ batch: B, seq: plan.rows, hidden: D });
   if (ownFeature !== undefined) {
     const own = g.input('own_feature', ElemType.FLOAT, ['rows', ownPlan?.rows ?? S, D]);
     const md = ownPlan
-      ? mdLoss(g, own, gram(ownFeature), { batch: B, seq: ownPlan.rows, hidden: D }, g.ints(ownPlan.tokenIndex), loss.aggregate)
+      ? mdLoss(g, own, gram(ownFeature), restricted(ownPlan), g.ints(ownPlan.tokenIndex), loss.aggregate)
       : mdLoss(g, own, gram(ownFeature), shape, tokenIndex, loss.aggregate);
     g.output(md, 'md.own', ElemType.FLOAT, ['candidates']);
   }
   let x = hidden;
+  let plan = ownPlan;
   const last = spec.numLayers - 1;
   for (let z = from; z < spec.numLayers; z++) {
     if (z < last) {
-      const out = encoderLayer(g, spec, weights.layers[z], z, { input: x, extendedMask }, loss.trajectory);
+      const out = encoderLayer(g, spec, weights.layers[z], z, { input: x, ...mask }, loss.trajectory);
       g.output(mdLoss(g, out.feature, gram(z), shape, tokenIndex, loss.aggregate), `md.${z}`, ElemType.FLOAT, ['candidates']);
       x = out.output;
       continue;
     }
     // The last layer: only the classifier's token rows and the sampled rows are read after it.
     const featureAfterAttention = featureFollowsUnits(spec, loss.trajectory);
-    const plan = planRows(B, S, teacher.tokenIndex, prefixTokens(model), featureAfterAttention);
+    plan = planRows(layout, prefixTokens(model), featureAfterAttention);
     const flat = g.ints(plan.flatIndex);
+    const Q = plan.rows;
     const queryRows = (t: string) =>
-      g.op('Reshape', [g.op('Gather', [g.op('Reshape', [t, g.ints([-1, B * S, D])]), flat], [attr.int('axis', 1)]), g.ints([-1, plan.rows, D])]);
-    const out = encoderLayer(g, spec, weights.layers[z], z, { input: x, extendedMask, queryRows }, loss.trajectory);
+      g.op('Reshape', [g.op('Gather', [g.op('Reshape', [t, g.ints([-1, B * S, D])]), flat], [attr.int('axis', 1)]), g.ints([-1, Q, D])]);
+    const lastMask = layout.segments ? attentionMask(g, layout, x, plan) : mask;
+    const out = encoderLayer(g, spec, weights.layers[z], z, { input: x, ...lastMask, queryRows }, loss.trajectory);
     const md = featureAfterAttention
-      ? mdLoss(g, out.feature, gram(z), { batch: B, seq: plan.rows, hidden: D }, g.ints(plan.tokenIndex), loss.aggregate)
+      ? mdLoss(g, out.feature, gram(z), restricted(plan), g.ints(plan.tokenIndex), loss.aggregate)
       : mdLoss(g, out.feature, gram(z), shape, tokenIndex, loss.aggregate);
     g.output(md, `md.${z}`, ElemType.FLOAT, ['candidates']);
     x = out.output;
   }
+  if (plan?.prefixIndex) {
+    // Packed rows: gather each example's prefix tokens into a row of its own, in example order.
+    const prefix = prefixTokens(model);
+    const flat = g.op('Reshape', [x, g.ints([-1, B * plan.rows, D])]);
+    x = g.op('Reshape', [g.op('Gather', [flat, g.ints(plan.prefixIndex)], [attr.int('axis', 1)]), g.ints([-1, prefix, D])]);
+  }
+  const E = layout.examples;
   const logits = classifierHead(g, spec, weights.head, x);
-  const teacherLogits = g.weight('teacher.logits', [B, spec.numLabels], teacher.logits);
-  g.output(kdLoss(g, logits, teacherLogits, B, spec.numLabels, loss), 'kd', ElemType.FLOAT, ['candidates']);
+  const teacherLogits = g.weight('teacher.logits', [E, spec.numLabels], teacher.logits);
+  g.output(kdLoss(g, logits, teacherLogits, E, spec.numLabels, loss), 'kd', ElemType.FLOAT, ['candidates']);
   return { bytes: g.toBytes(), outputNames: g.outputNames() };
 }
 

@@ -8,7 +8,9 @@ import { UserError } from '../errors';
 import type { LoadedModel } from '../model/spec';
 import { featureFollowsUnits } from '../onnx/encoder';
 import { buildHeadCandidates, buildNeuronCandidates, buildProbe, buildTail, LossOptions, planRows, prefixTokens } from '../onnx/segments';
+import { ScoringInput, scoringInput } from './packing';
 import { DeviceChoice, openSession, ort } from '../runtime/session';
+import type { CalibrationShape } from '../onnx/losses';
 import type { Baseline } from './calibration';
 import { bytesPerCandidate } from './memory';
 
@@ -51,12 +53,16 @@ export interface ScoringOptions {
   /** Score only these layers (default all) and at most this many units of each kind per layer: benchmarks use it. */
   layers?: number[];
   limitPerLayer?: number;
+  /** Pack short calibration sequences into shared rows (exact; default on). */
+  pack?: boolean;
+  /** The batch as laid out for scoring, when the caller already made it (see scoringInput). */
+  input?: ScoringInput;
   /** Called when a layer is complete (for checkpointing partial work). */
   onLayer?: (kind: UnitKind, losses: LayerLosses) => void;
 }
 
-export function defaultCandidatesPerRun(model: LoadedModel, b: Baseline, budget = 512 * 2 ** 20): number {
-  return Math.max(1, Math.min(64, Math.floor(budget / bytesPerCandidate(model, b.shape))));
+export function defaultCandidatesPerRun(model: LoadedModel, shape: CalibrationShape, budget = 512 * 2 ** 20): number {
+  return Math.max(1, Math.min(64, Math.floor(budget / bytesPerCandidate(model, shape))));
 }
 
 function chunks(n: number, size: number): number[][] {
@@ -67,9 +73,10 @@ function chunks(n: number, size: number): number[][] {
 
 export async function scoreUnits(model: LoadedModel, baseline: Baseline, opts: ScoringOptions): Promise<RawLosses> {
   const { spec } = model;
-  const { shape, mask } = baseline;
+  const { layout, hidden } = opts.input ?? scoringInput(baseline, opts.pack ?? true);
+  const { shape } = layout;
   const L = spec.numLayers;
-  const per = opts.candidatesPerRun ?? defaultCandidatesPerRun(model, baseline, opts.memoryBudgetBytes);
+  const per = opts.candidatesPerRun ?? defaultCandidatesPerRun(model, shape, opts.memoryBudgetBytes);
   const layers = opts.layers ?? spec.headsPerLayer.map((_, i) => i);
   const limit = (n: number) => Math.min(n, opts.limitPerLayer ?? Infinity);
   const total = layers.reduce((t, i) => t + limit(spec.headsPerLayer[i]) + limit(spec.neuronsPerLayer[i]), 0);
@@ -83,14 +90,14 @@ export async function scoreUnits(model: LoadedModel, baseline: Baseline, opts: S
   for (const i of layers) {
     opts.signal?.throwIfAborted();
     const last = i === L - 1;
-    const probe = await session(buildProbe(model, i, shape, mask).bytes);
-    const inner = await probe.run({ hidden: tensor(baseline.hidden[i], d3) });
+    const probe = await session(buildProbe(model, i, layout).bytes);
+    const inner = await probe.run({ hidden: tensor(hidden[i], d3) });
     await probe.release();
     // The own-layer feature changes with the unit for output.dense; layernorm_before precedes it.
     const ownFeature = last && featureFollowsUnits(spec, opts.loss.trajectory) ? i : undefined;
     // In the last layer only the classifier's and the sampled token rows are ever read.
-    const plan = last ? planRows(shape.batch, shape.seq, baseline.teacher.tokenIndex, prefixTokens(model), featureFollowsUnits(spec, opts.loss.trajectory)) : undefined;
-    const tail = await session(buildTail(model, i + 1, shape, baseline.teacher, opts.loss, mask, ownFeature, plan).bytes);
+    const plan = last ? planRows(layout, prefixTokens(model), featureFollowsUnits(spec, opts.loss.trajectory)) : undefined;
+    const tail = await session(buildTail(model, i + 1, layout, baseline.teacher, opts.loss, ownFeature, plan).bytes);
     try {
       for (const kind of ['head', 'neuron'] as const) {
         const count = limit(kind === 'head' ? spec.headsPerLayer[i] : spec.neuronsPerLayer[i]);
@@ -100,7 +107,7 @@ export async function scoreUnits(model: LoadedModel, baseline: Baseline, opts: S
         if (count > 0) {
           const cand = await session(kind === 'head' ? buildHeadCandidates(model, i, shape, opts.loss.trajectory, plan).bytes : buildNeuronCandidates(model, i, shape, opts.loss.trajectory, plan).bytes);
           const fixed: Record<string, ort.Tensor> = kind === 'head'
-            ? { hidden: tensor(baseline.hidden[i], d3), attention: inner.attention, context: inner.context }
+            ? { hidden: tensor(hidden[i], d3), attention: inner.attention, context: inner.context }
             : { mid: inner.mid, ffn: inner.ffn, activation: inner.activation };
           try {
             for (const units of chunks(count, per)) {

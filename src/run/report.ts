@@ -64,7 +64,14 @@ export interface Report {
   device: { requested: string; used?: Device; notes: string[] };
   model: { dir: string; family: string; architecture: string; layers: number; heads: number; hidden: number; intermediate: number; labels: string[]; parameters: number; fileBytes?: number };
   data: {
-    calibration: { path: string; examples: number; paddedLength: number; realTokens: number };
+    calibration: {
+      path: string; examples: number; paddedLength: number; realTokens: number;
+      /** examples × paddedLength: the tokens one forward over the padded batch computes. */
+      paddedTokens?: number;
+      /** What the scorer runs per candidate: rows × paddedLength after packing (text) or as padded. */
+      scoringRows?: number;
+      scoringTokens?: number;
+    };
     eval?: { path: string; examples: number; meanSequenceLength: number };
   };
   macModel?: { seqLen: number; perHead: number; perNeuron: number; encoderMacs: number; note: string };

@@ -65,7 +65,7 @@ function runFacts(r: Report): HTMLElement {
       ['method', r.method],
       ['device', `${r.device.used ?? DASH} (requested ${r.device.requested})`],
       ['why', r.device.notes.length ? notes : DASH],
-      ['calibration', `${count(r.data.calibration.examples)} examples${r.data.calibration.paddedLength ? ` × ${r.data.calibration.paddedLength} tokens (${count(r.data.calibration.realTokens)} real)` : ''}`],
+      ['calibration', calibrationFact(r.data.calibration)],
       ['evaluation', r.data.eval ? `${count(r.data.eval.examples)} examples, mean length ${r.data.eval.meanSequenceLength.toFixed(1)}` : DASH],
       ['rankings', rk ? (rk.reused ? `reused${rk.reusedFrom ? ` from ${rk.reusedFrom}` : ''}` : `scored ${count(rk.units)} units in ${seconds(rk.seconds)}`) : 'not scored yet'],
       ['started', new Date(r.createdAt).toLocaleString()],
@@ -74,6 +74,15 @@ function runFacts(r: Report): HTMLElement {
       ['folder', el('span', 'path', r.runDir)],
     ]),
   );
+}
+
+/** Examples × padded length, the real tokens, and what packing left the scorer to run. */
+function calibrationFact(c: Report['data']['calibration']): string {
+  if (!c.paddedLength) return `${count(c.examples)} examples`;
+  const packed = c.scoringTokens && c.paddedTokens && c.scoringTokens < c.paddedTokens
+    ? `; scored as ${count(c.scoringRows ?? 0)} packed rows, ${count(c.scoringTokens)} of ${count(c.paddedTokens)} padded tokens`
+    : '';
+  return `${count(c.examples)} examples × ${c.paddedLength} tokens (${count(c.realTokens)} real${packed})`;
 }
 
 function phaseFacts(r: Report): HTMLElement {

@@ -10,6 +10,7 @@ import { combine, Scores } from '../../optin/importance';
 import { checkScoringMemory } from '../../optin/memory';
 import { fingerprint, findRankings, Rankings, RANKINGS_VERSION } from '../../optin/rankings';
 import { scoreUnits } from '../../optin/scoring';
+import { scoringInput } from '../../optin/packing';
 import { writeJsonAtomic } from '../atomic';
 import type { RunContext } from '../runContext';
 import { Loaded, sum } from './load';
@@ -57,11 +58,17 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
     const memory = checkScoringMemory(model, calibrationShape(spec, feeds), job.memoryLimitBytes ?? 0.8 * os.totalmem());
     ctx.log(`memory estimate: ${(memory.estimate.minimumBytes / 2 ** 20).toFixed(0)} MiB with one candidate per call; candidate budget ${(memory.candidateBudgetBytes / 2 ** 20).toFixed(0)} MiB`);
     const baseline = await runBaseline(model, feeds, { mmdTokens: job.mmdTokens, seed: job.seed, trajectory: loss.trajectory, device: job.device, threads: job.threads });
-    report.data.calibration = { path: job.calibrationData, examples: job.calibrationSize, paddedLength: baseline.shape.seq, realTokens: baseline.realTokens };
+    const input = scoringInput(baseline);
+    const { batch, seq } = input.layout.shape;
+    report.data.calibration = {
+      path: job.calibrationData, examples: job.calibrationSize, paddedLength: baseline.shape.seq, realTokens: baseline.realTokens,
+      paddedTokens: baseline.shape.batch * baseline.shape.seq, scoringRows: batch, scoringTokens: batch * seq,
+    };
+    if (input.packing) ctx.log(`calibration packed: ${job.calibrationSize} sequences (${baseline.realTokens} real tokens) in ${batch} rows of ${seq}: ${batch * seq} token rows per candidate instead of ${baseline.shape.batch * seq}`);
     ctx.endPhase();
     ctx.phase('score');
     const raw = await scoreUnits(model, baseline, {
-      loss, device: job.device, threads: job.threads, candidatesPerRun: job.candidatesPerRun, memoryBudgetBytes: memory.candidateBudgetBytes, signal: ctx.hooks.signal,
+      input, loss, device: job.device, threads: job.threads, candidatesPerRun: job.candidatesPerRun, memoryBudgetBytes: memory.candidateBudgetBytes, signal: ctx.hooks.signal,
       onProgress: (p) => ctx.emit({ type: 'progress', phase: 'score', done: p.done, total: p.total, etaSeconds: p.etaSeconds, detail: `layer ${p.layer} ${p.kind}s` }),
     });
     const combined = combine(raw, job.importance);

@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { openDataset } from '../../src/data/dataset';
+import { loadModel } from '../../src/model';
+import { runBaseline } from '../../src/optin/calibration';
+import { scoreUnitsNaive } from '../../src/optin/naive';
+import { scoringInput } from '../../src/optin/packing';
+import { RawLosses, scoreUnits } from '../../src/optin/scoring';
+import { rng, writeSyntheticCheckpoint } from '../helpers/synthetic';
+import { FIXTURES, tmpDir } from '../helpers/tmp';
+
+const dir = tmpDir();
+const loss = { aggregate: 'sum' as const, temperature: 4, divideByTemperature: true, trajectory: 'output_dense' as const };
+
+/** Worst |packed − padded| relative to the largest padded value, per loss kind. */
+function worst(a: RawLosses, b: RawLosses): { md: number; kd: number } {
+  const w = { md: 0, kd: 0 };
+  const check = (k: 'md' | 'kd', x: number[], y: number[]) => {
+    const scale = Math.max(1e-12, ...y.map(Math.abs));
+    x.forEach((v, u) => { w[k] = Math.max(w[k], Math.abs(v - y[u]) / scale); });
+  };
+  for (const kind of ['heads', 'neurons'] as const) {
+    a[kind].forEach((l, i) => {
+      const r = b[kind][i];
+      check('kd', l.kd, r.kd);
+      for (const z of Object.keys(r.md)) check('md', l.md[Number(z)], r.md[Number(z)]);
+      if (r.mdOwn) check('md', l.mdOwn!, r.mdOwn);
+    });
+  }
+  return w;
+}
+
+test('synthetic BERT with mixed lengths: packed scores equal padded scores', async () => {
+  const d = path.join(dir, 'bert');
+  writeSyntheticCheckpoint(d, { family: 'bert', layers: 3, heads: 4, hidden: 16, intermediate: 24, seed: 5 });
+  const model = loadModel(d);
+  const B = 10;
+  const S = 16;
+  const r = rng(3);
+  const lengths = [16, 3, 9, 2, 5, 12, 4, 7, 2, 6];
+  const ids = BigInt64Array.from({ length: B * S }, (_, i) => (i % S === 0 ? 2n : BigInt(5 + Math.floor(r() * 40))));
+  const mask = BigInt64Array.from({ length: B * S }, (_, i) => (i % S < lengths[Math.floor(i / S)] ? 1n : 0n));
+  const feeds = {
+    input_ids: { type: 'int64' as const, dims: [B, S], data: ids },
+    attention_mask: { type: 'int64' as const, dims: [B, S], data: mask },
+    token_type_ids: { type: 'int64' as const, dims: [B, S], data: new BigInt64Array(B * S) },
+  };
+  const baseline = await runBaseline(model, feeds, { mmdTokens: 30, seed: 2, trajectory: 'output_dense' });
+  const input = scoringInput(baseline);
+  assert.ok(input.packing, 'the batch was packed');
+  assert.ok(input.layout.shape.batch < B, `${input.layout.shape.batch} packed rows for ${B} examples`);
+  const packed = await scoreUnits(model, baseline, { loss, candidatesPerRun: 4 });
+  const padded = await scoreUnits(model, baseline, { loss, candidatesPerRun: 4, pack: false });
+  const w = worst(packed, padded);
+  assert.ok(w.md < 1e-4, `L_MD relative difference ${w.md}`);
+  assert.ok(w.kd < 1e-3, `L_KD relative difference ${w.kd}`);
+  assert.ok(Object.values(packed.heads[0].md).flat().some((v) => v > 0), 'scores are not all zero');
+});
+
+test('real fixture (bert-spam, 48 texts of mixed length): packing saves rows and keeps every score', async () => {
+  const model = loadModel(path.join(FIXTURES, 'bert-spam', 'model'));
+  // Most spam-corpus mails fill 128 tokens; GLUE-like data is short and mixed. Keep a seeded
+  // random number of leading words (2..120) of each real mail.
+  const r = rng(11);
+  const rows = fs.readFileSync(path.join(FIXTURES, 'bert-spam', 'data', 'calibration.tsv'), 'utf8').trim().split('\n');
+  const mixed = [rows[0], ...rows.slice(1, 49).map((row) => {
+    const [text, label] = row.split('\t');
+    return `${text.split(' ').slice(0, 2 + Math.floor(r() ** 2 * 118)).join(' ')}\t${label}`;
+  })].join('\n');
+  const file = path.join(dir, 'mixed.tsv');
+  fs.writeFileSync(file, mixed + '\n');
+  const ds = openDataset(file, model.spec, { maxSeqLength: 128 });
+  const feeds = await ds.batch(0, 48);
+  const baseline = await runBaseline(model, feeds, { mmdTokens: 256, seed: 1, trajectory: 'output_dense' });
+  const input = scoringInput(baseline);
+  const paddedTokens = baseline.shape.batch * baseline.shape.seq;
+  const packedTokens = input.layout.shape.batch * input.layout.shape.seq;
+  assert.ok(packedTokens < paddedTokens, `packed ${packedTokens} token rows vs padded ${paddedTokens}`);
+  assert.ok(packedTokens >= baseline.realTokens);
+  // First-fit decreasing stays close to the lower bound of ceil(real tokens / row length) rows.
+  const lowerBound = Math.ceil(baseline.realTokens / baseline.shape.seq);
+  assert.ok(input.layout.shape.batch <= Math.ceil(1.25 * lowerBound) + 1, `${input.layout.shape.batch} rows, lower bound ${lowerBound}`);
+  const opts = { loss, limitPerLayer: 4 };
+  const padded = await scoreUnits(model, baseline, { ...opts, pack: false });
+  const w = worst(await scoreUnits(model, baseline, opts), padded);
+  // float32's noise floor here: two exact scorers (padded fast vs one forward per candidate).
+  const noise = worst(padded, await scoreUnitsNaive(model, baseline, feeds, opts));
+  assert.ok(w.md < 1e-3 && w.md <= 2 * noise.md + 1e-5, `L_MD relative difference ${w.md} (fast vs naive: ${noise.md})`);
+  assert.ok(w.kd < 2e-2 && w.kd <= 2 * noise.kd + 1e-5, `L_KD relative difference ${w.kd} (fast vs naive: ${noise.kd})`);
+});
