@@ -5,6 +5,8 @@
  *   npm run bench                 all parts
  *   npm run bench -- fixtures     fast vs naive scorer and pruned latency on the fixture models
  *   npm run bench -- bert-base    BERT-base-shaped random checkpoint: per-unit time, projection, RSS
+ *   npm run bench -- packing      BERT-base shape, 128 GLUE-like calibration texts: exact scoring padded vs packed
+ *   npm run bench -- fast         scoring: fast vs exact on the trained fixtures: kept-unit Jaccard and accuracy, 0.4-0.8
  *   npm run bench -- quality      accuracy at budgets 0.5/0.6/0.7: optin vs magnitude vs random, 3 seeds
  *   npm run bench -- host         event-loop delay of the caller: a run in-process vs in a child process
  *
@@ -124,7 +126,7 @@ async function fixtures() {
     results[name] = {
       calibration: { examples: calibSize, paddedLength: baseline.shape.seq, tokensSampled: baseline.teacher.tokenIndex.length },
       units,
-      candidatesPerRun: defaultCandidatesPerRun(model, baseline),
+      candidatesPerRun: defaultCandidatesPerRun(model, baseline.shape),
       fastSeconds, fastPerUnitMs: (fastSeconds / units) * 1000,
       naivePerUnitMs: naivePerUnit * 1000, naiveSampledUnits: naiveSampled, naiveProjectedSeconds: naiveProjected,
       speedup: naiveProjected / fastSeconds,
@@ -156,7 +158,7 @@ async function bertBase() {
     t = performance.now();
     const baseline = await runBaseline(model, feeds, { mmdTokens: 768, seed: 0, trajectory: defaultTrajectory(model.spec), device: 'cpu', threads: THREADS });
     const baselineSeconds = (performance.now() - t) / 1000;
-    const per = defaultCandidatesPerRun(model, baseline);
+    const per = defaultCandidatesPerRun(model, baseline.shape);
     // Per-unit time of the fast scorer at three depths (cost falls with the layers left to run).
     const perUnit: Record<number, { heads: number; neurons: number }> = {};
     for (const layer of [0, 6, 11]) {
@@ -202,6 +204,146 @@ async function bertBase() {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Seeded GLUE-like lengths: log-normal around 33 tokens (mean ≈ 40), clipped to [6, 128], with a
+ * few examples at the maximum, as the longest pairs of MNLI-style data are.
+ */
+function glueLikeLengths(n: number, max: number, seed: number): number[] {
+  const r = mulberry32(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  return Array.from({ length: n }, (_, i) => (i % 40 === 7 ? max : Math.max(6, Math.min(max, Math.round(33 * Math.exp(0.6 * normal()))))));
+}
+
+function textFeedsOfLengths(lengths: number[], S: number, seed: number): Feeds {
+  const B = lengths.length;
+  const r = mulberry32(seed);
+  const ids = new BigInt64Array(B * S);
+  const mask = new BigInt64Array(B * S);
+  lengths.forEach((n, b) => {
+    for (let s = 0; s < n; s++) {
+      ids[b * S + s] = s === 0 ? 101n : s === n - 1 ? 102n : BigInt(1000 + Math.floor(r() * 28000));
+      mask[b * S + s] = 1n;
+    }
+  });
+  return {
+    input_ids: { type: 'int64', dims: [B, S], data: ids },
+    attention_mask: { type: 'int64', dims: [B, S], data: mask },
+    token_type_ids: { type: 'int64', dims: [B, S], data: new BigInt64Array(B * S) },
+  };
+}
+
+/**
+ * Exact scoring of a BERT-base-shaped model on 128 GLUE-like calibration texts, padded vs packed:
+ * the steady-state time per unit at layers 0, 6 and 11 (interleaved, so machine noise hits both
+ * alike), projected to all 37,008 units as in the bert-base part.
+ */
+async function packing() {
+  const { scoringInput } = await import('../src/optin/packing');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optin-bench-packing-'));
+  try {
+    const L = 12, H = 12, D = 768, F = 3072, B = 128, S = 128;
+    writeSyntheticCheckpoint(dir, { family: 'bert', layers: L, heads: H, hidden: D, intermediate: F, labels: 3, vocab: 30522, maxPositions: 512, std: 0.02, seed: 1 });
+    const model = loadModel(dir);
+    const lengths = glueLikeLengths(B, S, 3);
+    const feeds = textFeedsOfLengths(lengths, S, 5);
+    const baseline = await runBaseline(model, feeds, { mmdTokens: 768, seed: 0, trajectory: defaultTrajectory(model.spec), device: 'cpu', threads: THREADS });
+    const input = scoringInput(baseline);
+    const tokens = { examples: B, meanLength: baseline.realTokens / B, maxLength: Math.max(...lengths), realTokens: baseline.realTokens, paddedTokens: B * S, packedRows: input.layout.shape.batch, packedTokens: input.layout.shape.batch * S };
+    console.log(`packing: ${B} texts, mean ${tokens.meanLength.toFixed(1)} tokens (max ${tokens.maxLength}): padded ${tokens.paddedTokens} token rows, packed ${tokens.packedTokens} (${tokens.packedRows} rows), real ${tokens.realTokens}`);
+    const rate = (m: { t: number; done: number }[]) => (m.length < 2 ? NaN : (m.at(-1)!.t - m[0].t) / 1000 / (m.at(-1)!.done - m[0].done));
+    const timeLayer = async (layer: number, pack: boolean) => {
+      const shape = pack ? input.layout.shape : baseline.shape;
+      const per = defaultCandidatesPerRun(model, shape);
+      const marks: Record<string, { t: number; done: number }[]> = { head: [], neuron: [] };
+      await scoreUnits(model, baseline, {
+        loss: lossFor(model), device: 'cpu', threads: THREADS, layers: [layer], limitPerLayer: per * 2, candidatesPerRun: per, pack,
+        input: pack ? input : undefined,
+        onProgress: (p) => marks[p.kind].push({ t: performance.now(), done: p.done }),
+      });
+      return { heads: rate(marks.head), neurons: rate(marks.neuron), candidatesPerRun: per };
+    };
+    const perUnit: Record<string, Record<number, { heads: number; neurons: number; candidatesPerRun: number }>> = { padded: {}, packed: {} };
+    for (const layer of [0, 6, 11]) {
+      perUnit.padded[layer] = await timeLayer(layer, false);
+      perUnit.packed[layer] = await timeLayer(layer, true);
+      console.log(`packing layer ${layer}: padded ${perUnit.padded[layer].neurons.toFixed(2)} s/neuron, ${perUnit.padded[layer].heads.toFixed(2)} s/head; packed ${perUnit.packed[layer].neurons.toFixed(2)} s/neuron, ${perUnit.packed[layer].heads.toFixed(2)} s/head`);
+    }
+    const project = (m: Record<number, { heads: number; neurons: number }>) => {
+      const at = (layer: number, kind: 'heads' | 'neurons') => {
+        const [a, b] = layer <= 6 ? [0, 6] : [6, 11];
+        return m[a][kind] + ((m[b][kind] - m[a][kind]) * (layer - a)) / (b - a);
+      };
+      let total = 0;
+      for (let l = 0; l < L; l++) total += H * at(l, 'heads') + F * at(l, 'neurons');
+      return total;
+    };
+    const padded = project(perUnit.padded);
+    const packed = project(perUnit.packed);
+    const result = { shape: { layers: L, heads: H, hidden: D, intermediate: F }, tokens, perUnitSeconds: perUnit, projectedHours: { padded: padded / 3600, packed: packed / 3600 }, speedup: padded / packed, peakRssBytes: rss() };
+    console.log(`packing: projected exact scoring ${(padded / 3600).toFixed(1)} h padded vs ${(packed / 3600).toFixed(1)} h packed: ${(padded / packed).toFixed(2)}×; peak RSS ${gib(rss())}`);
+    save('packing', result);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Kept units of a mask as one set: heads and neurons of every layer. */
+function keptSet(m: { heads: number[][]; neurons: number[][] }): Set<string> {
+  return new Set([...m.heads.flatMap((l, i) => l.map((u) => `h${i}.${u}`)), ...m.neurons.flatMap((l, i) => l.map((u) => `n${i}.${u}`))]);
+}
+
+function jaccard(a: Set<string>, b: Set<string>): number {
+  let both = 0;
+  for (const x of a) if (b.has(x)) both++;
+  return both / (a.size + b.size - both || 1);
+}
+
+/** scoring: fast against scoring: exact on every trained fixture, budgets 0.4-0.8, one run each. */
+async function fastVsExact() {
+  const { runPrune } = await import('../src/run/pipeline');
+  const budgets = [0.4, 0.5, 0.6, 0.7, 0.8];
+  const results: Record<string, unknown> = {};
+  const list = [
+    { name: 'bert-spam', calibration: 'data/calibration.tsv', eval: 'data/eval.tsv', calibrationSize: 64, maxSeqLength: 128 },
+    { name: 'vit-mnist', calibration: 'data/calibration', eval: 'data/eval', calibrationSize: 64, maxSeqLength: undefined },
+    { name: 'bert-spam3', calibration: 'data/calibration.tsv', eval: 'data/eval.tsv', calibrationSize: 64, maxSeqLength: 128 },
+  ];
+  for (const f of list) {
+    const dir = path.join(ROOT, 'fixtures', f.name);
+    if (!fs.existsSync(dir)) continue;
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), `optin-fast-${f.name}-`));
+    const run = async (mode: 'exact' | 'fast') => {
+      const t = performance.now();
+      const report = await runPrune({
+        modelPath: path.join(dir, 'model'), calibrationData: path.join(dir, f.calibration), evalData: path.join(dir, f.eval), outputDir: path.join(out, mode),
+        runDir: path.join(out, mode, 'run'), device: 'cpu', threads: THREADS, budgets, method: 'optin', baselines: [], seed: 0,
+        calibrationSize: f.calibrationSize, mmdTokens: 768, maxSeqLength: f.maxSeqLength, batchSize: 64, timerBatchSize: 32, latencyRuns: 5,
+        loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true }, importance, scoring: { mode, timeLimitMinutes: 10 },
+      });
+      if (report.status !== 'complete') throw new Error(`${f.name} ${mode}: ${report.error}`);
+      const masks = JSON.parse(fs.readFileSync(path.join(out, mode, 'run', 'masks.json'), 'utf8')) as { budgets: Array<{ heads: number[][]; neurons: number[][] }> };
+      return { report, masks: masks.budgets, seconds: (performance.now() - t) / 1000 };
+    };
+    const exact = await run('exact');
+    const fast = await run('fast');
+    const check = fast.report.scoring!.fast!;
+    results[f.name] = {
+      unpruned: exact.report.unpruned!.metric,
+      scoringSeconds: { exact: exact.report.rankings!.seconds, fast: fast.report.rankings!.seconds },
+      check,
+      budgets: budgets.map((b, i) => ({
+        budget: b,
+        jaccard: jaccard(keptSet(exact.masks[i]), keptSet(fast.masks[i])),
+        exact: exact.report.budgets[i].metric, fast: fast.report.budgets[i].metric,
+      })),
+    };
+    console.log(`${f.name}: fast check Spearman ${check.sample.spearman.toFixed(4)}, ${check.exactUnits.neurons}/${check.totalUnits.neurons} neurons exact; ` +
+      budgets.map((b, i) => `${b}: J ${jaccard(keptSet(exact.masks[i]), keptSet(fast.masks[i])).toFixed(3)} acc ${exact.report.budgets[i].metric!.toFixed(4)}/${fast.report.budgets[i].metric!.toFixed(4)}`).join(', '));
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+  save('fast', results);
 }
 
 /** OPTIN (seeds 0-2: the token sample) vs magnitude vs random (3 seeds each) on both fixtures. */
@@ -257,6 +399,8 @@ async function main() {
   console.log(`machine: ${JSON.stringify(machine())}`);
   if (all || parts.includes('fixtures')) await fixtures();
   if (all || parts.includes('bert-base')) await bertBase();
+  if (all || parts.includes('packing')) await packing();
+  if (all || parts.includes('fast')) await fastVsExact();
   if (all || parts.includes('quality')) await quality();
   if (all || parts.includes('host')) save('host', await hostResponsiveness());
 }

@@ -16,6 +16,7 @@ export const PRUNE_HELP = `optin prune CONFIG [options]   score heads and neuron
   --budget B[,B...]     MAC budgets to keep, overriding mac_constraint (e.g. 0.5,0.6,0.7)
   --run-dir DIR         write the run into DIR instead of <output_dir>/<run id>
   --device D            auto | cpu | webgpu | cuda, overriding the config
+  --scoring M           auto | exact | fast, overriding the config's scoring
   --json                print report.json to stdout (progress still goes to stderr)
   --quiet               no progress output
 
@@ -52,6 +53,7 @@ export async function pruneCommand(args: string[]): Promise<number> {
       budget: { type: 'string' },
       'run-dir': { type: 'string' },
       device: { type: 'string' },
+      scoring: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
     },
@@ -60,9 +62,13 @@ export async function pruneCommand(args: string[]): Promise<number> {
   const file = positionals[0];
   const budgets = values.budget !== undefined ? parseBudgets(values.budget) : undefined;
   const device = values.device ? parseDevice(values.device, '--device') : undefined;
+  const scoring = values.scoring;
+  if (scoring !== undefined && scoring !== 'auto' && scoring !== 'exact' && scoring !== 'fast') {
+    throw new UsageError(`--scoring: "${scoring}" is not one of auto, exact, fast.`);
+  }
   const loaded = await loadConfig(file, { mode: 'run' });
   for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d, file)}\n`);
-  const job = jobFromConfig(loaded.config, fs.readFileSync(file, 'utf8'), { budgets, device, runDir: values['run-dir'] });
+  const job = jobFromConfig(loaded.config, fs.readFileSync(file, 'utf8'), { budgets, device, scoring, runDir: values['run-dir'] });
 
   const abort = new AbortController();
   let interrupts = 0;

@@ -242,6 +242,24 @@ export const KEYS = defineKeys({
     whenAbsent: "80% of the machine's memory",
     doc: 'Memory a run may use, in MiB. A calibration batch whose estimated activations (cached layer inputs and features, one candidate batch, the weights) exceed it is refused before any work, with the estimate; candidates per ONNX Runtime call are sized to fit in it.',
   },
+  scoring: {
+    type: 'enum', values: ['auto', 'exact', 'fast'], default: 'auto', origin: 'optin-vscode', acted: true, aliases: ['scoring_mode'],
+    doc: "How OPTIN scores are computed. `exact`: every head and neuron by leave-one-out (the paper's definition). `fast`: heads exactly; neurons by the same losses on `fast_calibration_size` examples, rescaled, then scored exactly near each budget's cut-off, with a self-check (Spearman of fast vs exact scores on a random sample) in the report. `auto`: exact when a short timing probe projects it under `scoring_time_limit` minutes, else fast; the report says which and why.",
+  },
+  scoring_time_limit: {
+    type: 'number', min: 0, default: 10, origin: 'optin-vscode', acted: true, aliases: ['exact_time_limit'],
+    doc: 'Minutes of projected exact scoring up to which `scoring: auto` scores exactly.',
+  },
+  fast_calibration_size: {
+    type: 'integer', min: 1, origin: 'optin-vscode', acted: true, aliases: ['proxy_examples'],
+    whenAbsent: 'an eighth of `calibration_size`, at least 8',
+    doc: "Calibration examples (seeded, spread over the labels) on which `scoring: fast` computes every neuron's proxy score.",
+  },
+  fast_check_units: {
+    type: 'integer', min: 1, origin: 'optin-vscode', acted: true,
+    whenAbsent: '1% of the neurons, at least 64',
+    doc: 'Neurons `scoring: fast` re-scores exactly at random (spread over the layers) to measure how well its fast scores agree with exact ones.',
+  },
   baselines: {
     type: 'enum-list', values: ['magnitude', 'random'], default: [], origin: 'optin-vscode', acted: true, aliases: ['baseline'],
     doc: 'Other rankings to run under the same mask search and budgets, for comparison with `method`.',

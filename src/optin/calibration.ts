@@ -66,3 +66,39 @@ export async function runBaseline(model: LoadedModel, feeds: Feeds, opts: { mmdT
   const realTokens = mask ? mask.reduce((n, m) => n + (m !== 0n ? 1 : 0), 0) : batch * seq;
   return { shape, hidden, features, teacher: { grams, logits: out.logits.data as Float32Array, tokenIndex }, mask, realTokens };
 }
+
+/**
+ * The baseline restricted to some examples, without another forward pass: their rows of every
+ * cached tensor, their teacher logits, the sampled tokens that fall in them and the teacher's
+ * Gram entries of those tokens (a sub-matrix of the full Gram). The fast scorer's proxy uses it.
+ */
+export function subsetBaseline(b: Baseline, examples: number[]): Baseline {
+  const { batch, seq, hidden: D } = b.shape;
+  const rows = (data: Float32Array, width: number) => {
+    const out = new Float32Array(examples.length * width);
+    examples.forEach((e, k) => out.set(data.subarray(e * width, (e + 1) * width), k * width));
+    return out;
+  };
+  const C = b.teacher.logits.length / batch;
+  const position = new Map(examples.map((e, k) => [e, k]));
+  const kept: number[] = [];
+  const tokenIndex: number[] = [];
+  b.teacher.tokenIndex.forEach((t, i) => {
+    const k = position.get(Math.floor(t / seq));
+    if (k === undefined) return;
+    kept.push(i);
+    tokenIndex.push(k * seq + (t % seq));
+  });
+  // tokenIndex must stay in increasing order, as the teacher's is: examples are taken sorted.
+  const K = b.teacher.tokenIndex.length;
+  const grams = b.teacher.grams.map((g) => Float32Array.from({ length: kept.length * kept.length }, (_, x) => g[kept[Math.floor(x / kept.length)] * K + kept[x % kept.length]]));
+  const mask = b.mask ? BigInt64Array.from({ length: examples.length * seq }, (_, x) => b.mask![examples[Math.floor(x / seq)] * seq + (x % seq)]) : undefined;
+  return {
+    shape: { batch: examples.length, seq, hidden: D },
+    hidden: b.hidden.map((h) => rows(h, seq * D)),
+    features: b.features.map((f) => rows(f, seq * D)),
+    teacher: { grams, logits: rows(b.teacher.logits, C), tokenIndex },
+    mask,
+    realTokens: mask ? mask.reduce((n, m) => n + (m !== 0n ? 1 : 0), 0) : examples.length * seq,
+  };
+}

@@ -52,14 +52,15 @@ export function indexWeight(kind: UnitKind, unit: number, count: number): number
   return count <= 1 ? top : top - ((top - 1) * unit) / (count - 1);
 }
 
-export function combine(raw: RawLosses, opts: ImportanceOptions): { heads: Scores; neurons: Scores; kdScale: Record<UnitKind, number> } {
+/** `fixedKdScale`: use these KD scales instead of deriving them (to compare two loss sets on one scale). */
+export function combine(raw: RawLosses, opts: ImportanceOptions, fixedKdScale?: Record<UnitKind, number>): { heads: Scores; neurons: Scores; kdScale: Record<UnitKind, number> } {
   const scales: Record<UnitKind, number> = { head: 1, neuron: 1 };
   const score = (kind: UnitKind, layers: LayerLosses[]): Scores => {
     // Only the model's last layer carries its own-feature loss (mdOwn).
     const isLast = (l: LayerLosses) => l.mdOwn !== undefined;
     const md = layers.map((l) => trajectoryLoss(l, opts.includeFinalLayer[kind] && isLast(l)));
     // One power of ten per run and unit kind, from mean magnitudes (the faithful default).
-    scales[kind] = kdScale(mean(md.flat()), mean(layers.flatMap((l) => l.kd)), opts.lambda);
+    scales[kind] = fixedKdScale?.[kind] ?? kdScale(mean(md.flat()), mean(layers.flatMap((l) => l.kd)), opts.lambda);
     return layers.map((l, li) =>
       l.kd.map((kd, u) => {
         const m = md[li][u];

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { UserError } from '../errors';
 import type { Method } from '../run/report';
 import type { ImportanceOptions, Scores } from './importance';
+import type { FastCheck } from './fastScoring';
 import type { RawLosses } from './scoring';
 
 export const RANKINGS_VERSION = 1 as const;
@@ -24,6 +25,9 @@ export interface Rankings {
   seconds: number;
   model: { dir: string; architecture: string; layers: number; headsPerLayer: number[]; neuronsPerLayer: number[] };
   scoring: Record<string, unknown>;
+  /** `fast`: neuron scores partly from the fast proxy (never reused by an exact run); absent = exact. */
+  mode?: 'exact' | 'fast';
+  fastCheck?: FastCheck;
   importance?: ImportanceOptions;
   kdScale?: { head: number; neuron: number };
   heads: Scores;

@@ -57,6 +57,11 @@ export interface ScoringOptions {
   pack?: boolean;
   /** The batch as laid out for scoring, when the caller already made it (see scoringInput). */
   input?: ScoringInput;
+  /**
+   * Score only these units of a layer (indices into the layer; default all, or the first
+   * limitPerLayer). Unscored units get NaN losses: the fast mode scores a few exactly.
+   */
+  units?: (kind: UnitKind, layer: number) => number[] | undefined;
   /** Called when a layer is complete (for checkpointing partial work). */
   onLayer?: (kind: UnitKind, losses: LayerLosses) => void;
 }
@@ -65,9 +70,9 @@ export function defaultCandidatesPerRun(model: LoadedModel, shape: CalibrationSh
   return Math.max(1, Math.min(64, Math.floor(budget / bytesPerCandidate(model, shape))));
 }
 
-function chunks(n: number, size: number): number[][] {
+function chunks(units: number[], size: number): number[][] {
   const out: number[][] = [];
-  for (let s = 0; s < n; s += size) out.push(Array.from({ length: Math.min(size, n - s) }, (_, i) => s + i));
+  for (let s = 0; s < units.length; s += size) out.push(units.slice(s, s + size));
   return out;
 }
 
@@ -79,7 +84,9 @@ export async function scoreUnits(model: LoadedModel, baseline: Baseline, opts: S
   const per = opts.candidatesPerRun ?? defaultCandidatesPerRun(model, shape, opts.memoryBudgetBytes);
   const layers = opts.layers ?? spec.headsPerLayer.map((_, i) => i);
   const limit = (n: number) => Math.min(n, opts.limitPerLayer ?? Infinity);
-  const total = layers.reduce((t, i) => t + limit(spec.headsPerLayer[i]) + limit(spec.neuronsPerLayer[i]), 0);
+  const count = (kind: UnitKind, i: number) => limit(kind === 'head' ? spec.headsPerLayer[i] : spec.neuronsPerLayer[i]);
+  const selected = (kind: UnitKind, i: number) => opts.units?.(kind, i) ?? Array.from({ length: count(kind, i) }, (_, u) => u);
+  const total = layers.reduce((t, i) => t + selected('head', i).length + selected('neuron', i).length, 0);
   const session = async (bytes: Uint8Array) => (await openSession(bytes, { device: opts.device, threads: opts.threads })).session;
   const t0 = performance.now();
   let done = 0;
@@ -90,6 +97,16 @@ export async function scoreUnits(model: LoadedModel, baseline: Baseline, opts: S
   for (const i of layers) {
     opts.signal?.throwIfAborted();
     const last = i === L - 1;
+    if (selected('head', i).length + selected('neuron', i).length === 0) {
+      // Nothing asked for in this layer: no graphs to build, every loss unknown.
+      for (const kind of ['head', 'neuron'] as const) {
+        const n = kind === 'head' ? spec.headsPerLayer[i] : spec.neuronsPerLayer[i];
+        const losses: LayerLosses = { layer: i, md: {}, kd: new Array(n).fill(NaN), ...(last ? { mdOwn: new Array(n).fill(NaN) } : {}) };
+        for (let z = i + 1; z < L; z++) losses.md[z] = new Array(n).fill(NaN);
+        (kind === 'head' ? result.heads : result.neurons).push(losses);
+      }
+      continue;
+    }
     const probe = await session(buildProbe(model, i, layout).bytes);
     const inner = await probe.run({ hidden: tensor(hidden[i], d3) });
     await probe.release();
@@ -100,29 +117,35 @@ export async function scoreUnits(model: LoadedModel, baseline: Baseline, opts: S
     const tail = await session(buildTail(model, i + 1, layout, baseline.teacher, opts.loss, ownFeature, plan).bytes);
     try {
       for (const kind of ['head', 'neuron'] as const) {
-        const count = limit(kind === 'head' ? spec.headsPerLayer[i] : spec.neuronsPerLayer[i]);
-        const losses: LayerLosses = { layer: i, md: {}, kd: new Array(count).fill(0) };
-        for (let z = i + 1; z < L; z++) losses.md[z] = new Array(count).fill(0);
-        if (last) losses.mdOwn = new Array(count).fill(0); // stays 0 with layernorm_before: see ownFeature
-        if (count > 0) {
+        const units = selected(kind, i);
+        const n = opts.units ? (kind === 'head' ? spec.headsPerLayer[i] : spec.neuronsPerLayer[i]) : count(kind, i);
+        const fill = opts.units ? NaN : 0;
+        const losses: LayerLosses = { layer: i, md: {}, kd: new Array(n).fill(fill) };
+        for (let z = i + 1; z < L; z++) losses.md[z] = new Array(n).fill(fill);
+        if (last) {
+          // Stays 0 with layernorm_before (see ownFeature): the unit cannot change that feature.
+          losses.mdOwn = new Array(n).fill(fill);
+          if (ownFeature === undefined) for (const u of units) losses.mdOwn[u] = 0;
+        }
+        if (units.length > 0) {
           const cand = await session(kind === 'head' ? buildHeadCandidates(model, i, shape, opts.loss.trajectory, plan).bytes : buildNeuronCandidates(model, i, shape, opts.loss.trajectory, plan).bytes);
           const fixed: Record<string, ort.Tensor> = kind === 'head'
             ? { hidden: tensor(hidden[i], d3), attention: inner.attention, context: inner.context }
             : { mid: inner.mid, ffn: inner.ffn, activation: inner.activation };
           try {
-            for (const units of chunks(count, per)) {
+            for (const chunk of chunks(units, per)) {
               opts.signal?.throwIfAborted();
-              const unit = new ort.Tensor('int64', BigInt64Array.from(units, BigInt), [units.length]);
+              const unit = new ort.Tensor('int64', BigInt64Array.from(chunk, BigInt), [chunk.length]);
               const y = await cand.run({ ...fixed, unit });
               const feeds: Record<string, ort.Tensor> = { hidden: y.output };
               if (ownFeature !== undefined) feeds.own_feature = y.feature;
               const r = await tail.run(feeds);
-              units.forEach((u, c) => {
+              chunk.forEach((u, c) => {
                 losses.kd[u] = (r.kd.data as Float32Array)[c];
                 for (let z = i + 1; z < L; z++) losses.md[z][u] = (r[`md.${z}`].data as Float32Array)[c];
                 if (losses.mdOwn && ownFeature !== undefined) losses.mdOwn[u] = (r['md.own'].data as Float32Array)[c];
               });
-              done += units.length;
+              done += chunk.length;
               const elapsed = (performance.now() - t0) / 1000;
               opts.onProgress?.({ done, total, layer: i, kind, elapsedSeconds: elapsed, etaSeconds: (elapsed / done) * (total - done) });
             }
@@ -138,7 +161,9 @@ export async function scoreUnits(model: LoadedModel, baseline: Baseline, opts: S
     }
   }
   for (const layer of [...result.heads, ...result.neurons]) {
-    const bad = [...layer.kd, ...Object.values(layer.md).flat(), ...(layer.mdOwn ?? [])].some((v) => !Number.isFinite(v));
+    // NaN marks a unit not asked for; Infinity or NaN among scored units is a real failure.
+    const scored = opts.units ? (xs: number[]) => xs.filter((_, u) => !Number.isNaN(layer.kd[u])) : (xs: number[]) => xs;
+    const bad = [...scored(layer.kd), ...Object.values(layer.md).flatMap(scored), ...scored(layer.mdOwn ?? [])].some((v) => !Number.isFinite(v));
     if (bad) throw new UserError(`scoring produced a non-finite loss in layer ${layer.layer}; the model's weights or the calibration data contain NaN/Inf.`);
   }
   return result;

@@ -35,22 +35,22 @@ export interface SearchResult {
   totalImportance: number;
 }
 
-interface Ranked {
+export interface Ranked {
   layer: number;
   unit: number;
   score: number;
 }
 
 /** Descending by score; ties broken by position so the result is deterministic. */
-function rank(scores: Scores): Ranked[] {
+export function rankUnits(scores: Scores): Ranked[] {
   const all = scores.flatMap((layer, l) => layer.map((score, unit) => ({ layer: l, unit, score })));
   return all.sort((a, b) => b.score - a.score || a.layer - b.layer || a.unit - b.unit);
 }
 
 export function searchMask(spec: ModelSpec, headScores: Scores, neuronScores: Scores, macs: MacModel, budget: number): SearchResult {
   if (!(budget > 0 && budget <= 1)) throw new UserError(`mac_constraint ${budget} must be in (0, 1]: the fraction of encoder MACs to keep.`);
-  const heads = rank(headScores);
-  const neurons = rank(neuronScores);
+  const heads = rankUnits(headScores);
+  const neurons = rankUnits(neuronScores);
   const full = encoderMacs({ heads: heads.length, neurons: neurons.length }, macs);
   const allowed = budget * full;
   const neuronPrefix = [0];

@@ -7,6 +7,7 @@ export interface JobOverrides {
   budgets?: number[];
   runDir?: string;
   device?: DeviceChoice;
+  scoring?: 'auto' | 'exact' | 'fast';
 }
 
 /** From a validated, resolved config (keys as the user wrote them) to what the pipeline runs. */
@@ -32,6 +33,7 @@ export function jobFromConfig(c: RunConfig, configText: string, o: JobOverrides 
     batchSize: c.batch_size,
     timerBatchSize: c.timer_batch_size,
     latencyRuns: c.latency_runs,
+    scoring: { mode: o.scoring ?? c.scoring, timeLimitMinutes: c.scoring_time_limit, fastCalibrationSize: c.fast_calibration_size, fastCheckUnits: c.fast_check_units },
     memoryLimitBytes: c.memory_limit_mb !== undefined ? c.memory_limit_mb * 2 ** 20 : undefined,
     loss: {
       aggregate: c.aggregate,

@@ -35,6 +35,8 @@ export interface PruneJob {
   loss: Omit<LossOptions, 'trajectory'> & { trajectory?: Trajectory };
   importance: ImportanceOptions;
   candidatesPerRun?: number;
+  /** `scoring` and its settings (config keys scoring, scoring_time_limit, fast_*). */
+  scoring?: { mode: 'auto' | 'exact' | 'fast'; timeLimitMinutes: number; fastCalibrationSize?: number; fastCheckUnits?: number };
   /** Refuse scoring that would need more (default: 80% of the machine's memory). */
   memoryLimitBytes?: number;
 }

@@ -4,6 +4,7 @@
  */
 import type { Latency } from '../eval/latency';
 import type { MetricName } from '../eval/metrics';
+import type { FastCheck } from '../optin/fastScoring';
 import type { Device } from '../runtime/session';
 
 export const REPORT_VERSION = 1 as const;
@@ -75,6 +76,17 @@ export interface Report {
     eval?: { path: string; examples: number; meanSequenceLength: number };
   };
   macModel?: { seqLen: number; perHead: number; perNeuron: number; encoderMacs: number; note: string };
+  /** How OPTIN scores were computed (`scoring`): the mode used, why, and a fast run's self-check. */
+  scoring?: {
+    requested: 'auto' | 'exact' | 'fast';
+    mode: 'exact' | 'fast';
+    reason: string;
+    /** `auto`: exact scoring time projected from a timing probe (seconds). */
+    projectedExactSeconds?: number;
+    fast?: FastCheck;
+    /** Set when the self-check found the fast scores unreliable. */
+    warning?: string;
+  };
   rankings?: { file: string; fingerprint: string; reused: boolean; reusedFrom?: string; units: number; seconds: number };
   metric?: MetricName;
   unpruned?: { metric: number; macs: number; parameters: number; fileBytes: number; latency?: Latency };

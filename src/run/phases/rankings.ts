@@ -9,7 +9,10 @@ import { calibrationShape, runBaseline } from '../../optin/calibration';
 import { combine, Scores } from '../../optin/importance';
 import { checkScoringMemory } from '../../optin/memory';
 import { fingerprint, findRankings, Rankings, RANKINGS_VERSION } from '../../optin/rankings';
-import { scoreUnits } from '../../optin/scoring';
+import { RawLosses, scoreUnits, ScoringOptions } from '../../optin/scoring';
+import { FastCheck, scoreFast } from '../../optin/fastScoring';
+import { chooseScoring, projectExactSeconds } from '../../optin/scoringMode';
+import type { PruneJob } from '../pruneJob';
 import { scoringInput } from '../../optin/packing';
 import { writeJsonAtomic } from '../atomic';
 import type { RunContext } from '../runContext';
@@ -29,7 +32,12 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
     mmdTokens: job.mmdTokens, seed: job.method === 'magnitude' ? null : job.seed, loss: job.method === 'optin' ? loss : null,
   };
   const fp = fingerprint(spec.dir, job.calibrationData, scoringOptions, job.method);
-  const found = findRankings(job.outputDir, fp);
+  const requested = job.method === 'optin' ? job.scoring?.mode ?? 'auto' : 'exact';
+  // Fast rankings are refined around the cut-offs of their budgets: they carry them in their fingerprint.
+  const fastSettings = { calibrationSize: fastCalibrationSize(job), checkUnits: job.scoring?.fastCheckUnits ?? null, budgets: [...job.budgets].sort() };
+  const fastFp = requested === 'exact' ? undefined : fingerprint(spec.dir, job.calibrationData, { ...scoringOptions, fast: fastSettings }, job.method);
+  // Exact rankings serve any request; fast ones never stand in for exact.
+  const found = findRankings(job.outputDir, fp) ?? (fastFp ? findRankings(job.outputDir, fastFp) : undefined);
   const units = sum(spec.headsPerLayer) + sum(spec.neuronsPerLayer);
   const rankingsFile = path.join(ctx.runDir, 'rankings.json');
   if (found) {
@@ -40,7 +48,8 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
     const scores = r.raw ? combine(r.raw, job.importance) : { heads: r.heads, neurons: r.neurons };
     const rankings: Rankings = { ...r, importance: job.method === 'optin' ? job.importance : undefined, ...scores };
     if (path.resolve(found.file) !== rankingsFile) writeJsonAtomic(rankingsFile, rankings);
-    report.rankings = { file: 'rankings.json', fingerprint: fp, reused: true, reusedFrom: found.file, units, seconds: 0 };
+    report.rankings = { file: 'rankings.json', fingerprint: r.fingerprint, reused: true, reusedFrom: found.file, units, seconds: 0 };
+    if (job.method === 'optin') report.scoring = { requested, mode: r.mode ?? 'exact', reason: `reused ${r.mode ?? 'exact'} rankings`, fast: r.fastCheck };
     ctx.endPhase('reused');
     return scores;
   }
@@ -55,6 +64,7 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
   if (job.method === 'optin') {
     ctx.phase('calibrate');
     const feeds = await calib.batch(0, job.calibrationSize);
+    const calibLabels = calib.labels?.slice(0, job.calibrationSize) as number[] | undefined;
     const memory = checkScoringMemory(model, calibrationShape(spec, feeds), job.memoryLimitBytes ?? 0.8 * os.totalmem());
     ctx.log(`memory estimate: ${(memory.estimate.minimumBytes / 2 ** 20).toFixed(0)} MiB with one candidate per call; candidate budget ${(memory.candidateBudgetBytes / 2 ** 20).toFixed(0)} MiB`);
     const baseline = await runBaseline(model, feeds, { mmdTokens: job.mmdTokens, seed: job.seed, trajectory: loss.trajectory, device: job.device, threads: job.threads });
@@ -67,20 +77,68 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
     if (input.packing) ctx.log(`calibration packed: ${job.calibrationSize} sequences (${baseline.realTokens} real tokens) in ${batch} rows of ${seq}: ${batch * seq} token rows per candidate instead of ${baseline.shape.batch * seq}`);
     ctx.endPhase();
     ctx.phase('score');
-    const raw = await scoreUnits(model, baseline, {
-      input, loss, device: job.device, threads: job.threads, candidatesPerRun: job.candidatesPerRun, memoryBudgetBytes: memory.candidateBudgetBytes, signal: ctx.hooks.signal,
-      onProgress: (p) => ctx.emit({ type: 'progress', phase: 'score', done: p.done, total: p.total, etaSeconds: p.etaSeconds, detail: `layer ${p.layer} ${p.kind}s` }),
-    });
+    const scoringOpts: ScoringOptions = { input, loss, device: job.device, threads: job.threads, candidatesPerRun: job.candidatesPerRun, memoryBudgetBytes: memory.candidateBudgetBytes, signal: ctx.hooks.signal };
+    let choice = chooseScoring(requested, job.scoring?.timeLimitMinutes ?? 10);
+    if (requested === 'auto') {
+      ctx.emit({ type: 'progress', phase: 'score', done: 0, total: units, detail: 'timing probe (scoring: auto)' });
+      choice = chooseScoring('auto', job.scoring?.timeLimitMinutes ?? 10, await projectExactSeconds(model, baseline, input, scoringOpts));
+    }
+    report.scoring = { requested, mode: choice.mode, reason: choice.reason, projectedExactSeconds: choice.projectedExactSeconds };
+    ctx.log(`scoring: ${choice.mode} (${choice.reason})`);
+    ctx.save();
+    let raw: RawLosses;
+    let fastCheck: FastCheck | undefined;
+    if (choice.mode === 'exact') {
+      raw = await scoreUnits(model, baseline, {
+        ...scoringOpts,
+        onProgress: (p) => ctx.emit({ type: 'progress', phase: 'score', done: p.done, total: p.total, etaSeconds: p.etaSeconds, detail: `exact · layer ${p.layer} ${p.kind}s` }),
+      });
+    } else {
+      const fast = await scoreFast(model, baseline, {
+        ...scoringOpts, budgets: job.budgets, macs: loaded.macs, importance: job.importance, seed: job.seed, labels: calibLabels,
+        proxyExamples: fastSettings.calibrationSize, checkUnits: job.scoring?.fastCheckUnits ?? Math.max(64, Math.round(0.01 * sum(spec.neuronsPerLayer))),
+        onProgress: (p) => ctx.emit({ type: 'progress', phase: 'score', done: p.done, total: p.total, etaSeconds: p.etaSeconds, detail: `fast: ${FAST_STAGES[p.stage]} · layer ${p.layer}` }),
+      });
+      raw = fast.raw;
+      fastCheck = fast.check;
+      report.scoring.fast = fastCheck;
+      report.scoring.warning = fastWarning(fastCheck);
+      ctx.log(`fast scoring: proxy on ${fastCheck.proxyExamples} examples; ${fastCheck.exactUnits.neurons} of ${fastCheck.totalUnits.neurons} neurons scored exactly; self-check Spearman ${fastCheck.sample.spearman.toFixed(4)} on ${fastCheck.sample.units} random neurons`);
+      if (report.scoring.warning) ctx.log(report.scoring.warning, 'warn');
+    }
     const combined = combine(raw, job.importance);
     scores = combined;
-    rankings = { ...base, seconds: (performance.now() - t0) / 1000, importance: job.importance, kdScale: combined.kdScale, heads: combined.heads, neurons: combined.neurons, raw };
+    rankings = {
+      ...base, fingerprint: choice.mode === 'fast' ? fastFp! : fp, mode: choice.mode, fastCheck,
+      scoring: choice.mode === 'fast' ? { ...scoringOptions, fast: fastSettings } : scoringOptions,
+      seconds: (performance.now() - t0) / 1000, importance: job.importance, kdScale: combined.kdScale, heads: combined.heads, neurons: combined.neurons, raw,
+    };
   } else {
     ctx.phase('score');
     scores = job.method === 'magnitude' ? magnitudeScores(model) : randomScores(model, job.seed);
     rankings = { ...base, seconds: (performance.now() - t0) / 1000, ...scores };
   }
   writeJsonAtomic(rankingsFile, rankings);
-  report.rankings = { file: 'rankings.json', fingerprint: fp, reused: false, units, seconds: rankings.seconds };
+  report.rankings = { file: 'rankings.json', fingerprint: rankings.fingerprint, reused: false, units, seconds: rankings.seconds };
   ctx.endPhase();
   return scores;
+}
+
+const FAST_STAGES = { heads: 'heads exactly', proxy: 'neuron proxy', check: 'self-check sample', refine: 'exact near the cut-offs' } as const;
+
+/** Examples the fast proxy runs on: fast_calibration_size, else an eighth of the batch (≥ 8). */
+function fastCalibrationSize(job: PruneJob): number {
+  return Math.min(job.calibrationSize, job.scoring?.fastCalibrationSize ?? Math.max(8, Math.round(job.calibrationSize / 8)));
+}
+
+/** Below this Spearman the fast scores are reported as unreliable. */
+export const FAST_SPEARMAN_WARNING = 0.9;
+
+function fastWarning(c: FastCheck): string | undefined {
+  const w: string[] = [];
+  if (c.sample.spearman < FAST_SPEARMAN_WARNING) {
+    w.push(`fast scores agree poorly with exact ones (Spearman ${c.sample.spearman.toFixed(3)} on ${c.sample.units} random neurons, below ${FAST_SPEARMAN_WARNING})`);
+  }
+  if (c.band.capped) w.push('the exact re-scoring around the budget cut-offs hit its cap (25% of the neurons), so masks near the cut-off rest on fast scores');
+  return w.length ? `${w.join('; ')}: use scoring: exact, or raise fast_calibration_size.` : undefined;
 }
