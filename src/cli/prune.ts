@@ -29,9 +29,20 @@ function parseBudgets(value: string): number[] {
   return list;
 }
 
+/** The scoring mode, why, and for a fast run its self-check, on one line. */
+export function scoringLine(s: NonNullable<Report['scoring']>): string {
+  const f = s.fast;
+  const check = f
+    ? `; self-check Spearman ${f.sample.spearman.toFixed(3)} on ${f.sample.units} random neurons, ${f.exactUnits.neurons.toLocaleString('en-US')} of ${f.totalUnits.neurons.toLocaleString('en-US')} neurons and all ${f.totalUnits.heads} heads scored exactly`
+    : '';
+  return `${s.mode} (${s.reason})${check}`;
+}
+
 export function summary(r: Report): string {
   const lines = [`run ${r.status}: ${r.runDir}`];
   if (r.error) lines.push(`  ${r.error}`);
+  if (r.scoring) lines.push(`  scoring: ${scoringLine(r.scoring)}`);
+  if (r.scoring?.warning) lines.push(`  warning: ${r.scoring.warning}`);
   if (r.unpruned) {
     lines.push(`  unpruned: ${r.metric} ${pct(r.unpruned.metric, 2)}, ${r.model.parameters.toLocaleString('en-US')} parameters, latency ${r.unpruned.latency?.medianMs.toFixed(2)} ms (batch ${r.unpruned.latency?.batchSize}), device ${r.device.used}`);
   }

@@ -131,6 +131,8 @@ export class App {
       this.root.append(el('div', 'callout', text('strong', undefined, 'Not finished: '), 'report.json still says "running" (the run was in progress or its process was killed); this page shows what had finished.'));
     }
     if (r.error) this.root.append(el('div', `callout ${r.status}`, text('strong', undefined, `${STATUS_TEXT[r.status]}: `), r.error));
+    // A fast run whose self-check found its scores unreliable says so before any number.
+    if (r.scoring?.warning) this.root.append(el('div', 'callout scoring-warning', text('strong', undefined, 'Fast scoring: '), r.scoring.warning));
 
     // Headline numbers need something measured; a run that stopped early goes straight to what it has.
     if (budget || r.unpruned) this.root.append(statsRow(r, budget));

@@ -67,6 +67,8 @@ function runFacts(r: Report): HTMLElement {
       ['why', r.device.notes.length ? notes : DASH],
       ['calibration', calibrationFact(r.data.calibration)],
       ['evaluation', r.data.eval ? `${count(r.data.eval.examples)} examples, mean length ${r.data.eval.meanSequenceLength.toFixed(1)}` : DASH],
+      ['scoring', r.scoring ? `${r.scoring.mode} (${r.scoring.reason})` : DASH],
+      ...(r.scoring?.fast ? [['self-check', fastCheckText(r.scoring.fast)] as [string, string]] : []),
       ['rankings', rk ? (rk.reused ? `reused${rk.reusedFrom ? ` from ${rk.reusedFrom}` : ''}` : `scored ${count(rk.units)} units in ${seconds(rk.seconds)}`) : 'not scored yet'],
       ['started', new Date(r.createdAt).toLocaleString()],
       ['finished', r.finishedAt ? new Date(r.finishedAt).toLocaleString() : DASH],
@@ -83,6 +85,13 @@ function calibrationFact(c: Report['data']['calibration']): string {
     ? `; scored as ${count(c.scoringRows ?? 0)} packed rows, ${count(c.scoringTokens)} of ${count(c.paddedTokens)} padded tokens`
     : '';
   return `${count(c.examples)} examples × ${c.paddedLength} tokens (${count(c.realTokens)} real${packed})`;
+}
+
+/** A fast run's agreement with exact scores and how much of it is exact. */
+function fastCheckText(f: NonNullable<NonNullable<Report['scoring']>['fast']>): string {
+  return `Spearman ${f.sample.spearman.toFixed(3)} of fast vs exact scores on ${count(f.sample.units)} random neurons; ` +
+    `exact: all ${count(f.totalUnits.heads)} heads, ${count(f.exactUnits.neurons)} of ${count(f.totalUnits.neurons)} neurons ` +
+    `(${count(f.band.units)} near the budgets' cut-offs); proxy on ${count(f.proxyExamples)} examples`;
 }
 
 function phaseFacts(r: Report): HTMLElement {
