@@ -4,6 +4,7 @@
  */
 import type { Latency } from '../eval/latency';
 import type { MetricName } from '../eval/metrics';
+import type { LayerRepair } from '../optin/repair';
 import type { Device } from '../runtime/session';
 
 export const REPORT_VERSION = 1 as const;
@@ -12,7 +13,7 @@ export type RunStatus = 'running' | 'complete' | 'cancelled' | 'failed';
 export type Method = 'optin' | 'magnitude' | 'random';
 
 export interface PhaseTiming {
-  name: 'load' | 'calibrate' | 'score' | 'search' | 'export' | 'evaluate';
+  name: 'load' | 'calibrate' | 'score' | 'search' | 'repair' | 'export' | 'evaluate';
   seconds: number;
   status: 'done' | 'reused' | 'cancelled' | 'failed';
 }
@@ -49,6 +50,10 @@ export interface BudgetResult {
   /** Unpruned median latency / pruned median latency. */
   speedup?: number;
   baselines: BaselineResult[];
+  /** With `repair: least_squares`: the fit per layer (the metric above is the repaired model's). */
+  repair?: { method: 'least_squares'; seconds: number; layers: LayerRepair[] };
+  /** With repair on: the same mask without repair. */
+  unrepaired?: { metric: number; latency?: Latency };
 }
 
 export interface Report {
