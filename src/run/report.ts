@@ -2,6 +2,7 @@
  * The on-disk format of a run, read by the CLI, the panel and the tests. Documented in
  * docs/report.md; bump REPORT_VERSION on any incompatible change.
  */
+import type { TextFields } from '../data/text';
 import type { Latency } from '../eval/latency';
 import type { MetricName } from '../eval/metrics';
 import type { LayerRepair } from '../optin/repair';
@@ -70,7 +71,8 @@ export interface Report {
   model: { dir: string; family: string; architecture: string; layers: number; heads: number; hidden: number; intermediate: number; labels: string[]; parameters: number; fileBytes?: number };
   data: {
     calibration: { path: string; examples: number; paddedLength: number; realTokens: number };
-    eval?: { path: string; examples: number; meanSequenceLength: number };
+    /** `maxSeqLength`/`fields`: the text options the run read it with (`optin eval` on an export reuses them). */
+    eval?: { path: string; examples: number; meanSequenceLength: number; maxSeqLength?: number; fields?: Partial<TextFields> };
   };
   macModel?: { seqLen: number; perHead: number; perNeuron: number; encoderMacs: number; note: string };
   rankings?: { file: string; fingerprint: string; reused: boolean; reusedFrom?: string; units: number; seconds: number };
