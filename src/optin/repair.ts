@@ -181,9 +181,13 @@ export function fitError(G: ArrayLike<number>, b: ArrayLike<number>, c: number, 
   return quad - 2 * lin + c;
 }
 
+/** Active-set rounds of solveScales: each is one Cholesky solve of the free scales (k³/3 flops). */
+const MAX_ROUNDS = 8;
+
 /**
  * argmin_s ‖·‖² = sᵀGs − 2bᵀs + c + ρ·Σ_i d_i (s_i − 1)² with lo ≤ s ≤ hi (d_i = G_ii, floored),
- * by an active set: solve for the free scales, pin those out of bounds to the bound, repeat.
+ * by an active set: solve for the free scales, pin those out of bounds to the bound, repeat (at
+ * most MAX_ROUNDS solves; what is still out of bounds then is clipped).
  * Falls back to s = 1 when that is not better on the undamped error.
  */
 export function solveScales(G: ArrayLike<number>, b: ArrayLike<number>, c: number, damping: number, [lo, hi]: [number, number]): { scales: number[]; errorBefore: number; errorAfter: number; clipped: number; keptOnes: boolean } {
@@ -197,7 +201,7 @@ export function solveScales(G: ArrayLike<number>, b: ArrayLike<number>, c: numbe
   const s = new Float64Array(n).fill(1);
   const pinned = new Array<boolean>(n).fill(false);
   let solved = false;
-  for (let iter = 0; iter <= n; iter++) {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
     const free = [...Array(n).keys()].filter((i) => !pinned[i]);
     if (free.length === 0) {
       solved = true;
@@ -223,7 +227,8 @@ export function solveScales(G: ArrayLike<number>, b: ArrayLike<number>, c: numbe
         violated = true;
       } else s[i] = v;
     });
-    if (!violated) {
+    // Out of rounds: the last solve, clipped (the comparison with s = 1 below still guards it).
+    if (!violated || round === MAX_ROUNDS - 1) {
       solved = true;
       break;
     }
