@@ -51,6 +51,21 @@ async function layerOutputs(m: LoadedModel, feeds: Feeds): Promise<Float32Array[
   return [...inputs.slice(1), last.output.data as Float32Array];
 }
 
+/** Per layer, the residual sums repair fits: attention output + layer input, FFN output + mid. */
+async function residualSums(m: LoadedModel, feeds: Feeds): Promise<Array<{ attention: Float32Array; ffn: Float32Array }>> {
+  const shape = calibrationShape(m.spec, feeds);
+  const out = await run(buildModelGraph(m, { layerInputs: true }).bytes, toOrtFeeds(feeds));
+  const mask = feeds.attention_mask?.data as BigInt64Array | undefined;
+  const sums = [];
+  for (let l = 0; l < m.spec.numLayers; l++) {
+    const x = out[`hidden.${l}`].data as Float32Array;
+    const p = await run(buildProbe(m, l, shape, mask).bytes, { hidden: new ort.Tensor('float32', x, [shape.batch, shape.seq, shape.hidden]) });
+    const add = (a: Float32Array, b: Float32Array) => a.map((v, i) => v + b[i]);
+    sums.push({ attention: add(p.attention.data as Float32Array, x), ffn: add(p.ffn.data as Float32Array, p.mid.data as Float32Array) });
+  }
+  return sums;
+}
+
 /** Σ over real tokens of ‖a − b‖². */
 function realError(a: Float32Array, b: Float32Array, feeds: Feeds, hidden: number): number {
   const mask = feeds.attention_mask?.data as BigInt64Array | undefined;
@@ -115,6 +130,23 @@ for (const f of fixtures) {
       const after = realError(repairedOut[l], teacherOut[l], feeds, spec.hiddenSize);
       assert.ok(after < before, `layer ${l}: error ${after} with repair, ${before} without`);
     }
+
+    // The errors repair reports are the errors of the exported model's residual sums, measured here.
+    const teacherSums = await residualSums(model, feeds);
+    const repairedSums = await residualSums(repaired.model, feeds);
+    const close = (measured: number, reported: number, scale: number) => Math.abs(measured - reported) <= 1e-3 * Math.max(measured, reported) + 1e-5 * scale;
+    repaired.layers.forEach((fit, l) => {
+      if (fit.heads) {
+        const measured = realError(repairedSums[l].attention, teacherSums[l].attention, feeds, spec.hiddenSize);
+        assert.ok(close(measured, fit.heads.errorAfter, fit.heads.targetNorm), `layer ${l} heads: measured ${measured}, repair reports ${fit.heads.errorAfter}`);
+        assert.ok(fit.heads.errorAfter <= fit.heads.errorBefore);
+      }
+      if (fit.neurons) {
+        const measured = realError(repairedSums[l].ffn, teacherSums[l].ffn, feeds, spec.hiddenSize);
+        assert.ok(close(measured, fit.neurons.errorAfter, fit.neurons.targetNorm), `layer ${l} neurons: measured ${measured}, repair reports ${fit.neurons.errorAfter}`);
+        assert.ok(fit.neurons.errorAfter < fit.neurons.errorBefore, `layer ${l}: neuron scales did not lower the error`);
+      }
+    });
 
     // The full model with 0/1 masks and every kept unit's output columns scaled, vs the pruned export.
     const expand = (kept: number[], scales: number[], n: number) => range(n).map((u) => (kept.includes(u) ? scales[kept.indexOf(u)] : 1));
