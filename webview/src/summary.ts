@@ -103,7 +103,7 @@ export function budgetsTable(r: Report, selected: number | undefined, onSelect: 
   table.columns = repaired ? ['7%', '7%', '6%', '7%', '8%', '7%', '8%', '8%', '15%', '7%', '7%', '13%'] : ['7%', '8%', '6%', '7%', '9%', '8%', '8%', '17%', '8%', '7%', '15%'];
   const header = document.createElement('vscode-table-header');
   header.slot = 'header';
-  const cols = ['Budget', 'MACs kept', 'Heads', 'Neurons', 'Parameters', 'Size', metricName(r), ...(repaired ? ['Without repair'] : []), 'Baselines', 'Latency', 'Speedup', 'File'];
+  const cols = ['Budget', 'MACs kept', 'Heads', 'Neurons', 'Parameters', 'Size', metricName(r), ...(repaired ? ['Unrepaired'] : []), 'Baselines', 'Latency', 'Speedup', 'File'];
   for (const c of cols) {
     const h = document.createElement('vscode-table-header-cell');
     h.textContent = c;
