@@ -198,4 +198,16 @@ test('a run with repair exports the repaired model, records the unrepaired metri
   const out = JSON.parse(r.stdout) as { value: number; examples: number; file: string };
   assert.equal(out.value, b.metric);
   assert.equal(out.examples, onDisk.data.eval!.examples);
+
+  // Outside its run folder the checkpoint must be named: an error that says how, then --model-dir.
+  const alone = path.join(dir, 'delivered.onnx');
+  fs.copyFileSync(path.join(report.runDir, 'pruned.onnx'), alone);
+  const optin = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'optin.js'), 'eval', ...args], { encoding: 'utf8' });
+  const unnamed = optin(alone, job.evalData);
+  assert.equal(unnamed.status, 1);
+  assert.match(unnamed.stderr, /delivered\.onnx is an ONNX model: give the checkpoint folder it was pruned from .* with --model-dir/);
+  const named = optin(alone, job.evalData, '--model-dir', job.modelPath, '--json');
+  assert.equal(named.status, 0, named.stderr);
+  assert.equal((JSON.parse(named.stdout) as { value: number }).value, b.metric);
+  assert.equal(optin(job.modelPath, job.evalData, '--model-dir', job.modelPath).status, 2, '--model-dir only goes with an .onnx');
 });
