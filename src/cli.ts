@@ -11,7 +11,7 @@ const HELP = `optin ${TOOL_VERSION} — one-shot structured pruning of transform
 Usage:
   optin prune CONFIG [options]              prune a model as a config.yaml says
   optin validate CONFIG... [--json]         check configs as the editor does
-  optin eval MODEL_DIR DATA_PATH [options]  evaluate a checkpoint on labelled data
+  optin eval MODEL DATA_PATH [options]      evaluate a checkpoint or an exported .onnx
   optin --help | --version
 
 ${PRUNE_HELP}

@@ -4,13 +4,17 @@ import { METRICS, MetricName } from '../eval/metrics';
 import { parseDevice } from '../runtime/session';
 import { positiveInt, UsageError } from './usage';
 
-export const EVAL_HELP = `optin eval MODEL_DIR DATA_PATH [options]   task metric of a checkpoint on labelled data
+export const EVAL_HELP = `optin eval MODEL DATA_PATH [options]   task metric of a model on labelled data
 
-MODEL_DIR   a Hugging Face checkpoint folder: config.json + model.safetensors
-            (or a sharded model.safetensors.index.json); model_type bert, vit or deit.
+MODEL       a Hugging Face checkpoint folder: config.json + model.safetensors
+            (or a sharded model.safetensors.index.json); model_type bert, vit or deit;
+            or an exported .onnx (a run's pruned-<budget>.onnx): its inputs are prepared
+            with the checkpoint of --model-dir, by default the run's (report.json next to
+            it; the run's max_seq_length and text fields then apply unless given).
 DATA_PATH   text: .tsv (GLUE style, header row), .csv or .jsonl with a text and a label column;
             images: an ImageFolder directory <DATA_PATH>/<class name>/<image>.
 
+  --model-dir DIR       with an .onnx MODEL: the checkpoint folder it was pruned from
   --batch-size N        examples per ONNX Runtime call (default 32)
   --device D            cpu | webgpu | cuda | auto (default cpu)
   --threads N           intra-op threads (default: ONNX Runtime's choice)
@@ -26,6 +30,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       'batch-size': { type: 'string' },
+      'model-dir': { type: 'string' },
       device: { type: 'string' },
       threads: { type: 'string' },
       metric: { type: 'string' },
@@ -35,12 +40,14 @@ export async function evalCommand(args: string[]): Promise<number> {
       json: { type: 'boolean' },
     },
   });
-  if (positionals.length !== 2) throw new UsageError('eval takes MODEL_DIR and DATA_PATH.');
+  if (positionals.length !== 2) throw new UsageError('eval takes MODEL (a checkpoint folder or an .onnx) and DATA_PATH.');
+  if (values['model-dir'] !== undefined && !positionals[0].toLowerCase().endsWith('.onnx')) throw new UsageError('--model-dir goes with an .onnx MODEL (a checkpoint folder is its own model dir).');
   const metric = values.metric;
   if (metric !== undefined && !(METRICS as readonly string[]).includes(metric)) throw new UsageError(`--metric must be one of ${METRICS.join(', ')}.`);
   const progress = !values.json && process.stderr.isTTY;
   const result = await evaluate(positionals[0], positionals[1], {
     batchSize: positiveInt(values['batch-size'], '--batch-size'),
+    modelDir: values['model-dir'],
     device: values.device ? parseDevice(values.device, '--device') : 'cpu',
     threads: positiveInt(values.threads, '--threads'),
     metric: metric as MetricName | undefined,
@@ -57,7 +64,9 @@ export async function evalCommand(args: string[]): Promise<number> {
   } else {
     const m = result.model;
     process.stdout.write(
-      `${m.architecture} (${m.layers} layers × ${m.heads} heads, hidden ${m.hidden}) on ${result.data}\n` +
+      (result.file
+        ? `${result.file} (pruned from ${m.dir}, ${m.architecture}) on ${result.data}\n`
+        : `${m.architecture} (${m.layers} layers × ${m.heads} heads, hidden ${m.hidden}) on ${result.data}\n`) +
         `${result.metric}: ${result.value.toFixed(4)} over ${result.examples} examples (device ${result.device}, ${result.seconds.toFixed(1)} s)\n`,
     );
   }

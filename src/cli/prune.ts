@@ -17,6 +17,7 @@ export const PRUNE_HELP = `optin prune CONFIG [options]   score heads and neuron
   --run-dir DIR         write the run into DIR instead of <output_dir>/<run id>
   --device D            auto | cpu | webgpu | cuda, overriding the config
   --scoring M           auto | exact | fast, overriding the config's scoring
+  --repair R            none | least_squares, overriding the config's repair
   --json                print report.json to stdout (progress still goes to stderr)
   --quiet               no progress output
 
@@ -48,8 +49,9 @@ export function summary(r: Report): string {
   }
   for (const b of r.budgets) {
     const base = b.baselines.map((x) => `${x.method} ${pct(x.metric, 2)}`).join(', ');
+    const plain = b.unrepaired ? ` (unrepaired ${pct(b.unrepaired.metric, 2)})` : '';
     lines.push(
-      `  budget ${b.budget}: MACs kept ${pct(b.macFraction)}, ${b.heads} heads, ${b.neurons} neurons, ${r.metric} ${pct(b.metric, 2)}` +
+      `  budget ${b.budget}: MACs kept ${pct(b.macFraction)}, ${b.heads} heads, ${b.neurons} neurons, ${r.metric} ${pct(b.metric, 2)}${plain}` +
         `${b.latency ? `, ${b.latency.medianMs.toFixed(2)} ms (${b.speedup!.toFixed(2)}×)` : ''}${base ? ` | ${base}` : ''} -> ${b.file}`,
     );
   }
@@ -65,6 +67,7 @@ export async function pruneCommand(args: string[]): Promise<number> {
       'run-dir': { type: 'string' },
       device: { type: 'string' },
       scoring: { type: 'string' },
+      repair: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
     },
@@ -77,9 +80,11 @@ export async function pruneCommand(args: string[]): Promise<number> {
   if (scoring !== undefined && scoring !== 'auto' && scoring !== 'exact' && scoring !== 'fast') {
     throw new UsageError(`--scoring: "${scoring}" is not one of auto, exact, fast.`);
   }
+  const repair = values.repair;
+  if (repair !== undefined && repair !== 'none' && repair !== 'least_squares') throw new UsageError(`--repair must be none or least_squares, got "${repair}".`);
   const loaded = await loadConfig(file, { mode: 'run' });
   for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d, file)}\n`);
-  const job = jobFromConfig(loaded.config, fs.readFileSync(file, 'utf8'), { budgets, device, scoring, runDir: values['run-dir'] });
+  const job = jobFromConfig(loaded.config, fs.readFileSync(file, 'utf8'), { budgets, device, scoring, repair, runDir: values['run-dir'] });
 
   const abort = new AbortController();
   let interrupts = 0;

@@ -197,6 +197,10 @@ export const KEYS = defineKeys({
     type: 'enum', values: ['optin', 'magnitude', 'random'], default: 'optin', origin: 'optin-vscode', acted: true,
     doc: 'How heads and neurons are ranked before the mask search: `optin` (distillation losses of each masked unit), `magnitude` (weight norms) or `random` (seeded).',
   },
+  repair: {
+    type: 'enum', values: ['none', 'least_squares'], default: 'none', origin: 'optin-vscode', acted: true, aliases: ['reconstruction', 'mask_tuning'],
+    doc: '`least_squares` re-fits the kept units after the mask search, without retraining (Kwon et al. 2022, layer-wise reconstruction): layer by layer, one scale per kept head, then per kept neuron, chosen by damped least squares (clipped to [0, 2]) so that the pruned layer reproduces the unpruned layer on the real calibration tokens, and folded into the output projections (same size and speed). Costs a few forward passes of one layer per layer and budget plus a K×K solve (K = kept units); the report keeps the unrepaired metric of the same mask.',
+  },
   compat: {
     type: 'enum', values: ['none', 'reference'], default: 'none', origin: 'optin-vscode', acted: true,
     doc: "`reference` reproduces the released code's defects, for comparison with published numbers: index-based score weights (head 0 ×10 … last head ×1, neuron 0 ×100 … ×1), and the KD term rescaled by a power of ten per unit with logits not divided by T. (The released code's third defect, a head mask never reset between layers, is not reproduced: scores always start from the unpruned model.)",

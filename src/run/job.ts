@@ -1,5 +1,6 @@
 import { macBudgets } from '../config';
 import type { RunConfig } from '../config';
+import type { RepairMethod } from '../optin/repair';
 import type { DeviceChoice } from '../runtime/session';
 import type { PruneJob } from './pruneJob';
 
@@ -8,6 +9,7 @@ export interface JobOverrides {
   runDir?: string;
   device?: DeviceChoice;
   scoring?: 'auto' | 'exact' | 'fast';
+  repair?: RepairMethod;
 }
 
 /** From a validated, resolved config (keys as the user wrote them) to what the pipeline runs. */
@@ -23,6 +25,7 @@ export function jobFromConfig(c: RunConfig, configText: string, o: JobOverrides 
     threads: c.threads > 0 ? c.threads : undefined,
     budgets: o.budgets ?? macBudgets(c),
     method: c.method,
+    repair: o.repair ?? c.repair,
     baselines: [...c.baselines],
     seed: c.seed,
     calibrationSize: c.calibration_size,

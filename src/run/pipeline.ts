@@ -1,6 +1,6 @@
 /**
  * One pruning run, end to end: load -> calibrate -> score (or reuse rankings) -> search each
- * budget -> export pruned.onnx -> evaluate -> report.json. Each phase is a module under phases/
+ * budget -> (repair) -> export pruned.onnx -> evaluate -> report.json. Each phase is a module under phases/
  * that takes the run's context; every phase updates report.json, so a cancelled or failed run
  * states what finished. Files are written atomically.
  */
@@ -11,6 +11,7 @@ import { openRunFolder } from './runFolder';
 import { evaluatePhase } from './phases/evaluate';
 import { loadPhase } from './phases/load';
 import { rankingsPhase } from './phases/rankings';
+import { repairPhase } from './phases/repair';
 import { exportPhase, searchPhase } from './phases/searchExport';
 import type { PruneJob, RunHooks } from './pruneJob';
 import type { Report } from './report';
@@ -40,8 +41,9 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
     const loaded = loadPhase(ctx);
     const scores = await rankingsPhase(ctx, loaded);
     const searches = searchPhase(ctx, loaded, scores);
-    exportPhase(ctx, loaded, searches);
-    await evaluatePhase(ctx, loaded);
+    const repaired = await repairPhase(ctx, loaded, searches);
+    exportPhase(ctx, loaded, searches, repaired?.models);
+    await evaluatePhase(ctx, loaded, repaired?.unrepairedGraph);
     report.status = 'complete';
   } catch (e) {
     const cancelled = hooks.signal?.aborted === true;

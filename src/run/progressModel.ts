@@ -6,8 +6,8 @@
  */
 import type { RunEvent } from './events';
 
-export const PHASES = ['load', 'calibrate', 'score', 'search', 'export', 'evaluate'] as const;
-const WEIGHT: Record<string, number> = { load: 3, calibrate: 4, score: 70, search: 2, export: 6, evaluate: 15 };
+export const PHASES = ['load', 'calibrate', 'score', 'search', 'repair', 'export', 'evaluate'] as const;
+const WEIGHT: Record<string, number> = { load: 3, calibrate: 4, score: 70, search: 2, repair: 3, export: 6, evaluate: 15 };
 const TOTAL = Object.values(WEIGHT).reduce((a, b) => a + b, 0);
 
 export interface ProgressState {

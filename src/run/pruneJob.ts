@@ -4,6 +4,7 @@ import type { MetricName } from '../eval/metrics';
 import type { Trajectory } from '../onnx/encoder';
 import type { LossOptions } from '../onnx/segments';
 import type { ImportanceOptions } from '../optin/importance';
+import type { RepairMethod } from '../optin/repair';
 import type { DeviceChoice } from '../runtime/session';
 import type { RunEvent } from './events';
 import type { Method } from './report';
@@ -34,6 +35,8 @@ export interface PruneJob {
   /** Loss options; `trajectory` unset = the family's default (`embedding_choice: auto`). */
   loss: Omit<LossOptions, 'trajectory'> & { trajectory?: Trajectory };
   importance: ImportanceOptions;
+  /** Re-fit the kept units after the search (least_squares) or not (none; the default). */
+  repair?: RepairMethod;
   candidatesPerRun?: number;
   /** `scoring` and its settings (config keys scoring, scoring_time_limit, fast_*). */
   scoring?: { mode: 'auto' | 'exact' | 'fast'; timeLimitMinutes: number; fastCalibrationSize?: number; fastCheckUnits?: number };

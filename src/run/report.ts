@@ -2,9 +2,11 @@
  * The on-disk format of a run, read by the CLI, the panel and the tests. Documented in
  * docs/report.md; bump REPORT_VERSION on any incompatible change.
  */
+import type { TextFields } from '../data/text';
 import type { Latency } from '../eval/latency';
 import type { MetricName } from '../eval/metrics';
 import type { FastCheck } from '../optin/fastScoring';
+import type { LayerRepair } from '../optin/repair';
 import type { Device } from '../runtime/session';
 
 export const REPORT_VERSION = 1 as const;
@@ -13,7 +15,7 @@ export type RunStatus = 'running' | 'complete' | 'cancelled' | 'failed';
 export type Method = 'optin' | 'magnitude' | 'random';
 
 export interface PhaseTiming {
-  name: 'load' | 'calibrate' | 'score' | 'search' | 'export' | 'evaluate';
+  name: 'load' | 'calibrate' | 'score' | 'search' | 'repair' | 'export' | 'evaluate';
   seconds: number;
   status: 'done' | 'reused' | 'cancelled' | 'failed';
 }
@@ -50,6 +52,10 @@ export interface BudgetResult {
   /** Unpruned median latency / pruned median latency. */
   speedup?: number;
   baselines: BaselineResult[];
+  /** With `repair: least_squares`: the fit per layer (the metric above is the repaired model's). */
+  repair?: { method: 'least_squares'; seconds: number; layers: LayerRepair[] };
+  /** With repair on: the same mask without repair. */
+  unrepaired?: { metric: number; latency?: Latency };
 }
 
 export interface Report {
@@ -73,7 +79,8 @@ export interface Report {
       scoringRows?: number;
       scoringTokens?: number;
     };
-    eval?: { path: string; examples: number; meanSequenceLength: number };
+    /** `maxSeqLength`/`fields`: the text options the run read it with (`optin eval` on an export reuses them). */
+    eval?: { path: string; examples: number; meanSequenceLength: number; maxSeqLength?: number; fields?: Partial<TextFields> };
   };
   macModel?: { seqLen: number; perHead: number; perNeuron: number; encoderMacs: number; note: string };
   /** How OPTIN scores were computed (`scoring`): the mode used, why, and a fast run's self-check. */

@@ -23,12 +23,14 @@ function project(extra = '', opts: Parameters<typeof textProject>[1] = {}) {
 }
 
 test('optin prune --json runs the config and prints the report', () => {
-  const { dir, cfg } = project('baselines: [magnitude]');
-  const r = spawnSync(process.execPath, [BIN, 'prune', cfg, '--json', '--budget', '0.5,0.7'], { encoding: 'utf8' });
+  const { dir, cfg } = project('baselines: [magnitude]\nrepair: least_squares');
+  const r = spawnSync(process.execPath, [BIN, 'prune', cfg, '--json', '--budget', '0.5,0.7', '--repair', 'none'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout) as Report;
   assert.equal(report.status, 'complete');
   assert.deepEqual(report.budgets.map((b) => b.budget), [0.5, 0.7]);
+  // --repair none overrides the config's repair: no repair phase, no unrepaired metric.
+  assert.ok(!report.phases.some((ph) => ph.name === 'repair') && report.budgets.every((b) => b.unrepaired === undefined && b.repair === undefined));
   assert.equal(path.dirname(report.runDir), path.join(dir, 'runs'));
   assert.match(r.stderr, /» score\n/);
   assert.equal(fs.readFileSync(path.join(report.runDir, 'config.yaml'), 'utf8'), fs.readFileSync(cfg, 'utf8'));
@@ -37,10 +39,10 @@ test('optin prune --json runs the config and prints the report', () => {
 test('optin prune: text summary, --run-dir, and information diagnostics on stderr', () => {
   const { dir, cfg } = project('dataset: spam\nmethod: random');
   const runDir = path.join(dir, 'exact-run');
-  const r = spawnSync(process.execPath, [BIN, 'prune', cfg, '--run-dir', runDir, '--quiet'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, 'prune', cfg, '--run-dir', runDir, '--quiet', '--repair', 'least_squares'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`run complete: ${runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`));
-  assert.match(r.stdout, /budget 0\.6: MACs kept \d+\.\d%, \d+ heads, \d+ neurons, accuracy \d+\.\d+%/);
+  assert.match(r.stdout, /budget 0\.6: MACs kept \d+\.\d%, \d+ heads, \d+ neurons, accuracy \d+\.\d+% \(unrepaired \d+\.\d+%\)/);
   assert.match(r.stderr, /config\.yaml:\d+:\d+: information: .*dataset/);
   assert.ok(fs.existsSync(path.join(runDir, 'pruned.onnx')));
 });
@@ -54,6 +56,9 @@ test('optin prune: config errors are listed with file:line:col and exit 1; usage
   const usage = spawnSync(process.execPath, [BIN, 'prune', cfg, '--budget', '1.5'], { encoding: 'utf8' });
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /--budget: "1\.5" is not a fraction in \(0, 1\]/);
+  const badRepair = spawnSync(process.execPath, [BIN, 'prune', cfg, '--repair', 'magic'], { encoding: 'utf8' });
+  assert.equal(badRepair.status, 2);
+  assert.match(badRepair.stderr, /--repair must be none or least_squares, got "magic"/);
   const missing = spawnSync(process.execPath, [BIN, 'prune', path.join(path.dirname(cfg), 'nope.yaml')], { encoding: 'utf8' });
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /nope\.yaml: cannot read the config \(ENOENT\)/);

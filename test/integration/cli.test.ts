@@ -19,7 +19,7 @@ function optin(...args: string[]) {
 test('optin --help and --version', () => {
   const help = optin('--help');
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /optin eval MODEL_DIR DATA_PATH/);
+  assert.match(help.stdout, /optin eval MODEL DATA_PATH/);
   assert.match(optin('--version').stdout, /^\d+\.\d+\.\d+\n$/);
   const unknown = optin('frobnicate');
   assert.equal(unknown.code, 2);
@@ -58,7 +58,7 @@ test('optin eval: bad input exits 1 with a message naming the file', () => {
 
   const usage = optin('eval', bertModel);
   assert.equal(usage.code, 2);
-  assert.match(usage.stderr, /eval takes MODEL_DIR and DATA_PATH/);
+  assert.match(usage.stderr, /eval takes MODEL \(a checkpoint folder or an \.onnx\) and DATA_PATH/);
 
   const badDevice = optin('eval', bertModel, bertEval, '--device', 'tpu');
   assert.equal(badDevice.code, 1);

@@ -172,11 +172,12 @@ function placeholder(heading: string, message: string): HTMLElement {
 
 function budgetsCsv(r: Report): string {
   const methods = [...new Set(r.budgets.flatMap((b) => b.baselines.map((x) => x.method)))];
+  const repaired = r.budgets.some((b) => b.unrepaired);
   return toCsv(
-    ['budget', 'mac_fraction', 'macs', 'heads', 'neurons', 'parameters', 'file_bytes', `${r.metric ?? 'metric'}`, ...methods.map((m) => `${m}_${r.metric ?? 'metric'}`), 'median_ms', 'p90_ms', 'speedup', 'file'],
+    ['budget', 'mac_fraction', 'macs', 'heads', 'neurons', 'parameters', 'file_bytes', `${r.metric ?? 'metric'}`, ...(repaired ? [`unrepaired_${r.metric ?? 'metric'}`] : []), ...methods.map((m) => `${m}_${r.metric ?? 'metric'}`), 'median_ms', 'p90_ms', 'speedup', 'file'],
     [
-      ...(r.unpruned ? [['unpruned', 1, r.unpruned.macs, r.model.layers * r.model.heads, r.model.layers * r.model.intermediate, r.unpruned.parameters, r.unpruned.fileBytes, r.unpruned.metric, ...methods.map(() => ''), r.unpruned.latency?.medianMs, r.unpruned.latency?.p90Ms, 1, '']] : []),
-      ...r.budgets.map((b) => [b.budget, b.macFraction, b.macs, b.heads, b.neurons, b.parameters, b.fileBytes, b.metric, ...methods.map((m) => b.baselines.find((x) => x.method === m)?.metric), b.latency?.medianMs, b.latency?.p90Ms, b.speedup, b.file]),
+      ...(r.unpruned ? [['unpruned', 1, r.unpruned.macs, r.model.layers * r.model.heads, r.model.layers * r.model.intermediate, r.unpruned.parameters, r.unpruned.fileBytes, r.unpruned.metric, ...(repaired ? [''] : []), ...methods.map(() => ''), r.unpruned.latency?.medianMs, r.unpruned.latency?.p90Ms, 1, '']] : []),
+      ...r.budgets.map((b) => [b.budget, b.macFraction, b.macs, b.heads, b.neurons, b.parameters, b.fileBytes, b.metric, ...(repaired ? [b.unrepaired?.metric] : []), ...methods.map((m) => b.baselines.find((x) => x.method === m)?.metric), b.latency?.medianMs, b.latency?.p90Ms, b.speedup, b.file]),
     ],
   );
 }

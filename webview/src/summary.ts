@@ -117,10 +117,11 @@ export function budgetsTable(r: Report, selected: number | undefined, onSelect: 
   table.setAttribute('zebra', '');
   table.setAttribute('bordered-rows', '');
   // Equal widths (the default) cut the long columns; give baselines and the file room.
-  table.columns = ['7%', '8%', '6%', '7%', '9%', '8%', '8%', '17%', '8%', '7%', '15%'];
+  const repaired = r.budgets.some((b) => b.unrepaired);
+  table.columns = repaired ? ['7%', '7%', '6%', '7%', '8%', '7%', '8%', '8%', '15%', '7%', '7%', '13%'] : ['7%', '8%', '6%', '7%', '9%', '8%', '8%', '17%', '8%', '7%', '15%'];
   const header = document.createElement('vscode-table-header');
   header.slot = 'header';
-  const cols = ['Budget', 'MACs kept', 'Heads', 'Neurons', 'Parameters', 'Size', metricName(r), 'Baselines', 'Latency', 'Speedup', 'File'];
+  const cols = ['Budget', 'MACs kept', 'Heads', 'Neurons', 'Parameters', 'Size', metricName(r), ...(repaired ? ['Unrepaired'] : []), 'Baselines', 'Latency', 'Speedup', 'File'];
   for (const c of cols) {
     const h = document.createElement('vscode-table-header-cell');
     h.textContent = c;
@@ -139,6 +140,7 @@ export function budgetsTable(r: Report, selected: number | undefined, onSelect: 
       count(b.parameters || undefined),
       bytes(b.fileBytes),
       metric(r, b.metric),
+      ...(repaired ? [metric(r, b.unrepaired?.metric)] : []),
       b.baselines.map((x) => `${x.method} ${metric(r, x.metric)}`).join(', ') || DASH,
       ms(b.latency?.medianMs),
       speedup(b.speedup),

@@ -16,7 +16,8 @@ import type { Loaded } from './load';
 
 const RANDOM_SEEDS = 3;
 
-export async function evaluatePhase(ctx: RunContext, loaded: Loaded): Promise<void> {
+/** `unrepairedGraph`: with repair on, the graph of budget i's mask without repair (report `unrepaired`). */
+export async function evaluatePhase(ctx: RunContext, loaded: Loaded, unrepairedGraph?: (index: number) => Uint8Array): Promise<void> {
   const { job, report, hooks } = ctx;
   const { model, evalDs, macs, fullMacs } = loaded;
   const { spec } = model;
@@ -57,12 +58,16 @@ export async function evaluatePhase(ctx: RunContext, loaded: Loaded): Promise<vo
     magnitude: job.baselines.includes('magnitude') ? magnitudeScores(model) : undefined,
     random: job.baselines.includes('random') ? Array.from({ length: RANDOM_SEEDS }, (_, k) => randomScores(model, job.seed + k)) : undefined,
   };
-  for (const r of report.budgets) {
+  for (const [index, r] of report.budgets.entries()) {
     const res = await evaluateModel(path.join(ctx.runDir, r.file), true);
     r.metric = res.metric;
     r.latency = res.latency;
     r.speedup = unpruned.latency!.medianMs / res.latency!.medianMs;
     ctx.log(`budget ${r.budget}: ${metric} ${res.metric.toFixed(4)}, MACs ${(r.macFraction * 100).toFixed(1)}%, latency ${res.latency!.medianMs.toFixed(2)} ms (${r.speedup.toFixed(2)}×)`);
+    if (unrepairedGraph) {
+      r.unrepaired = { metric: (await evaluateModel(unrepairedGraph(index), false)).metric };
+      ctx.log(`budget ${r.budget} without repair: ${metric} ${r.unrepaired.metric.toFixed(4)}`);
+    }
     tick();
     ctx.save();
     for (const method of job.baselines) {

@@ -47,7 +47,7 @@ export function loadPhase(ctx: RunContext): Loaded {
     throw new UserError(`calibration_size ${job.calibrationSize} is larger than ${job.calibrationData}, which has ${calib.size} examples; lower calibration_size or add data.`);
   }
   const evalDs = openDataset(job.evalData, spec, { ...dataOpts, requireLabels: true });
-  report.data.eval = { path: job.evalData, examples: evalDs.size, meanSequenceLength: evalDs.meanSequenceLength };
+  report.data.eval = { path: job.evalData, examples: evalDs.size, meanSequenceLength: evalDs.meanSequenceLength, maxSeqLength: job.maxSeqLength, fields: job.fields };
   const macs = macModel(spec, evalDs.meanSequenceLength);
   const fullMacs = encoderMacs({ heads: sum(spec.headsPerLayer), neurons: sum(spec.neuronsPerLayer) }, macs);
   report.macModel = {

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { countParameters } from '../../model/params';
+import type { LoadedModel } from '../../model/spec';
 import { pruneModel } from '../../model/prune';
 import { buildModelGraph } from '../../onnx/model';
 import { searchMask, SearchResult } from '../../optin/search';
@@ -37,11 +38,12 @@ export function searchPhase(ctx: RunContext, loaded: Loaded, scores: UnitScores)
   return searches;
 }
 
-export function exportPhase(ctx: RunContext, loaded: Loaded, searches: SearchResult[]): void {
+/** `models`: what to export per budget instead of the plainly pruned model (the repaired ones). */
+export function exportPhase(ctx: RunContext, loaded: Loaded, searches: SearchResult[], models?: LoadedModel[]): void {
   ctx.phase('export');
   for (const [i, s] of searches.entries()) {
     ctx.throwIfAborted();
-    const p = pruneModel(loaded.model, s.keep);
+    const p = models?.[i] ?? pruneModel(loaded.model, s.keep);
     const budget = ctx.report.budgets[i];
     const file = path.join(ctx.runDir, budget.file);
     writeFileAtomic(file, buildModelGraph(p).bytes);

@@ -1,7 +1,8 @@
 /**
  * The FLOPs–metric trade-off over every budget: x = encoder MACs kept, y = task metric, for
  * the run's method and the baselines searched under the same budgets, against the unpruned
- * model (a dashed line at its metric and a point at 100%).
+ * model (a dashed line at its metric and a point at 100%). With repair on, the run's method is
+ * the repaired model and a dashed line of the same colour is the same masks without repair.
  */
 import type { Report } from '../../../src/run/report';
 import { toCsv } from '../csv';
@@ -22,13 +23,22 @@ function points(r: Report): Point[] {
   const out: Point[] = [];
   for (const b of r.budgets) {
     if (b.metric !== undefined) out.push({ series: r.method, budget: b.budget, macFraction: b.macFraction, metric: b.metric });
+    if (b.unrepaired) out.push({ series: UNREPAIRED, budget: b.budget, macFraction: b.macFraction, metric: b.unrepaired.metric });
     for (const x of b.baselines) out.push({ series: x.method, budget: b.budget, macFraction: x.macFraction, metric: x.metric, perSeed: x.perSeed });
   }
   if (r.unpruned) out.push({ series: 'unpruned', macFraction: 1, metric: r.unpruned.metric });
   return out;
 }
 
+const UNREPAIRED = 'unrepaired';
 const LABEL: Record<string, string> = { optin: 'OPTIN', magnitude: 'Magnitude', random: 'Random (mean of seeds)', unpruned: 'Unpruned' };
+
+function seriesLabel(r: Report, name: string): string {
+  const method = LABEL[r.method] ?? r.method;
+  if (name === UNREPAIRED) return `${method} without repair`;
+  if (name === r.method && r.budgets.some((b) => b.unrepaired)) return `${method} + repair`;
+  return LABEL[name] ?? name;
+}
 
 export function tradeoffSpec(v: View): ChartSpec {
   const r = v.data.report;
@@ -42,13 +52,13 @@ export function tradeoffSpec(v: View): ChartSpec {
   const digits = step > 0 ? Math.min(4, Math.max(0, Math.ceil(-Math.log10(step * (percent ? 100 : 1))))) : 1;
 
   const option = (p: Palette): Option => {
-    const colour: Record<string, string> = { optin: p.blue, magnitude: p.orange, random: p.purple, unpruned: p.muted };
+    const colour: Record<string, string> = { optin: p.blue, magnitude: p.orange, random: p.purple, unpruned: p.muted, [UNREPAIRED]: p.green };
     const series = names.map((name) => {
       const pts = all.filter((x) => x.series === name).sort((a, b) => a.macFraction - b.macFraction);
       const isMain = name === r.method;
       return {
         type: name === 'unpruned' ? 'scatter' : 'line',
-        name: LABEL[name] ?? name,
+        name: seriesLabel(r, name),
         color: colour[name] ?? p.green,
         symbol: name === 'unpruned' ? 'diamond' : isMain ? 'circle' : 'triangle',
         symbolSize: (_: unknown, params: { dataIndex: number }) => (isMain && pts[params.dataIndex]?.budget === v.budget?.budget ? 14 : 8),

@@ -1,0 +1,213 @@
+/** Least-squares repair on real ONNX Runtime: synthetic checks with known answers, then the fixtures at budget 0.3. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Feeds } from '../../src/data/dataset';
+import { openDataset } from '../../src/data/dataset';
+import { loadModel } from '../../src/model';
+import { pruneModel, type KeepMask } from '../../src/model/prune';
+import type { LoadedModel } from '../../src/model/spec';
+import { buildModelGraph } from '../../src/onnx/model';
+import { buildProbe, unpackedLayout } from '../../src/onnx/segments';
+import { magnitudeScores } from '../../src/optin/baselines';
+import { calibrationShape } from '../../src/optin/calibration';
+import { foldScales, repairPruned, repairTeacher } from '../../src/optin/repair';
+import { macModel, searchMask } from '../../src/optin/search';
+import { runPrune, type PruneJob } from '../../src/run/pipeline';
+import type { Report } from '../../src/run/report';
+import { openSession, ort } from '../../src/runtime/session';
+import { toOrtFeeds } from '../../src/runtime/tensors';
+import { textProject } from '../helpers/projects';
+import { FIXTURES, ROOT, tmpDir } from '../helpers/tmp';
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const keepAll = (m: LoadedModel): KeepMask => ({ heads: m.spec.headsPerLayer.map(range), neurons: m.spec.neuronsPerLayer.map(range) });
+const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((mx, v, i) => Math.max(mx, Math.abs(v - b[i])), 0);
+
+async function run(graph: Uint8Array | string, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+  const { session } = await openSession(graph);
+  try {
+    const picked = Object.fromEntries(session.inputNames.map((n) => [n, feeds[n]]));
+    return await session.run(picked);
+  } finally {
+    await session.release();
+  }
+}
+
+async function logits(m: LoadedModel | string, feeds: Feeds): Promise<Float32Array> {
+  return (await run(typeof m === 'string' ? m : buildModelGraph(m).bytes, toOrtFeeds(feeds))).logits.data as Float32Array;
+}
+
+/** Every layer's output [B, S, D]: the next layer's input, and the last layer through its probe. */
+async function layerOutputs(m: LoadedModel, feeds: Feeds): Promise<Float32Array[]> {
+  const shape = calibrationShape(m.spec, feeds);
+  const L = m.spec.numLayers;
+  const out = await run(buildModelGraph(m, { layerInputs: true }).bytes, toOrtFeeds(feeds));
+  const inputs = range(L).map((l) => out[`hidden.${l}`].data as Float32Array);
+  const mask = feeds.attention_mask?.data as BigInt64Array | undefined;
+  const last = await run(buildProbe(m, L - 1, unpackedLayout(shape, [], mask)).bytes, { hidden: new ort.Tensor('float32', inputs[L - 1], [shape.batch, shape.seq, shape.hidden]) });
+  return [...inputs.slice(1), last.output.data as Float32Array];
+}
+
+/** Per layer, the residual sums repair fits: attention output + layer input, FFN output + mid. */
+async function residualSums(m: LoadedModel, feeds: Feeds): Promise<Array<{ attention: Float32Array; ffn: Float32Array }>> {
+  const shape = calibrationShape(m.spec, feeds);
+  const out = await run(buildModelGraph(m, { layerInputs: true }).bytes, toOrtFeeds(feeds));
+  const mask = feeds.attention_mask?.data as BigInt64Array | undefined;
+  const sums = [];
+  for (let l = 0; l < m.spec.numLayers; l++) {
+    const x = out[`hidden.${l}`].data as Float32Array;
+    const p = await run(buildProbe(m, l, unpackedLayout(shape, [], mask)).bytes, { hidden: new ort.Tensor('float32', x, [shape.batch, shape.seq, shape.hidden]) });
+    const add = (a: Float32Array, b: Float32Array) => a.map((v, i) => v + b[i]);
+    sums.push({ attention: add(p.attention.data as Float32Array, x), ffn: add(p.ffn.data as Float32Array, p.mid.data as Float32Array) });
+  }
+  return sums;
+}
+
+/** Σ over real tokens of ‖a − b‖². */
+function realError(a: Float32Array, b: Float32Array, feeds: Feeds, hidden: number): number {
+  const mask = feeds.attention_mask?.data as BigInt64Array | undefined;
+  let e = 0;
+  for (let t = 0; t < a.length / hidden; t++) {
+    if (mask && mask[t] === 0n) continue;
+    for (let k = t * hidden; k < (t + 1) * hidden; k++) e += (a[k] - b[k]) ** 2;
+  }
+  return e;
+}
+
+test('repair with every unit kept: scales 1 and the same outputs; output projections scaled by known factors are scaled back', async () => {
+  const dir = tmpDir();
+  const p = textProject(dir, { layers: 3, heads: 4, hidden: 16, intermediate: 24, examples: 12 });
+  const model = loadModel(p.model);
+  const { spec } = model;
+  const feeds = await openDataset(p.calibration, spec).batch(0, 12);
+  assert.ok((feeds.attention_mask.data as BigInt64Array).includes(0n), 'the batch is padded, so the real-token selection is exercised');
+  const teacher = await repairTeacher(model, feeds);
+  const same = await repairPruned(model, keepAll(model), teacher);
+  for (const s of [...same.headScales.flat(), ...same.neuronScales.flat()]) assert.ok(Math.abs(s - 1) < 1e-3, `scale ${s} with nothing pruned`);
+  const reference = await logits(model, feeds);
+  assert.ok(maxDiff(await logits(same.model, feeds), reference) < 1e-4);
+
+  // Divide head h's and neuron j's output columns by known factors: repair must find them.
+  const headFactor = (l: number, h: number) => 0.6 + 0.15 * ((h + l) % 4);
+  const neuronFactor = (l: number, j: number) => 0.7 + 0.1 * ((3 * j + l) % 7);
+  const perturbed: LoadedModel = {
+    spec,
+    weights: {
+      ...model.weights,
+      layers: model.weights.layers.map((w, l) => foldScales(w, spec.headDim, range(spec.headsPerLayer[l]).map((h) => 1 / headFactor(l, h)), range(spec.neuronsPerLayer[l]).map((j) => 1 / neuronFactor(l, j)))),
+    },
+  };
+  assert.ok(maxDiff(await logits(perturbed, feeds), reference) > 1e-3, 'the perturbation changes the model');
+  const fixed = await repairPruned(perturbed, keepAll(model), teacher, { damping: 1e-9 });
+  fixed.headScales.forEach((hs, l) => hs.forEach((s, h) => assert.ok(Math.abs(s - headFactor(l, h)) < 2e-3, `layer ${l} head ${h}: ${s} vs ${headFactor(l, h)}`)));
+  fixed.neuronScales.forEach((ns, l) => ns.forEach((s, j) => assert.ok(Math.abs(s - neuronFactor(l, j)) < 2e-3, `layer ${l} neuron ${j}: ${s} vs ${neuronFactor(l, j)}`)));
+  assert.ok(maxDiff(await logits(fixed.model, feeds), reference) < 1e-3);
+});
+
+const fixtures = [
+  { name: 'bert-spam', calibration: path.join(FIXTURES, 'bert-spam', 'data', 'calibration.tsv'), eval: path.join(FIXTURES, 'bert-spam', 'data', 'eval.tsv'), examples: 32 },
+  { name: 'vit-mnist', calibration: path.join(FIXTURES, 'vit-mnist', 'data', 'calibration'), eval: path.join(FIXTURES, 'vit-mnist', 'data', 'eval'), examples: 64 },
+];
+
+for (const f of fixtures) {
+  test(`${f.name} at budget 0.3: repair lowers every layer's error on the calibration tokens, and the folded export is the masked model with scaled projections`, async () => {
+    const model = loadModel(path.join(FIXTURES, f.name, 'model'));
+    const { spec } = model;
+    const calib = openDataset(f.calibration, spec, { maxSeqLength: 128 });
+    const feeds = await calib.batch(0, f.examples);
+    const scores = magnitudeScores(model);
+    const { keep } = searchMask(spec, scores.heads, scores.neurons, macModel(spec, calib.meanSequenceLength), 0.3);
+    const repaired = await repairPruned(model, keep, await repairTeacher(model, feeds));
+
+    const teacherOut = await layerOutputs(model, feeds);
+    const plainOut = await layerOutputs(pruneModel(model, keep), feeds);
+    const repairedOut = await layerOutputs(repaired.model, feeds);
+    for (let l = 0; l < spec.numLayers; l++) {
+      const before = realError(plainOut[l], teacherOut[l], feeds, spec.hiddenSize);
+      const after = realError(repairedOut[l], teacherOut[l], feeds, spec.hiddenSize);
+      assert.ok(after < before, `layer ${l}: error ${after} with repair, ${before} without`);
+    }
+
+    // The errors repair reports are the errors of the exported model's residual sums, measured here.
+    const teacherSums = await residualSums(model, feeds);
+    const repairedSums = await residualSums(repaired.model, feeds);
+    const close = (measured: number, reported: number, scale: number) => Math.abs(measured - reported) <= 1e-3 * Math.max(measured, reported) + 1e-5 * scale;
+    repaired.layers.forEach((fit, l) => {
+      if (fit.heads) {
+        const measured = realError(repairedSums[l].attention, teacherSums[l].attention, feeds, spec.hiddenSize);
+        assert.ok(close(measured, fit.heads.errorAfter, fit.heads.targetNorm), `layer ${l} heads: measured ${measured}, repair reports ${fit.heads.errorAfter}`);
+        assert.ok(fit.heads.errorAfter <= fit.heads.errorBefore);
+      }
+      if (fit.neurons) {
+        const measured = realError(repairedSums[l].ffn, teacherSums[l].ffn, feeds, spec.hiddenSize);
+        assert.ok(close(measured, fit.neurons.errorAfter, fit.neurons.targetNorm), `layer ${l} neurons: measured ${measured}, repair reports ${fit.neurons.errorAfter}`);
+        assert.ok(fit.neurons.errorAfter < fit.neurons.errorBefore, `layer ${l}: neuron scales did not lower the error`);
+      }
+    });
+
+    // The full model with 0/1 masks and every kept unit's output columns scaled, vs the pruned export.
+    const expand = (kept: number[], scales: number[], n: number) => range(n).map((u) => (kept.includes(u) ? scales[kept.indexOf(u)] : 1));
+    const scaled: LoadedModel = {
+      spec,
+      weights: {
+        ...model.weights,
+        layers: model.weights.layers.map((w, l) =>
+          foldScales(w, spec.headDim, expand(keep.heads[l], repaired.headScales[l], spec.headsPerLayer[l]), expand(keep.neurons[l], repaired.neuronScales[l], spec.neuronsPerLayer[l]))),
+      },
+    };
+    const evalFeeds = toOrtFeeds(await openDataset(f.eval, spec, { maxSeqLength: 128 }).batch(0, 64));
+    const maskFeeds: Record<string, ort.Tensor> = {};
+    spec.headsPerLayer.forEach((h, l) => (maskFeeds[`head_mask.${l}`] = new ort.Tensor('float32', Float32Array.from(range(h), (u) => (keep.heads[l].includes(u) ? 1 : 0)), [1, h])));
+    spec.neuronsPerLayer.forEach((n, l) => (maskFeeds[`neuron_mask.${l}`] = new ort.Tensor('float32', Float32Array.from(range(n), (u) => (keep.neurons[l].includes(u) ? 1 : 0)), [1, n])));
+    const masked = (await run(buildModelGraph(scaled, { masks: true }).bytes, { ...evalFeeds, ...maskFeeds })).logits.data as Float32Array;
+    const exported = (await run(buildModelGraph(repaired.model).bytes, evalFeeds)).logits.data as Float32Array;
+    assert.ok(maxDiff(masked, exported) < 1e-4, `folded export differs from the masked, scaled model by ${maxDiff(masked, exported)}`);
+  });
+}
+
+test('a run with repair exports the repaired model, records the unrepaired metric and a repair phase, and optin eval on the export reproduces its metric', async () => {
+  const dir = tmpDir();
+  const job: PruneJob = {
+    modelPath: path.join(FIXTURES, 'vit-mnist', 'model'), calibrationData: fixtures[1].calibration, evalData: fixtures[1].eval, outputDir: path.join(dir, 'runs'),
+    device: 'cpu', budgets: [0.3], method: 'magnitude', baselines: [], seed: 0, calibrationSize: 64, mmdTokens: 64,
+    batchSize: 32, timerBatchSize: 8, latencyRuns: 2, repair: 'least_squares',
+    loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true },
+    importance: { lossType: 'MMD+KL', lambda: 10, metricDecay: { head: 0.5, neuron: 1 }, includeFinalLayer: { head: true, neuron: true }, finalDecay: { head: 0.5, neuron: 0.5 }, compat: 'none' },
+  };
+  const report = await runPrune(job);
+  assert.equal(report.status, 'complete', report.error);
+  const onDisk = JSON.parse(fs.readFileSync(path.join(report.runDir, 'report.json'), 'utf8')) as Report;
+  assert.deepEqual(onDisk.phases.map((ph) => ph.name), ['load', 'score', 'search', 'repair', 'export', 'evaluate']);
+  const b = onDisk.budgets[0];
+  assert.equal(b.file, 'pruned.onnx');
+  assert.equal(b.repair!.layers.length, 4);
+  assert.ok(b.metric !== undefined && b.unrepaired !== undefined && b.unrepaired.metric >= 0 && b.unrepaired.metric <= 1);
+
+  // The file on disk is the repaired model: not the plainly pruned one.
+  const model = loadModel(job.modelPath);
+  const masks = JSON.parse(fs.readFileSync(path.join(report.runDir, 'masks.json'), 'utf8'));
+  const feeds = await openDataset(job.evalData, model.spec).batch(0, 32);
+  const plain = await logits(pruneModel(model, { heads: masks.budgets[0].heads, neurons: masks.budgets[0].neurons }), feeds);
+  assert.ok(maxDiff(await logits(path.join(report.runDir, 'pruned.onnx'), feeds), plain) > 1e-3, 'pruned.onnx equals the unrepaired model');
+
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'optin.js'), 'eval', path.join(report.runDir, 'pruned.onnx'), job.evalData, '--json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { value: number; examples: number; file: string };
+  assert.equal(out.value, b.metric);
+  assert.equal(out.examples, onDisk.data.eval!.examples);
+
+  // Outside its run folder the checkpoint must be named: an error that says how, then --model-dir.
+  const alone = path.join(dir, 'delivered.onnx');
+  fs.copyFileSync(path.join(report.runDir, 'pruned.onnx'), alone);
+  const optin = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'optin.js'), 'eval', ...args], { encoding: 'utf8' });
+  const unnamed = optin(alone, job.evalData);
+  assert.equal(unnamed.status, 1);
+  assert.match(unnamed.stderr, /delivered\.onnx is an ONNX model: give the checkpoint folder it was pruned from .* with --model-dir/);
+  const named = optin(alone, job.evalData, '--model-dir', job.modelPath, '--json');
+  assert.equal(named.status, 0, named.stderr);
+  assert.equal((JSON.parse(named.stdout) as { value: number }).value, b.metric);
+  assert.equal(optin(job.modelPath, job.evalData, '--model-dir', job.modelPath).status, 2, '--model-dir only goes with an .onnx');
+});

@@ -1,0 +1,60 @@
+/** The small bounded, damped least-squares solve of repair (the K×K part that runs in JavaScript). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { choleskySolve, fitError, solveScales } from '../../src/optin/repair';
+import { mulberry32 } from '../../src/optin/random';
+
+/** G = UᵀU, b = Uᵀt, c = ‖t‖² for a random U [n, k] and t = U·s (+ noise). */
+function system(k: number, s: number[], noise: number, seed: number) {
+  const rand = mulberry32(seed);
+  const n = 4 * k;
+  const U = Array.from({ length: n * k }, () => rand() - 0.5);
+  const t = Array.from({ length: n }, (_, i) => s.reduce((a, v, j) => a + U[i * k + j] * v, 0) + noise * (rand() - 0.5));
+  const G = new Float64Array(k * k);
+  const b = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    for (let p = 0; p < k; p++) {
+      b[p] += U[i * k + p] * t[i];
+      for (let q = 0; q < k; q++) G[p * k + q] += U[i * k + p] * U[i * k + q];
+    }
+  }
+  return { G, b, c: t.reduce((a, v) => a + v * v, 0) };
+}
+
+test('choleskySolve solves an SPD system and refuses a singular one', () => {
+  const { G } = system(5, [1, 1, 1, 1, 1], 0, 1);
+  const x = [0.3, -1, 2, 0.5, 1.5];
+  const rhs = Float64Array.from(x, (_, i) => x.reduce((a, v, j) => a + G[i * 5 + j] * v, 0));
+  const got = choleskySolve(G, rhs, 5)!;
+  got.forEach((v, i) => assert.ok(Math.abs(v - x[i]) < 1e-9));
+  assert.equal(choleskySolve(new Float64Array([1, 1, 1, 1]), new Float64Array([1, 1]), 2), null);
+});
+
+test('solveScales recovers exact scales, keeps them in bounds, and never returns a worse fit than all ones', () => {
+  const exact = [0.4, 1.7, 1, 0.9, 1.2, 0.05];
+  const sys = system(6, exact, 0, 2);
+  const fit = solveScales(sys.G, sys.b, sys.c, 1e-12, [0, 2]);
+  fit.scales.forEach((v, i) => assert.ok(Math.abs(v - exact[i]) < 1e-6, `${v} vs ${exact[i]}`));
+  assert.ok(fit.errorAfter < 1e-9 * fit.errorBefore);
+
+  // Damping pulls towards 1.
+  const damped = solveScales(sys.G, sys.b, sys.c, 10, [0, 2]);
+  const fromOnes = (v: number[]) => Math.hypot(...v.map((x) => x - 1));
+  assert.ok(fromOnes(damped.scales) < 0.5 * fromOnes(exact), `damped ${damped.scales}`);
+  assert.ok(damped.errorAfter > fit.errorAfter && damped.errorAfter < damped.errorBefore);
+
+  // Out-of-range optimum: every scale within bounds, some on a bound, error still lower than with ones.
+  const wild = system(6, [3, -1, 1, 0.5, 2.5, 1], 0.1, 3);
+  const bounded = solveScales(wild.G, wild.b, wild.c, 1e-3, [0, 2]);
+  assert.ok(bounded.scales.every((v) => v >= 0 && v <= 2));
+  assert.ok(bounded.clipped >= 2 && !bounded.keptOnes);
+  assert.ok(bounded.errorAfter < fitError(wild.G, wild.b, wild.c, [1, 1, 1, 1, 1, 1]));
+
+  // A dead unit (all-zero column: zero row and column in G) stays at 1 and nothing is NaN.
+  const dead = system(3, [1.5, 1, 0.5], 0, 4);
+  const G4 = new Float64Array(16);
+  for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) G4[p * 4 + q] = dead.G[p * 3 + q];
+  const withDead = solveScales(G4, [...dead.b, 0], dead.c, 1e-3, [0, 2]);
+  assert.ok(withDead.scales.every(Number.isFinite));
+  assert.ok(Math.abs(withDead.scales[3] - 1) < 1e-9);
+});
