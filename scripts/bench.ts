@@ -7,6 +7,7 @@
  *   npm run bench -- bert-base    BERT-base-shaped random checkpoint: per-unit time, projection, RSS
  *   npm run bench -- packing      BERT-base shape, 128 GLUE-like calibration texts: exact scoring padded vs packed
  *   npm run bench -- fast         scoring: fast vs exact on the trained fixtures: kept-unit Jaccard and accuracy, 0.4-0.8
+ *   npm run bench -- gpu          execution providers that load, node placement, scorer and model timings vs the CPU (scripts/gpu/check.sh)
  *   npm run bench -- quality      accuracy at budgets 0.5/0.6/0.7: optin vs magnitude vs random, 3 seeds
  *   npm run bench -- host         event-loop delay of the caller: a run in-process vs in a child process
  *
@@ -17,6 +18,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Feeds } from '../src/data/dataset';
 import { openDataset } from '../src/data/dataset';
+import { gpuBench } from './bench-gpu';
 import { hostResponsiveness } from './bench-host';
 import { measureLatency } from '../src/eval/latency';
 import { loadModel } from '../src/model';
@@ -264,10 +266,25 @@ async function packing() {
       });
       return { heads: rate(marks.head), neurons: rate(marks.neuron), candidatesPerRun: per };
     };
-    const perUnit: Record<string, Record<number, { heads: number; neurons: number; candidatesPerRun: number }>> = { padded: {}, packed: {} };
+    // scoring: fast's neuron proxy runs on an eighth of the examples (its default), packed.
+    const { subsetBaseline } = await import('../src/optin/calibration');
+    const { proxySubset } = await import('../src/optin/fastScoring');
+    const proxyBaseline = subsetBaseline(baseline, proxySubset(B, B / 8, 0));
+    const proxyInput = scoringInput(proxyBaseline);
+    const timeProxy = async (layer: number) => {
+      const per = defaultCandidatesPerRun(model, proxyInput.layout.shape);
+      const marks: Record<string, { t: number; done: number }[]> = { head: [], neuron: [] };
+      await scoreUnits(model, proxyBaseline, {
+        loss: lossFor(model), device: 'cpu', threads: THREADS, layers: [layer], limitPerLayer: per * 2, candidatesPerRun: per, input: proxyInput,
+        onProgress: (p) => marks[p.kind].push({ t: performance.now(), done: p.done }),
+      });
+      return { heads: rate(marks.head), neurons: rate(marks.neuron), candidatesPerRun: per };
+    };
+    const perUnit: Record<string, Record<number, { heads: number; neurons: number; candidatesPerRun: number }>> = { padded: {}, packed: {}, proxy: {} };
     for (const layer of [0, 6, 11]) {
       perUnit.padded[layer] = await timeLayer(layer, false);
       perUnit.packed[layer] = await timeLayer(layer, true);
+      perUnit.proxy[layer] = await timeProxy(layer);
       console.log(`packing layer ${layer}: padded ${perUnit.padded[layer].neurons.toFixed(2)} s/neuron, ${perUnit.padded[layer].heads.toFixed(2)} s/head; packed ${perUnit.packed[layer].neurons.toFixed(2)} s/neuron, ${perUnit.packed[layer].heads.toFixed(2)} s/head`);
     }
     const project = (m: Record<number, { heads: number; neurons: number }>) => {
@@ -281,7 +298,23 @@ async function packing() {
     };
     const padded = project(perUnit.padded);
     const packed = project(perUnit.packed);
-    const result = { shape: { layers: L, heads: H, hidden: D, intermediate: F }, tokens, perUnitSeconds: perUnit, projectedHours: { padded: padded / 3600, packed: packed / 3600 }, speedup: padded / packed, peakRssBytes: rss() };
+    // Fast mode, projected from the same measurements: heads exactly, every neuron on the proxy,
+    // the self-check sample (1% of the neurons) exactly, and between none and the cap (25%) of the
+    // neurons re-scored exactly near the cut-offs.
+    const onlyHeads = (m: Record<number, { heads: number; neurons: number }>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { heads: v.heads, neurons: 0 }]));
+    const onlyNeurons = (m: Record<number, { heads: number; neurons: number }>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { heads: 0, neurons: v.neurons }]));
+    const exactNeurons = project(onlyNeurons(perUnit.packed));
+    const fastProjection = {
+      heads: project(onlyHeads(perUnit.packed)), proxy: project(onlyNeurons(perUnit.proxy)), check: 0.01 * exactNeurons,
+      refineUpTo: 0.25 * exactNeurons,
+    };
+    const fastLow = fastProjection.heads + fastProjection.proxy + fastProjection.check;
+    const result = {
+      shape: { layers: L, heads: H, hidden: D, intermediate: F }, tokens: { ...tokens, proxyExamples: proxyBaseline.shape.batch, proxyRealTokens: proxyBaseline.realTokens, proxyPackedTokens: proxyInput.layout.shape.batch * S },
+      perUnitSeconds: perUnit, projectedHours: { padded: padded / 3600, packed: packed / 3600, fastWithoutRefine: fastLow / 3600, fastWithFullRefine: (fastLow + fastProjection.refineUpTo) / 3600 },
+      fastProjectionSeconds: fastProjection, speedup: padded / packed, peakRssBytes: rss(),
+    };
+    console.log(`packing: fast mode projected ${(fastLow / 3600).toFixed(2)} h (heads ${(fastProjection.heads / 60).toFixed(1)} min, proxy ${(fastProjection.proxy / 60).toFixed(1)} min, check ${(fastProjection.check / 60).toFixed(1)} min) plus up to ${(fastProjection.refineUpTo / 3600).toFixed(2)} h of cut-off refinement`);
     console.log(`packing: projected exact scoring ${(padded / 3600).toFixed(1)} h padded vs ${(packed / 3600).toFixed(1)} h packed: ${(padded / packed).toFixed(2)}×; peak RSS ${gib(rss())}`);
     save('packing', result);
   } finally {
@@ -402,6 +435,8 @@ async function main() {
   if (all || parts.includes('packing')) await packing();
   if (all || parts.includes('fast')) await fastVsExact();
   if (all || parts.includes('quality')) await quality();
+  // Not part of `all`: meant for a machine with a GPU (on a software driver it only checks correctness).
+  if (parts.includes('gpu')) save('gpu', await gpuBench());
   if (all || parts.includes('host')) save('host', await hostResponsiveness());
 }
 
