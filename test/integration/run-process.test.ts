@@ -99,7 +99,9 @@ test('a child that dies without a report is a crash, with its last log lines; a 
   let proc: ReturnType<typeof startRunProcess> | undefined = undefined;
   proc = startRunProcess(CHILD, { kind: 'prune', job }, {
     onEvent: (e) => {
-      if (e.type === 'phase' && e.phase === 'score') process.kill(proc!.pid!, 'SIGKILL');
+      // Kill once the log line we then look for has reached us: the phase event comes first, and
+      // on a busy machine the line can arrive in a later message.
+      if (e.type === 'log' && /phase score/.test(e.message)) process.kill(proc!.pid!, 'SIGKILL');
     },
   });
   const killed = await proc.done;
