@@ -214,7 +214,7 @@ export async function scoreFast(model: LoadedModel, baseline: Baseline, opts: Fa
   let rounds = 0;
   let bandUnits = 0;
   let capped = false;
-  for (; rounds < 4; rounds++) {
+  while (rounds < 4) {
     const ranked = rankUnits(combined.neurons);
     // Candidates for exact scoring, keyed by layer·unit, with their distance to the nearest cut-off.
     const candidates = new Map<string, { layer: number; unit: number; distance: number }>();
@@ -256,6 +256,7 @@ export async function scoreFast(model: LoadedModel, baseline: Baseline, opts: Fa
     todo.forEach((units, i) => units.forEach((u) => { isExact[i][u] = true; }));
     exactCount += wanted;
     bandUnits += wanted;
+    rounds++;
     combined = combine(mixed, opts.importance);
     if (capped) break;
   }
