@@ -45,3 +45,16 @@ test('repack, packedPosition and packedSegments agree on where every real token 
   });
   assert.equal(seg.filter((x) => x >= 0).length, 10);
 });
+
+test('proxySubset: seeded, sorted, distinct, and spread over every class while the size allows', async () => {
+  const { proxySubset } = await import('../../src/optin/fastScoring');
+  // A label-sorted batch: 30 of class 0, 6 of class 1, 4 of class 2.
+  const labels = [...new Array(30).fill(0), ...new Array(6).fill(1), ...new Array(4).fill(2)];
+  const a = proxySubset(40, 6, 7, labels);
+  assert.deepEqual(a, proxySubset(40, 6, 7, labels), 'same seed, same subset');
+  assert.equal(new Set(a).size, 6);
+  assert.deepEqual([...a].sort((x, y) => x - y), a);
+  assert.deepEqual(new Set(a.map((i) => labels[i])), new Set([0, 1, 2]));
+  assert.notDeepEqual(proxySubset(40, 6, 8, labels), a, 'another seed, another subset');
+  assert.equal(proxySubset(5, 99, 0).length, 5, 'never more than the batch');
+});
