@@ -4,6 +4,8 @@
  */
 import type { Latency } from '../eval/latency';
 import type { MetricName } from '../eval/metrics';
+import type { SampleRecord } from '../data/sample';
+import type { BaselineCounts } from '../optin/search';
 import type { Device } from '../runtime/session';
 
 export const REPORT_VERSION = 1 as const;
@@ -27,10 +29,20 @@ export interface LayerKeep {
 
 export interface BaselineResult {
   method: 'magnitude' | 'random';
+  /**
+   * `global` / `per_layer`: the method's numbers of heads and neurons (in all / in every layer),
+   * chosen by this ranking; `search`: this ranking's scores through the mask search
+   * (`baseline_counts`). Absent in reports written before the key existed (= `search`).
+   */
+  counts?: BaselineCounts;
   metric: number;
   /** Random: one value per seed (the metric above is their mean). */
   perSeed?: number[];
+  /** MACs kept as a fraction of the unpruned encoder (random: of the last seed). */
   macFraction: number;
+  /** Heads and neurons kept (random: mean over the seeds). */
+  heads?: number;
+  neurons?: number;
 }
 
 export interface BudgetResult {
@@ -64,8 +76,10 @@ export interface Report {
   device: { requested: string; used?: Device; notes: string[] };
   model: { dir: string; family: string; architecture: string; layers: number; heads: number; hidden: number; intermediate: number; labels: string[]; parameters: number; fileBytes?: number };
   data: {
-    calibration: { path: string; examples: number; paddedLength: number; realTokens: number };
-    eval?: { path: string; examples: number; meanSequenceLength: number };
+    /** `sample`: which examples were scored (method optin; absent in reports written before sampling existed). */
+    calibration: { path: string; examples: number; paddedLength: number; realTokens: number; sample?: SampleRecord };
+    /** `latencySample`: the examples of the latency batch, chosen the same way. */
+    eval?: { path: string; examples: number; meanSequenceLength: number; latencySample?: SampleRecord };
   };
   macModel?: { seqLen: number; perHead: number; perNeuron: number; encoderMacs: number; note: string };
   rankings?: { file: string; fingerprint: string; reused: boolean; reusedFrom?: string; units: number; seconds: number };
