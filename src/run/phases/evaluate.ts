@@ -1,6 +1,6 @@
 /**
  * Phase `evaluate`: the task metric and latency of the unpruned model and of every exported
- * budget, then the baselines (magnitude, random) under the same search.
+ * budget, then the baselines (magnitude, random) with the method's unit counts (baseline_counts).
  */
 import * as path from 'path';
 import { defaultMetric, predictLogits } from '../../eval/evaluate';
