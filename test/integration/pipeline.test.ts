@@ -97,11 +97,17 @@ test('a text run writes every artefact, and pruned.onnx computes what the masked
   assert.equal(firstAgain.rankings!.reusedFrom, path.join(first.runDir, 'rankings.json'));
 });
 
-test('an image run with the magnitude method completes', async () => {
+test('an image run with the magnitude method completes; per-layer and searched baselines', async () => {
   const dir = tmpDir();
   const p = await imageProject(dir);
-  const report = await runPrune(job(p, path.join(dir, 'runs'), { method: 'magnitude', budgets: [0.6], baselines: [] }));
+  const report = await runPrune(job(p, path.join(dir, 'runs'), { method: 'magnitude', budgets: [0.6], baselines: ['random'], baselineCounts: 'per_layer' }));
   assert.equal(report.status, 'complete', report.error);
+  const [b] = report.budgets;
+  assert.equal(b.baselines[0].counts, 'per_layer');
+  assert.deepEqual([b.baselines[0].heads, b.baselines[0].neurons], [b.heads, b.neurons]);
+  const searched = await runPrune(job(p, path.join(dir, 'runs'), { method: 'magnitude', budgets: [0.6], baselines: ['random'], baselineCounts: 'search' }));
+  assert.equal(searched.budgets[0].baselines[0].counts, 'search');
+  assert.ok(searched.budgets[0].baselines[0].macFraction <= 0.6 + 1e-9);
   assert.equal(report.macModel!.seqLen, 5);
   assert.equal(report.data.eval!.examples, 8);
 });
