@@ -94,3 +94,22 @@ test('the linter warns when the calibration sample cannot cover the model\'s lab
   assert.match(first[0].message, /hold only \d+ of its \d+ labels/);
   assert.equal(first[0].data?.replacement, 'random');
 });
+
+test('the linter reads the label column of a label-sorted table for `calibration_sampling: first`', async () => {
+  const dir = tmpDir();
+  const model = path.join(ROOT, 'fixtures', 'bert-spam', 'model');
+  const rows = fs.readFileSync(path.join(ROOT, 'fixtures', 'bert-spam', 'data', 'calibration.tsv'), 'utf8').trim().split('\n');
+  const byLabel = [rows[0], ...rows.slice(1).sort((a, b) => a.split('\t')[1].localeCompare(b.split('\t')[1]))];
+  const firstLabelRows = byLabel.slice(1).filter((r) => r.split('\t')[1] === byLabel[1].split('\t')[1]).length;
+  fs.writeFileSync(path.join(dir, 'sorted.tsv'), `${byLabel.join('\n')}\n`);
+  fs.writeFileSync(path.join(dir, 'shuffled.tsv'), `${rows.join('\n')}\n`);
+  const file = path.join(dir, 'config.yaml');
+  const lint = async (data: string, size: number) => (await diagnoseConfig(
+    `model_path: ${model}\ncalibration_data: ${data}\neval_data: ${data}\ncalibration_size: ${size}\ncalibration_sampling: first\n`, file, 'lint', true,
+  )).diagnostics.filter((d) => d.key === 'calibration_sampling');
+  const sorted = await lint('sorted.tsv', firstLabelRows);
+  assert.equal(sorted.length, 1);
+  assert.match(sorted[0].message, /hold only 1 of its 2 labels/);
+  assert.deepEqual(await lint('sorted.tsv', firstLabelRows + 1), [], 'one more row reaches the second label');
+  assert.deepEqual(await lint('shuffled.tsv', firstLabelRows), [], 'a shuffled file covers both labels early');
+});
