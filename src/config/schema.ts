@@ -104,7 +104,7 @@ export const KEYS = defineKeys({
   },
   seed: {
     type: 'integer', min: 0, default: 0, origin: 'original', acted: true, aliases: ['random_seed'],
-    doc: 'Seed for the fixed subset of K calibration tokens used by L_MD (one subset per run) and for the `random` baseline.',
+    doc: 'Seed for the calibration sample (`calibration_sampling: random`), for the fixed subset of K calibration tokens used by L_MD (one subset per run) and for the `random` baseline.',
   },
   logging: {
     type: 'boolean', default: false, origin: 'original', acted: false,
