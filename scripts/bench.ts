@@ -352,7 +352,7 @@ async function fastVsExact() {
       const report = await runPrune({
         modelPath: path.join(dir, 'model'), calibrationData: path.join(dir, f.calibration), evalData: path.join(dir, f.eval), outputDir: path.join(out, mode),
         runDir: path.join(out, mode, 'run'), device: 'cpu', threads: THREADS, budgets, method: 'optin', baselines: [], seed: 0,
-        calibrationSize: f.calibrationSize, mmdTokens: 768, maxSeqLength: f.maxSeqLength, batchSize: 64, timerBatchSize: 32, latencyRuns: 5,
+        calibrationSize: f.calibrationSize, calibrationSampling: 'random', baselineCounts: 'global', mmdTokens: 768, maxSeqLength: f.maxSeqLength, batchSize: 64, timerBatchSize: 32, latencyRuns: 5,
         loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true }, importance, scoring: { mode, timeLimitMinutes: 10 },
       });
       if (report.status !== 'complete') throw new Error(`${f.name} ${mode}: ${report.error}`);
@@ -397,7 +397,7 @@ async function quality() {
       const report = await runPrune({
         modelPath: path.join(dir, 'model'), calibrationData: path.join(dir, f.calibration), evalData: path.join(dir, f.eval), outputDir: out,
         device: 'cpu', threads: THREADS, budgets: [0.5, 0.6, 0.7], method: 'optin', baselines: seed === 0 ? ['magnitude', 'random'] : [], seed,
-        calibrationSize: f.calibrationSize, mmdTokens: 768, maxSeqLength: f.maxSeqLength, batchSize: 64, timerBatchSize: 32, latencyRuns: 20,
+        calibrationSize: f.calibrationSize, calibrationSampling: 'random', baselineCounts: 'global', mmdTokens: 768, maxSeqLength: f.maxSeqLength, batchSize: 64, timerBatchSize: 32, latencyRuns: 20,
         loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true }, importance,
       });
       if (report.status !== 'complete') throw new Error(`${f.name} seed ${seed}: ${report.error}`);

@@ -47,6 +47,11 @@ export function summary(r: Report): string {
   if (r.unpruned) {
     lines.push(`  unpruned: ${r.metric} ${pct(r.unpruned.metric, 2)}, ${r.model.parameters.toLocaleString('en-US')} parameters, latency ${r.unpruned.latency?.medianMs.toFixed(2)} ms (batch ${r.unpruned.latency?.batchSize}), device ${r.device.used}`);
   }
+  const sample = r.data.calibration.sample;
+  if (sample) {
+    const classes = sample.classes ? `: ${Object.entries(sample.classes).map(([c, n]) => `${c} ${n}`).join(', ')}` : '';
+    lines.push(`  calibration: ${sample.examples} examples (${sample.sampling}${sample.seed !== undefined ? `, seed ${sample.seed}` : ''}${sample.stratified ? ', stratified by label' : ''})${classes}`);
+  }
   for (const b of r.budgets) {
     const base = b.baselines.map((x) => `${x.method} ${pct(x.metric, 2)}`).join(', ');
     const plain = b.unrepaired ? ` (unrepaired ${pct(b.unrepaired.metric, 2)})` : '';

@@ -1,13 +1,15 @@
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { formatOf } from '../data/table';
+import { IMAGE_EXTENSIONS } from '../data/imageFiles';
+import { formatOf, readTable } from '../data/table';
+import { LABEL_COLUMNS } from '../data/text';
 import { SUPPORTED_MODEL_TYPES } from '../model';
 import type { Family } from '../model/spec';
 import type { Diagnostic, DiagnosticCode } from './diagnostics';
 import { sortDiagnostics } from './diagnostics';
 import { modalityRules, Modality } from './rules';
-import type { ConfigKey } from './schema';
+import { ConfigKey, DERIVED_DEFAULTS, KEYS } from './schema';
 import type { ValidatedConfig } from './validate';
 
 /**
@@ -41,10 +43,12 @@ export async function checkPaths(config: ValidatedConfig, configFile: string): P
   };
 
   let family: Family | undefined;
+  let modelLabels: number | undefined;
   if (values.model_path !== undefined) {
     const checked = await inspectCheckpoint(values.model_path, resolveConfigPath(values.model_path, dir));
     report('model_path', checked.problem);
     family = checked.family;
+    modelLabels = checked.problem ? undefined : checked.classes;
   }
 
   const fromTask: Modality | undefined = values.task_name === undefined ? undefined : values.task_name === 'vision' ? 'image' : 'text';
@@ -79,6 +83,7 @@ export async function checkPaths(config: ValidatedConfig, configFile: string): P
     }
   })();
   await Promise.all([...dataChecks, outputCheck]);
+  if (!out.some((d) => d.key === 'calibration_data' || d.key === 'model_path')) out.push(...(await calibrationCoverage(config, dir, modelLabels)));
   return sortDiagnostics(out);
 }
 
@@ -95,7 +100,7 @@ async function statOrError(p: string): Promise<Stat | string> {
 
 const CHECKPOINT = 'the Hugging Face checkpoint folder (config.json + model.safetensors)';
 
-async function inspectCheckpoint(value: string, abs: string): Promise<{ problem?: Problem; family?: Family }> {
+async function inspectCheckpoint(value: string, abs: string): Promise<{ problem?: Problem; family?: Family; classes?: number }> {
   const st = await statOrError(abs);
   if (st === 'ENOENT') return { problem: { code: 'missing-path', message: `\`model_path\`: ${abs} does not exist; set it to ${CHECKPOINT}, relative to this file.` } };
   if (typeof st === 'string') return { problem: { code: 'bad-path', message: `\`model_path\`: cannot read ${abs} (${st}).` } };
@@ -141,10 +146,11 @@ async function inspectCheckpoint(value: string, abs: string): Promise<{ problem?
     return { problem: { code: 'unsupported-model', message: `\`model_path\`: model_type "${modelType}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}.` } };
   }
   const family = modelType as Family;
+  const classes = await classCount(path.join(abs, 'config.json'));
   if (MODALITY[family] === 'text' && !has('tokenizer.json') && !has('vocab.txt')) {
     return { family, problem: { code: 'bad-path', message: `\`model_path\`: ${abs} has no tokenizer.json or vocab.txt; a text model needs its tokenizer files next to config.json.` } };
   }
-  return { family };
+  return { family, classes };
 }
 
 /** `because` says where the modality comes from (the checkpoint, or task_name). */
@@ -177,4 +183,88 @@ function isTableFile(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Number of classes of a classification checkpoint (id2label, else num_labels); undefined for regression or when unknown. */
+async function classCount(configFile: string): Promise<number | undefined> {
+  try {
+    const c = JSON.parse(await fsp.readFile(configFile, 'utf8')) as Record<string, unknown>;
+    if (c.problem_type === 'regression') return undefined;
+    const n = c.id2label && typeof c.id2label === 'object' ? Object.keys(c.id2label).length : typeof c.num_labels === 'number' ? c.num_labels : undefined;
+    return n !== undefined && n > 1 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Largest table whose labels the linter reads to check a `first` sample (the hover counts rows up to the same size). */
+const MAX_LABEL_SCAN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The label of every calibration example, in the order a run reads them: ImageFolder class
+ * folders sorted by name (images counted, not read), or the label column of a table. Undefined
+ * when the data has no labels or is too large to read here.
+ */
+async function labelsInOrder(abs: string, labelField: string | undefined): Promise<string[] | undefined> {
+  const st = await fsp.stat(abs).catch(() => undefined);
+  if (!st) return undefined;
+  if (st.isDirectory()) {
+    const classes = (await fsp.readdir(abs, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory()).map((d) => d.name).sort(byCodePoint);
+    const out: string[] = [];
+    for (const c of classes) {
+      const files = await fsp.readdir(path.join(abs, c)).catch(() => [] as string[]);
+      const n = files.filter((f) => IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase())).length;
+      for (let i = 0; i < n; i++) out.push(c);
+    }
+    return out;
+  }
+  if (st.size > MAX_LABEL_SCAN_BYTES || !isTableFile(abs)) return undefined;
+  try {
+    const table = readTable(abs);
+    const column = labelField ?? LABEL_COLUMNS.find((c) => table.columns.includes(c));
+    if (!column) return undefined;
+    const labels = table.records.map((r) => r.fields.get(column) ?? '');
+    return labels.some((l) => l === '') ? undefined : labels;
+  } catch {
+    return undefined; // the loader reports a malformed file when the run reads it
+  }
+}
+
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Warnings when the calibration sample can only cover a few of the model's labels: fewer
+ * examples than labels, or `calibration_sampling: first` on data sorted by label.
+ */
+async function calibrationCoverage(config: ValidatedConfig, dir: string, modelLabels: number | undefined): Promise<Diagnostic[]> {
+  const { values } = config;
+  const size = values.calibration_size ?? DERIVED_DEFAULTS.calibration_size!(values)!;
+  const sampling = values.calibration_sampling ?? KEYS.calibration_sampling.default;
+  // Reported at the key that sets the size, else (a default) at calibration_data.
+  const sizeKey: ConfigKey = config.entry('calibration_size') ? 'calibration_size' : config.entry('batch_size') ? 'batch_size' : 'calibration_data';
+  const sizeEntry = config.entry(sizeKey);
+  const out: Diagnostic[] = [];
+  if (modelLabels !== undefined && size < modelLabels && sizeEntry) {
+    out.push({
+      severity: 'warning', code: 'cross-field', key: sizeKey, range: sizeEntry.value.range,
+      message: `${sizeKey === 'calibration_data' ? `\`calibration_size\` (default ${size})` : `\`${sizeKey}\` ${size}`} gives ${size} calibration examples, but the model has ${modelLabels} labels: the scores cannot see ${modelLabels - size} of its classes. Set \`calibration_size\` to at least ${modelLabels}.`,
+    });
+  }
+  const samplingEntry = config.entry('calibration_sampling');
+  if (sampling === 'first' && samplingEntry && values.calibration_data !== undefined) {
+    const labels = await labelsInOrder(resolveConfigPath(values.calibration_data, dir), values.label_field);
+    if (labels) {
+      const all = new Set(labels).size;
+      const covered = new Set(labels.slice(0, size)).size;
+      if (covered < all) {
+        out.push({
+          severity: 'warning', code: 'cross-field', key: 'calibration_sampling', range: samplingEntry.value.range, data: { replacement: 'random' },
+          message: `\`calibration_sampling: first\` scores the first ${Math.min(size, labels.length)} examples of \`calibration_data\`, which hold only ${covered} of its ${all} labels (the data is ordered by label); \`random\` draws a sample stratified by label from all of it.`,
+        });
+      }
+    }
+  }
+  return out;
 }

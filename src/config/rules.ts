@@ -107,6 +107,12 @@ const baselineIsMethod: Rule = ({ values, entry }) => {
   return out;
 };
 
+const countsWithoutBaselines: Rule = ({ values, entry }) => {
+  const e = entry('baseline_counts');
+  if (!e || values.baseline_counts === undefined || (values.baselines && values.baselines.length > 0)) return [];
+  return [note('information', 'baseline_counts', e, 'key', '`baseline_counts` only affects the `baselines`, and none are listed; add e.g. `baselines: [magnitude, random]`, or delete this line.')];
+};
+
 const sameData: Rule = ({ values, entry }) => {
   const e = entry('eval_data');
   if (!e || values.eval_data === undefined || values.eval_data !== values.calibration_data) return [];
@@ -139,7 +145,7 @@ export function modalityRules(ctx: RuleContext, modality: Modality, because: str
   return out;
 }
 
-export const RULES: readonly Rule[] = [finDecay, compatKd, unusedByLoss, unusedByMethod, baselineIsMethod, sameData, byTaskName];
+export const RULES: readonly Rule[] = [finDecay, compatKd, unusedByLoss, unusedByMethod, baselineIsMethod, countsWithoutBaselines, sameData, byTaskName];
 
 export function crossFieldRules(ctx: RuleContext): Diagnostic[] {
   return RULES.flatMap((rule) => rule(ctx));

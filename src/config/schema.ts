@@ -104,7 +104,7 @@ export const KEYS = defineKeys({
   },
   seed: {
     type: 'integer', min: 0, default: 0, origin: 'original', acted: true, aliases: ['random_seed'],
-    doc: 'Seed for the fixed subset of K calibration tokens used by L_MD (one subset per run) and for the `random` baseline.',
+    doc: 'Seed for the calibration sample (`calibration_sampling: random`), for the fixed subset of K calibration tokens used by L_MD (one subset per run) and for the `random` baseline.',
   },
   logging: {
     type: 'boolean', default: false, origin: 'original', acted: false,
@@ -215,7 +215,11 @@ export const KEYS = defineKeys({
   },
   calibration_size: {
     type: 'integer', min: 1, derivedDefault: '`batch_size`', origin: 'optin-vscode', acted: true, aliases: ['num_calibration', 'calibration_examples'],
-    doc: 'Number of calibration examples scored, taken from the start of `calibration_data`.',
+    doc: 'Number of calibration examples scored, chosen from `calibration_data` as `calibration_sampling` says.',
+  },
+  calibration_sampling: {
+    type: 'enum', values: ['random', 'first'], default: 'random', origin: 'optin-vscode', acted: true, aliases: ['calibration_order', 'sampling'],
+    doc: "How the `calibration_size` calibration examples (and the `timer_batch_size` examples of the latency benchmark) are chosen: `random` = a sample seeded by `seed`, stratified by label where the data has class labels (each class in proportion, at least one of each while the size allows), drawn from the whole of the data; `first` = the first examples in file order (an ImageFolder is read class by class, so these may all be one class), only to reproduce earlier runs.",
   },
   text_fields: {
     type: 'string-list', minItems: 1, maxItems: 2, textOnly: true, origin: 'optin-vscode', acted: true, aliases: ['text_field', 'text_columns', 'text_column'],
@@ -266,7 +270,11 @@ export const KEYS = defineKeys({
   },
   baselines: {
     type: 'enum-list', values: ['magnitude', 'random'], default: [], origin: 'optin-vscode', acted: true, aliases: ['baseline'],
-    doc: 'Other rankings to run under the same mask search and budgets, for comparison with `method`.',
+    doc: "Other rankings to compare with `method` at every budget (see `baseline_counts`): `magnitude` (weight norms) and `random` (3 seeds, averaged).",
+  },
+  baseline_counts: {
+    type: 'enum', values: ['global', 'per_layer', 'search'], default: 'global', origin: 'optin-vscode', acted: true,
+    doc: "How much each baseline keeps at a budget. `global`: as many heads and neurons as the method's mask, the baseline's top-ranked ones over the whole encoder; `per_layer`: as many heads and neurons in every layer as the method's mask, the baseline's top-ranked ones within the layer. Both spend the same MACs as the method, so only the ranking differs. `search`: the baseline's scores go through the mask search themselves (the old behaviour; random scores then keep about one head at any budget, because the search sums scores and a head costs as much as many neurons).",
   },
 });
 

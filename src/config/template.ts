@@ -52,7 +52,7 @@ export function newConfigText(opts: NewConfigOptions): string {
     '',
     "# The FLOP budget: the fraction of the encoder's MACs to keep. A list, e.g. [0.5, 0.6, 0.7], is a sweep.",
     `mac_constraint: ${d('mac_constraint')}`,
-    '# How heads and neurons are ranked, and other rankings to compare under the same mask search.',
+    '# How heads and neurons are ranked, and other rankings to compare at the same budgets.',
     `method: ${d('method')}`,
     'baselines: [magnitude, random]',
     '',

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { UserError } from '../errors';
 import type { ModelSpec } from '../model/spec';
 import { ImageItem, ImagePreprocessor, listImageFolder, loadImage, readPreprocessor } from './images';
@@ -33,6 +34,15 @@ export interface Dataset {
   meanSequenceLength: number;
   /** Model inputs for examples [start, end). */
   batch(start: number, end: number): Promise<Feeds>;
+  /** Model inputs for the examples at these indices, in this order. */
+  batchOf(indices: readonly number[]): Promise<Feeds>;
+  /** What identifies example i in its source: the image's path inside the folder, or the table line. */
+  key(i: number): string;
+}
+
+function checkIndices(ds: { path: string; size: number }, indices: readonly number[]): void {
+  const bad = indices.find((i) => !Number.isInteger(i) || i < 0 || i >= ds.size);
+  if (bad !== undefined) throw new RangeError(`${ds.path}: example index ${bad} is outside 0..${ds.size - 1}.`);
 }
 
 export function openDataset(dataPath: string, spec: ModelSpec, opts: DataOptions = {}): Dataset {
@@ -73,14 +83,21 @@ function textDataset(file: string, spec: ModelSpec, opts: DataOptions): Dataset 
     if (bad !== undefined) throw new UserError(`${file}:${ex.line}: token id ${bad} is outside the model's vocabulary (vocab_size ${text.vocabSize}); the tokenizer does not belong to this model.`, file);
     if (ex.typeIds.some((t) => t >= text.typeVocabSize)) throw new UserError(`${file}:${ex.line}: token type ids exceed the model's type_vocab_size ${text.typeVocabSize}.`, file);
   }
-  return {
+  const padTo = opts.padToMaxLength ? maxLength : undefined;
+  const out: Dataset = {
     path: file,
     modality: 'text',
     size: ds.examples.length,
     labels: ds.examples.map((e) => e.label),
     meanSequenceLength: meanTokens(ds),
-    batch: async (start, end) => textFeeds(ds.examples.slice(start, end), tokenizer.padId, opts.padToMaxLength ? maxLength : undefined),
+    batch: async (start, end) => textFeeds(ds.examples.slice(start, end), tokenizer.padId, padTo),
+    batchOf: async (indices) => {
+      checkIndices(out, indices);
+      return textFeeds(indices.map((i) => ds.examples[i]), tokenizer.padId, padTo);
+    },
+    key: (i) => `line ${ds.examples[i].line}`,
   };
+  return out;
 }
 
 export function textFeeds(examples: TextExample[], padId: number, padTo?: number): Feeds {
@@ -108,18 +125,24 @@ function imageDataset(dir: string, spec: ModelSpec, items: ImageItem[], pre: Ima
   const img = spec.image!;
   const [h, w] = img.imageSize;
   const plane = img.numChannels * h * w;
-  return {
+  const feeds = async (chosen: ImageItem[]): Promise<Feeds> => {
+    const data = new Float32Array(chosen.length * plane);
+    const pixels = await Promise.all(chosen.map((it) => loadImage(it.file, pre, spec)));
+    pixels.forEach((p, i) => data.set(p, i * plane));
+    return { pixel_values: { type: 'float32', dims: [chosen.length, img.numChannels, h, w], data } };
+  };
+  const out: Dataset = {
     path: dir,
     modality: 'image',
     size: items.length,
     labels: items.map((i) => i.label),
     meanSequenceLength: img.numPatches + img.numPrefixTokens,
-    batch: async (start, end) => {
-      const slice = items.slice(start, end);
-      const data = new Float32Array(slice.length * plane);
-      const pixels = await Promise.all(slice.map((it) => loadImage(it.file, pre, spec)));
-      pixels.forEach((p, i) => data.set(p, i * plane));
-      return { pixel_values: { type: 'float32', dims: [slice.length, img.numChannels, h, w], data } };
+    batch: async (start, end) => feeds(items.slice(start, end)),
+    batchOf: async (indices) => {
+      checkIndices(out, indices);
+      return feeds(indices.map((i) => items[i]));
     },
+    key: (i) => path.relative(dir, items[i].file).split(path.sep).join('/'),
   };
+  return out;
 }

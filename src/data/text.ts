@@ -28,7 +28,7 @@ const PAIR_COLUMNS: Array<[string, string]> = [
   ['sentence1', 'sentence2'], ['question1', 'question2'], ['question', 'sentence'], ['premise', 'hypothesis'], ['text_a', 'text_b'],
 ];
 const SINGLE_COLUMNS = ['sentence', 'text', 'content', 'review', 'document'];
-const LABEL_COLUMNS = ['label', 'labels', 'gold_label', 'target', 'class'];
+export const LABEL_COLUMNS = ['label', 'labels', 'gold_label', 'target', 'class'];
 
 export function detectFields(table: Table, given: Partial<TextFields> = {}): TextFields {
   const has = (c: string) => table.columns.includes(c);

@@ -1,6 +1,7 @@
 /**
- * Comparison rankings under the same mask search: weight magnitude and seeded random. They need
- * no forward pass; magnitude is one pass over the weights.
+ * Comparison rankings: weight magnitude and seeded random (search.ts countMatchedMask turns them
+ * into masks with the method's unit counts). They need no forward pass; magnitude is one pass
+ * over the weights.
  */
 import type { LoadedModel, Tensor } from '../model/spec';
 import type { Scores } from './importance';

@@ -76,3 +76,51 @@ export function searchMask(spec: ModelSpec, headScores: Scores, neuronScores: Sc
   const kept = encoderMacs({ heads: best.n, neurons: best.m }, macs);
   return { budget, keep, heads: best.n, neurons: best.m, macs: kept, macFraction: kept / full, totalImportance: best.total };
 }
+
+/**
+ * How a baseline ranking is turned into a mask at a budget: `global` and `per_layer` keep as
+ * many heads and neurons as a reference mask (the method's), so only the ranking differs;
+ * `search` runs the baseline's scores through searchMask.
+ */
+export type BaselineCounts = 'global' | 'per_layer' | 'search';
+
+/** Units kept per layer: the counts a count-matched baseline copies. */
+export interface UnitCounts {
+  heads: number[];
+  neurons: number[];
+}
+
+export function countsOf(keep: KeepMask): UnitCounts {
+  return { heads: keep.heads.map((l) => l.length), neurons: keep.neurons.map((l) => l.length) };
+}
+
+/**
+ * The mask that keeps exactly as many heads and neurons as `target` (over the whole encoder for
+ * `global`, in every layer for `per_layer`), choosing the top-ranked units by these scores. It
+ * costs the same MACs as `target`, so a comparison with it isolates the ranking.
+ */
+export function countMatchedMask(spec: ModelSpec, headScores: Scores, neuronScores: Scores, macs: MacModel, target: UnitCounts, counts: 'global' | 'per_layer'): SearchResult {
+  const keep: KeepMask = { heads: spec.headsPerLayer.map(() => []), neurons: spec.neuronsPerLayer.map(() => []) };
+  const choose = (scores: Scores, wanted: number[], into: number[][]) => {
+    if (wanted.length !== scores.length || wanted.some((n, l) => !Number.isInteger(n) || n < 0 || n > scores[l].length)) {
+      throw new RangeError(`countMatchedMask: counts ${JSON.stringify(wanted)} do not fit layers of ${JSON.stringify(scores.map((l) => l.length))} units.`);
+    }
+    if (counts === 'global') {
+      const n = wanted.reduce((s, c) => s + c, 0);
+      for (const u of rankUnits(scores).slice(0, n)) into[u.layer].push(u.unit);
+    } else {
+      scores.forEach((layer, l) => {
+        for (const u of rankUnits([layer]).slice(0, wanted[l])) into[l].push(u.unit);
+      });
+    }
+    into.forEach((l) => l.sort((a, b) => a - b));
+  };
+  choose(headScores, target.heads, keep.heads);
+  choose(neuronScores, target.neurons, keep.neurons);
+  const heads = keep.heads.reduce((s, l) => s + l.length, 0);
+  const neurons = keep.neurons.reduce((s, l) => s + l.length, 0);
+  const full = encoderMacs({ heads: spec.headsPerLayer.reduce((a, b) => a + b, 0), neurons: spec.neuronsPerLayer.reduce((a, b) => a + b, 0) }, macs);
+  const kept = encoderMacs({ heads, neurons }, macs);
+  const sumKept = (scores: Scores, mask: number[][]) => mask.reduce((s, l, i) => s + l.reduce((t, u) => t + scores[i][u], 0), 0);
+  return { budget: kept / full, keep, heads, neurons, macs: kept, macFraction: kept / full, totalImportance: sumKept(headScores, keep.heads) + sumKept(neuronScores, keep.neurons) };
+}

@@ -29,6 +29,8 @@ export function jobFromConfig(c: RunConfig, configText: string, o: JobOverrides 
     baselines: [...c.baselines],
     seed: c.seed,
     calibrationSize: c.calibration_size,
+    calibrationSampling: c.calibration_sampling,
+    baselineCounts: c.baseline_counts,
     mmdTokens: c.mmd_tokens,
     maxSeqLength: c.max_seq_length,
     fields: { ...(c.text_fields ? { text: [...c.text_fields] } : {}), ...(c.label_field ? { label: c.label_field } : {}) },

@@ -1,10 +1,12 @@
 /** What one pruning run is asked to do: the config, resolved to absolute paths and plain values. */
+import type { Sampling } from '../data/sample';
 import type { TextFields } from '../data/text';
 import type { MetricName } from '../eval/metrics';
 import type { Trajectory } from '../onnx/encoder';
 import type { LossOptions } from '../onnx/segments';
 import type { ImportanceOptions } from '../optin/importance';
 import type { RepairMethod } from '../optin/repair';
+import type { BaselineCounts } from '../optin/search';
 import type { DeviceChoice } from '../runtime/session';
 import type { RunEvent } from './events';
 import type { Method } from './report';
@@ -25,6 +27,10 @@ export interface PruneJob {
   baselines: Array<'magnitude' | 'random'>;
   seed: number;
   calibrationSize: number;
+  /** How the calibration examples (and the latency batch) are chosen (`calibration_sampling`). */
+  calibrationSampling: Sampling;
+  /** How many units each baseline keeps at a budget (`baseline_counts`). */
+  baselineCounts: BaselineCounts;
   mmdTokens: number;
   maxSeqLength?: number;
   fields?: Partial<TextFields>;

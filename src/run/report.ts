@@ -7,6 +7,8 @@ import type { Latency } from '../eval/latency';
 import type { MetricName } from '../eval/metrics';
 import type { FastCheck } from '../optin/fastScoring';
 import type { LayerRepair } from '../optin/repair';
+import type { SampleRecord } from '../data/sample';
+import type { BaselineCounts } from '../optin/search';
 import type { Device } from '../runtime/session';
 
 export const REPORT_VERSION = 1 as const;
@@ -30,10 +32,20 @@ export interface LayerKeep {
 
 export interface BaselineResult {
   method: 'magnitude' | 'random';
+  /**
+   * `global` / `per_layer`: the method's numbers of heads and neurons (in all / in every layer),
+   * chosen by this ranking; `search`: this ranking's scores through the mask search
+   * (`baseline_counts`). Absent in reports written before the key existed (= `search`).
+   */
+  counts?: BaselineCounts;
   metric: number;
   /** Random: one value per seed (the metric above is their mean). */
   perSeed?: number[];
+  /** MACs kept as a fraction of the unpruned encoder (random: of the last seed). */
   macFraction: number;
+  /** Heads and neurons kept (random: mean over the seeds). */
+  heads?: number;
+  neurons?: number;
 }
 
 export interface BudgetResult {
@@ -78,9 +90,14 @@ export interface Report {
       /** What the scorer runs per candidate: rows × paddedLength after packing (text) or as padded. */
       scoringRows?: number;
       scoringTokens?: number;
+      /** Which examples were scored (method optin; absent in reports written before sampling existed). */
+      sample?: SampleRecord;
     };
-    /** `maxSeqLength`/`fields`: the text options the run read it with (`optin eval` on an export reuses them). */
-    eval?: { path: string; examples: number; meanSequenceLength: number; maxSeqLength?: number; fields?: Partial<TextFields> };
+    /**
+     * `latencySample`: the examples of the latency batch, chosen the same way; `maxSeqLength`/`fields`:
+     * the text options the run read it with (`optin eval` on an export reuses them).
+     */
+    eval?: { path: string; examples: number; meanSequenceLength: number; latencySample?: SampleRecord; maxSeqLength?: number; fields?: Partial<TextFields> };
   };
   macModel?: { seqLen: number; perHead: number; perNeuron: number; encoderMacs: number; note: string };
   /** How OPTIN scores were computed (`scoring`): the mode used, why, and a fast run's self-check. */

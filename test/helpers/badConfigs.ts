@@ -119,6 +119,8 @@ export const CASES: Case[] = [
   { name: 'KD keys with loss_type MMD', yaml: 'loss_type: MMD\ntemp: 2\n', expect: [e('information', 'cross-field', '`temp` only affects the KD term', [1, 0, 4])] },
   { name: 'MD keys with loss_type KL', yaml: 'loss_type: KL\naggregate: mean\n', expect: [e('information', 'cross-field', 'the manifold term', [1, 0, 9])] },
   { name: 'baseline equal to the method', yaml: 'method: magnitude\nbaselines: [magnitude]\n', expect: [e('warning', 'cross-field', 'already the `method`', [1, 12, 21])] },
+  { name: 'baseline_counts without baselines', yaml: 'baseline_counts: per_layer\n', expect: [e('information', 'cross-field', 'only affects the `baselines`, and none are listed', [0, 0, 15])] },
+  { name: 'unknown calibration sampling', yaml: 'calibration_sampling: firts\n', expect: [e('error', 'enum', 'one of random, first', [0, 22, 27], 'first')] },
   { name: 'scoring keys with a magnitude ranking', yaml: 'method: random\nmmd_tokens: 64\n', expect: [e('information', 'cross-field', 'with `method: random` (line 1) it has no effect', [1, 0, 10])] },
   { name: 'text key for a vision task', yaml: 'task_name: vision\nmax_seq_length: 128\n', expect: [e('warning', 'cross-field', 'only applies to text models', [1, 0, 14])] },
   {

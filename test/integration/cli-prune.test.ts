@@ -95,7 +95,7 @@ test('the run child process runs a prune job and SIGTERM cancels it gracefully',
     job: {
       modelPath: path.join(dir, 'model'), calibrationData: path.join(dir, 'data', 'calibration.tsv'), evalData: path.join(dir, 'data', 'eval.tsv'),
       outputDir: path.join(dir, 'runs'), runDir: path.join(dir, 'child-run'), device: 'cpu', budgets: [0.6], method: 'optin', baselines: [], seed: 0,
-      calibrationSize: 8, mmdTokens: 40, batchSize: 8, timerBatchSize: 4, latencyRuns: 3, candidatesPerRun: 2, loss,
+      calibrationSize: 8, calibrationSampling: 'random', baselineCounts: 'global', mmdTokens: 40, batchSize: 8, timerBatchSize: 4, latencyRuns: 3, candidatesPerRun: 2, loss,
       importance: { lossType: 'MMD+KL', lambda: 10, metricDecay: { head: 0.5, neuron: 1 }, includeFinalLayer: { head: true, neuron: true }, finalDecay: { head: 0.5, neuron: 0.5 }, compat: 'none' },
     },
   });

@@ -37,7 +37,7 @@ const why = canMount ? false : 'mounting a tmpfs needs root';
 function job(p: ReturnType<typeof textProject>, out: string): PruneJob {
   return {
     modelPath: p.model, calibrationData: p.calibration, evalData: p.eval, outputDir: out, device: 'cpu', budgets: [0.5, 0.7],
-    method: 'optin', baselines: [], seed: 0, calibrationSize: 6, mmdTokens: 32, batchSize: 8, timerBatchSize: 4, latencyRuns: 2,
+    method: 'optin', baselines: [], seed: 0, calibrationSize: 6, calibrationSampling: 'random', baselineCounts: 'global', mmdTokens: 32, batchSize: 8, timerBatchSize: 4, latencyRuns: 2,
     loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true },
     importance: { lossType: 'MMD+KL', lambda: 10, metricDecay: { head: 0.5, neuron: 1 }, includeFinalLayer: { head: true, neuron: true }, finalDecay: { head: 0.5, neuron: 0.5 }, compat: 'none' },
   };

@@ -98,7 +98,7 @@ test('fast scoring on a small proxy: heads, sample and cut-off band exact; the s
 function job(p: { model: string; calibration: string; eval: string }, out: string, extra: Partial<PruneJob> = {}): PruneJob {
   return {
     modelPath: p.model, calibrationData: p.calibration, evalData: p.eval, outputDir: out, device: 'cpu',
-    budgets: [0.5], method: 'optin', baselines: [], seed: 0, calibrationSize: 8, mmdTokens: 32,
+    budgets: [0.5], method: 'optin', baselines: [], seed: 0, calibrationSize: 8, calibrationSampling: 'random', baselineCounts: 'global', mmdTokens: 32,
     batchSize: 8, timerBatchSize: 4, latencyRuns: 2, loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true }, importance,
     ...extra,
   };

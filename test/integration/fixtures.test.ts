@@ -17,6 +17,8 @@ import { FIXTURES } from '../helpers/tmp';
 
 interface Reference {
   eval_accuracy: number;
+  max_seq_length?: number;
+  label_names?: string[];
   eval_examples: number;
   examples: Array<{ index: number; logits: number[]; input_ids?: number[]; token_type_ids?: number[]; label?: number; file?: string }>;
   pixel_values?: number[];
@@ -33,29 +35,33 @@ function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-test('bert-spam: our tokenizer reproduces the reference input ids', () => {
-  const ref = readRef('bert-spam');
-  const model = loadModel(path.join(FIXTURES, 'bert-spam', 'model'));
-  const tok = loadTokenizer(model.spec.dir);
-  const rows = fs.readFileSync(path.join(FIXTURES, 'bert-spam', 'data', 'eval.tsv'), 'utf8').split('\n').slice(1);
-  for (const ex of ref.examples) {
-    const sentence = rows[ex.index].split('\t')[0];
-    assert.deepEqual(tok.encode(sentence, undefined, 128).ids, ex.input_ids, `example ${ex.index}`);
-  }
-});
+for (const name of ['bert-spam', 'bert-spam3']) {
+  test(`${name}: our tokenizer reproduces the reference input ids`, () => {
+    const ref = readRef(name);
+    const model = loadModel(path.join(FIXTURES, name, 'model'));
+    const tok = loadTokenizer(model.spec.dir);
+    const rows = fs.readFileSync(path.join(FIXTURES, name, 'data', 'eval.tsv'), 'utf8').split('\n').slice(1);
+    for (const ex of ref.examples) {
+      const sentence = rows[ex.index].split('\t')[0];
+      assert.deepEqual(tok.encode(sentence, undefined, ref.max_seq_length!).ids, ex.input_ids, `example ${ex.index}`);
+    }
+  });
 
-test('bert-spam: ONNX logits match PyTorch within 1e-4', async () => {
-  const ref = readRef('bert-spam');
-  const model = loadModel(path.join(FIXTURES, 'bert-spam', 'model'));
-  const ds = openDataset(path.join(FIXTURES, 'bert-spam', 'data', 'eval.tsv'), model.spec, { maxSeqLength: 128 });
-  const { session } = await openSession(buildModelGraph(model).bytes);
-  const n = ref.examples.length;
-  const out = await session.run(toOrtFeeds(await ds.batch(0, n)));
-  const logits = out.logits.data as Float32Array;
-  const expected = ref.examples.flatMap((e) => e.logits);
-  const err = maxAbs(logits, expected);
-  assert.ok(err < 1e-4, `max abs error ${err}`);
-});
+  test(`${name}: ONNX logits match PyTorch within 1e-4`, async () => {
+    const ref = readRef(name);
+    const model = loadModel(path.join(FIXTURES, name, 'model'));
+    assert.deepEqual(model.spec.labels, ref.label_names);
+    const ds = openDataset(path.join(FIXTURES, name, 'data', 'eval.tsv'), model.spec, { maxSeqLength: ref.max_seq_length });
+    const { session } = await openSession(buildModelGraph(model).bytes);
+    const n = ref.examples.length;
+    const out = await session.run(toOrtFeeds(await ds.batch(0, n)));
+    const logits = out.logits.data as Float32Array;
+    const expected = ref.examples.flatMap((e) => e.logits);
+    const err = maxAbs(logits, expected);
+    assert.ok(err < 1e-4, `max abs error ${err}`);
+    assert.deepEqual(ds.labels.slice(0, n), ref.examples.map((e) => e.label));
+  });
+}
 
 test('vit-mnist: ONNX logits from the PNG files match PyTorch within 1e-4', async () => {
   const ref = readRef('vit-mnist');
@@ -79,7 +85,7 @@ test('deit-random: ONNX logits (class + distillation heads averaged) match PyTor
   assert.ok(err < 1e-4, `max abs error ${err}`);
 });
 
-for (const [name, data] of [['bert-spam', 'data/eval.tsv'], ['vit-mnist', 'data/eval']] as const) {
+for (const [name, data] of [['bert-spam', 'data/eval.tsv'], ['bert-spam3', 'data/eval.tsv'], ['vit-mnist', 'data/eval']] as const) {
   test(`${name}: optin eval reproduces the PyTorch eval accuracy exactly`, async () => {
     const ref = readRef(name);
     const result = await evaluate(path.join(FIXTURES, name, 'model'), path.join(FIXTURES, name, data), { batchSize: 64 });

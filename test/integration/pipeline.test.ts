@@ -16,7 +16,7 @@ import { tmpDir } from '../helpers/tmp';
 function job(p: { model: string; calibration: string; eval: string }, out: string, extra: Partial<PruneJob> = {}): PruneJob {
   return {
     modelPath: p.model, calibrationData: p.calibration, evalData: p.eval, outputDir: out, device: 'cpu',
-    budgets: [0.5, 0.7], method: 'optin', baselines: ['magnitude', 'random'], seed: 0, calibrationSize: 6, mmdTokens: 32,
+    budgets: [0.5, 0.7], method: 'optin', baselines: ['magnitude', 'random'], seed: 0, calibrationSize: 6, calibrationSampling: 'random', baselineCounts: 'global', mmdTokens: 32,
     batchSize: 8, timerBatchSize: 4, latencyRuns: 3,
     loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true },
     importance: {
@@ -45,9 +45,23 @@ test('a text run writes every artefact, and pruned.onnx computes what the masked
     assert.ok(b.metric !== undefined && b.latency!.runs === 3 && b.speedup! > 0);
     assert.deepEqual(b.baselines.map((x) => x.method), ['magnitude', 'random']);
     assert.equal(b.baselines[1].perSeed!.length, 3);
+    for (const x of b.baselines) {
+      // Count-matched (baseline_counts: global): the method's numbers of heads and neurons, hence its MACs.
+      assert.equal(x.counts, 'global');
+      assert.deepEqual([x.heads, x.neurons], [b.heads, b.neurons]);
+      assert.ok(Math.abs(x.macFraction - b.macFraction) < 1e-12);
+    }
     assert.ok(b.parameters < onDisk.model.parameters);
   }
   assert.ok(onDisk.unpruned!.metric >= 0 && onDisk.peakRssBytes > 0);
+  // The calibration sample and the latency batch, as report.json records them.
+  const labelsOf = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[1]);
+  const sample = onDisk.data.calibration.sample!;
+  assert.equal(sample.sampling, 'random');
+  assert.equal(sample.stratified, true);
+  assert.equal(sample.indices.length, 6);
+  assert.deepEqual(sample.classes, Object.fromEntries(['ham', 'spam'].map((c) => [c, sample.indices.filter((i) => labelsOf(p.calibration)[i] === c).length])));
+  assert.equal(onDisk.data.eval!.latencySample!.indices.length, 4);
 
   // pruned.onnx on disk vs the full model with the same masks, on the eval data.
   const masks = JSON.parse(fs.readFileSync(path.join(report.runDir, 'masks.json'), 'utf8'));
@@ -73,13 +87,27 @@ test('a text run writes every artefact, and pruned.onnx computes what the masked
   assert.equal(again.rankings!.reusedFrom, path.join(report.runDir, 'rankings.json'));
   assert.ok(!again.phases.some((ph) => ph.name === 'calibrate'));
   assert.ok(fs.existsSync(path.join(again.runDir, 'pruned.onnx')));
+
+  // Another calibration sample (the first examples, or another seed's draw) is scored anew.
+  const first = await runPrune(job(p, out, { budgets: [0.6], baselines: [], calibrationSampling: 'first' }));
+  assert.equal(first.rankings!.reused, false);
+  assert.deepEqual(first.data.calibration.sample!.indices, [0, 1, 2, 3, 4, 5]);
+  assert.notEqual(first.data.calibration.sample!.hash, sample.hash);
+  const firstAgain = await runPrune(job(p, out, { budgets: [0.7], baselines: [], calibrationSampling: 'first' }));
+  assert.equal(firstAgain.rankings!.reusedFrom, path.join(first.runDir, 'rankings.json'));
 });
 
-test('an image run with the magnitude method completes', async () => {
+test('an image run with the magnitude method completes; per-layer and searched baselines', async () => {
   const dir = tmpDir();
   const p = await imageProject(dir);
-  const report = await runPrune(job(p, path.join(dir, 'runs'), { method: 'magnitude', budgets: [0.6], baselines: [] }));
+  const report = await runPrune(job(p, path.join(dir, 'runs'), { method: 'magnitude', budgets: [0.6], baselines: ['random'], baselineCounts: 'per_layer' }));
   assert.equal(report.status, 'complete', report.error);
+  const [b] = report.budgets;
+  assert.equal(b.baselines[0].counts, 'per_layer');
+  assert.deepEqual([b.baselines[0].heads, b.baselines[0].neurons], [b.heads, b.neurons]);
+  const searched = await runPrune(job(p, path.join(dir, 'runs'), { method: 'magnitude', budgets: [0.6], baselines: ['random'], baselineCounts: 'search' }));
+  assert.equal(searched.budgets[0].baselines[0].counts, 'search');
+  assert.ok(searched.budgets[0].baselines[0].macFraction <= 0.6 + 1e-9);
   assert.equal(report.macModel!.seqLen, 5);
   assert.equal(report.data.eval!.examples, 8);
 });

@@ -172,7 +172,7 @@ test('a run with repair exports the repaired model, records the unrepaired metri
   const dir = tmpDir();
   const job: PruneJob = {
     modelPath: path.join(FIXTURES, 'vit-mnist', 'model'), calibrationData: fixtures[1].calibration, evalData: fixtures[1].eval, outputDir: path.join(dir, 'runs'),
-    device: 'cpu', budgets: [0.3], method: 'magnitude', baselines: [], seed: 0, calibrationSize: 64, mmdTokens: 64,
+    device: 'cpu', budgets: [0.3], method: 'magnitude', baselines: [], seed: 0, calibrationSize: 64, calibrationSampling: 'random', baselineCounts: 'global', mmdTokens: 64,
     batchSize: 32, timerBatchSize: 8, latencyRuns: 2, repair: 'least_squares',
     loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true },
     importance: { lossType: 'MMD+KL', lambda: 10, metricDecay: { head: 0.5, neuron: 1 }, includeFinalLayer: { head: true, neuron: true }, finalDecay: { head: 0.5, neuron: 0.5 }, compat: 'none' },

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { combine, ImportanceOptions, indexWeight, kdScale } from '../../src/optin/importance';
 import type { RawLosses } from '../../src/optin/scoring';
-import { macModel, searchMask } from '../../src/optin/search';
+import { countMatchedMask, countsOf, macModel, searchMask } from '../../src/optin/search';
+import { mulberry32 } from '../../src/optin/random';
 import type { ModelSpec } from '../../src/model/spec';
 
 const base: ImportanceOptions = {
@@ -81,4 +82,47 @@ test('search: tries every head count, fills neurons in rank order, keeps the bes
   assert.throws(() => searchMask(s, heads, neurons, m, 1.5), /mac_constraint 1\.5 must be in \(0, 1\]/);
   const all = searchMask(s, heads, neurons, m, 1);
   assert.equal(all.heads + all.neurons, 12);
+});
+
+test('count-matched baselines: the reference mask\'s numbers of heads and neurons, chosen by the baseline\'s own ranking', () => {
+  const s = spec(2, 2, 4);
+  const m = { seqLen: 1, perHead: 10, perNeuron: 1 };
+  // A method mask of 3 heads (2 in layer 0, 1 in layer 1) and 3 neurons (0 in layer 0, 3 in layer 1).
+  const target = { heads: [2, 1], neurons: [0, 3] };
+  const heads = [[0.1, 0.2], [0.9, 0.8]];
+  const neurons = [[4, 3, 2, 1], [0.4, 0.3, 0.2, 0.1]];
+  const g = countMatchedMask(s, heads, neurons, m, target, 'global');
+  assert.deepEqual(g.keep.heads, [[1], [0, 1]], 'global: the 3 best heads anywhere');
+  assert.deepEqual(g.keep.neurons, [[0, 1, 2], []], 'global: the 3 best neurons anywhere');
+  const p = countMatchedMask(s, heads, neurons, m, target, 'per_layer');
+  assert.deepEqual(p.keep.heads, [[0, 1], [0]], 'per layer: 2 heads of layer 0, the best of layer 1');
+  assert.deepEqual(p.keep.neurons, [[], [0, 1, 2]]);
+  for (const r of [g, p]) {
+    assert.equal(r.heads, 3);
+    assert.equal(r.neurons, 3);
+    assert.equal(r.macs, 3 * 10 + 3 * 1);
+    assert.equal(r.macFraction, 33 / 48);
+  }
+  assert.ok(Math.abs(g.totalImportance - (0.2 + 0.9 + 0.8 + 4 + 3 + 2)) < 1e-12);
+  // The same counts as the method's own search result, so the MACs match it exactly.
+  const method = searchMask(s, heads, neurons, m, 0.5);
+  const matched = countMatchedMask(s, neurons.map(() => [0, 0]), neurons.map(() => [0, 0, 0, 0]), m, countsOf(method.keep), 'global');
+  assert.equal(matched.macs, method.macs);
+  assert.equal(matched.heads, method.heads);
+  assert.throws(() => countMatchedMask(s, heads, neurons, m, { heads: [3, 0], neurons: [0, 0] }, 'per_layer'), /do not fit layers/);
+});
+
+test('count-matched random ranking keeps heads at every budget, where the search on random scores keeps about one', () => {
+  const s = spec(4, 4, 384, 96);
+  const m = macModel(s, 64);
+  const rand = mulberry32(7);
+  const heads = s.headsPerLayer.map((h) => Array.from({ length: h }, rand));
+  const neurons = s.neuronsPerLayer.map((n) => Array.from({ length: n }, rand));
+  // A method mask that keeps half of everything.
+  const target = { heads: [2, 2, 2, 2], neurons: [192, 192, 192, 192] };
+  const searched = searchMask(s, heads, neurons, m, 0.5);
+  const matched = countMatchedMask(s, heads, neurons, m, target, 'global');
+  assert.ok(searched.heads <= 2, `the search on uniform scores keeps ${searched.heads} heads`);
+  assert.equal(matched.heads, 8);
+  assert.equal(matched.neurons, 768);
 });

@@ -1,6 +1,6 @@
 /**
  * Phase `evaluate`: the task metric and latency of the unpruned model and of every exported
- * budget, then the baselines (magnitude, random) under the same search.
+ * budget, then the baselines (magnitude, random) with the method's unit counts (baseline_counts).
  */
 import * as path from 'path';
 import { defaultMetric, predictLogits } from '../../eval/evaluate';
@@ -9,7 +9,7 @@ import { computeMetric } from '../../eval/metrics';
 import { pruneModel } from '../../model/prune';
 import { buildModelGraph } from '../../onnx/model';
 import { magnitudeScores, randomScores } from '../../optin/baselines';
-import { searchMask } from '../../optin/search';
+import { countMatchedMask, searchMask } from '../../optin/search';
 import { DeviceChoice, openSession } from '../../runtime/session';
 import type { RunContext } from '../runContext';
 import type { Loaded } from './load';
@@ -25,7 +25,8 @@ export async function evaluatePhase(ctx: RunContext, loaded: Loaded, unrepairedG
   const metric = job.metric ?? defaultMetric(model);
   report.metric = metric;
   const gold = evalDs.labels as number[];
-  const timerFeeds = await evalDs.batch(0, Math.min(job.timerBatchSize, evalDs.size));
+  // The latency batch is chosen like the calibration sample (calibration_sampling).
+  const timerFeeds = await evalDs.batchOf(loaded.timerSample.indices);
   let device: DeviceChoice = job.device;
   // A graph in memory, or an exported file (ONNX Runtime reads it; nothing is rebuilt or kept).
   const evaluateModel = async (graph: Uint8Array | string, timed: boolean): Promise<{ metric: number; latency?: Latency }> => {
@@ -74,13 +75,18 @@ export async function evaluatePhase(ctx: RunContext, loaded: Loaded, unrepairedG
       const sets = method === 'magnitude' ? [baselineScores.magnitude!] : baselineScores.random!;
       const values: number[] = [];
       let fraction = 0;
+      let kept = { heads: 0, neurons: 0 };
       for (const sc of sets) {
-        const s = searchMask(spec, sc.heads, sc.neurons, macs, r.budget);
+        // Count-matched (default): the method's numbers of heads and neurons, chosen by the baseline's ranking.
+        const s = job.baselineCounts === 'search'
+          ? searchMask(spec, sc.heads, sc.neurons, macs, r.budget)
+          : countMatchedMask(spec, sc.heads, sc.neurons, macs, { heads: r.perLayer.map((l) => l.heads.length), neurons: r.perLayer.map((l) => l.neurons) }, job.baselineCounts);
         fraction = s.macFraction;
+        kept = { heads: kept.heads + s.heads / sets.length, neurons: kept.neurons + s.neurons / sets.length };
         values.push((await evaluateModel(buildModelGraph(pruneModel(model, s.keep)).bytes, false)).metric);
         tick();
       }
-      r.baselines.push({ method, metric: values.reduce((a, b) => a + b, 0) / values.length, perSeed: method === 'random' ? values : undefined, macFraction: fraction });
+      r.baselines.push({ method, counts: job.baselineCounts, metric: values.reduce((a, b) => a + b, 0) / values.length, perSeed: method === 'random' ? values : undefined, macFraction: fraction, ...kept });
       ctx.save();
     }
   }

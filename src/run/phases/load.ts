@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../../errors';
 import { Dataset, openDataset } from '../../data/dataset';
+import { chooseExamples, SampleOptions, SampleRecord } from '../../data/sample';
 import { loadModel } from '../../model';
 import { countParameters } from '../../model/params';
 import type { LoadedModel } from '../../model/spec';
@@ -19,6 +20,9 @@ export interface Loaded {
   evalDs: Dataset;
   macs: MacModel;
   fullMacs: number;
+  /** The calibration examples scored, and the examples of the latency batch. */
+  calibSample: SampleRecord;
+  timerSample: SampleRecord;
 }
 
 export function sum(a: number[]): number {
@@ -46,8 +50,15 @@ export function loadPhase(ctx: RunContext): Loaded {
   if (job.calibrationSize > calib.size) {
     throw new UserError(`calibration_size ${job.calibrationSize} is larger than ${job.calibrationData}, which has ${calib.size} examples; lower calibration_size or add data.`);
   }
+  const sampling: SampleOptions = { sampling: job.calibrationSampling, seed: job.seed, classLabels: spec.problemType !== 'regression' };
+  const calibSample = chooseExamples(calib, job.calibrationSize, sampling, spec.labels);
+  if (job.method === 'optin') {
+    report.data.calibration.sample = calibSample;
+    ctx.log(`calibration sample (${calibSample.sampling}${calibSample.stratified ? ', stratified by label' : ''}): ${calibSample.examples} of ${calib.size} examples${calibSample.classes ? `, per class ${JSON.stringify(calibSample.classes)}` : ''}`);
+  }
   const evalDs = openDataset(job.evalData, spec, { ...dataOpts, requireLabels: true });
-  report.data.eval = { path: job.evalData, examples: evalDs.size, meanSequenceLength: evalDs.meanSequenceLength, maxSeqLength: job.maxSeqLength, fields: job.fields };
+  const timerSample = chooseExamples(evalDs, Math.min(job.timerBatchSize, evalDs.size), sampling, spec.labels);
+  report.data.eval = { path: job.evalData, examples: evalDs.size, meanSequenceLength: evalDs.meanSequenceLength, latencySample: timerSample, maxSeqLength: job.maxSeqLength, fields: job.fields };
   const macs = macModel(spec, evalDs.meanSequenceLength);
   const fullMacs = encoderMacs({ heads: sum(spec.headsPerLayer), neurons: sum(spec.neuronsPerLayer) }, macs);
   report.macModel = {
@@ -57,5 +68,5 @@ export function loadPhase(ctx: RunContext): Loaded {
       : 's = patches + prefix tokens ([CLS], and the distillation token for DeiT)',
   };
   ctx.endPhase();
-  return { model, loss, calib, evalDs, macs, fullMacs };
+  return { model, loss, calib, evalDs, macs, fullMacs, calibSample, timerSample };
 }

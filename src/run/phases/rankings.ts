@@ -25,11 +25,13 @@ export interface UnitScores {
 
 export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<UnitScores> {
   const { job, report } = ctx;
-  const { model, loss, calib } = loaded;
+  const { model, loss, calib, calibSample } = loaded;
   const { spec } = model;
   const scoringOptions = {
     calibrationSize: job.calibrationSize, maxSeqLength: job.maxSeqLength ?? null, fields: job.fields ?? null,
     mmdTokens: job.mmdTokens, seed: job.method === 'magnitude' ? null : job.seed, loss: job.method === 'optin' ? loss : null,
+    // Which examples are scored: another sampling, seed or data -> another sample -> re-score.
+    calibrationSample: job.method === 'optin' ? { sampling: calibSample.sampling, seed: calibSample.seed ?? null, hash: calibSample.hash, examples: calibSample.examples } : null,
   };
   const fp = fingerprint(spec.dir, job.calibrationData, scoringOptions, job.method);
   const requested = job.method === 'optin' ? job.scoring?.mode ?? 'auto' : 'exact';
@@ -63,8 +65,8 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
   let scores: UnitScores;
   if (job.method === 'optin') {
     ctx.phase('calibrate');
-    const feeds = await calib.batch(0, job.calibrationSize);
-    const calibLabels = calib.labels?.slice(0, job.calibrationSize) as number[] | undefined;
+    const feeds = await calib.batchOf(calibSample.indices);
+    const calibLabels = calibSample.indices.map((k) => calib.labels[k]).filter((l): l is number => l !== undefined);
     const memory = checkScoringMemory(model, calibrationShape(spec, feeds), job.memoryLimitBytes ?? 0.8 * os.totalmem());
     ctx.log(`memory estimate: ${(memory.estimate.minimumBytes / 2 ** 20).toFixed(0)} MiB with one candidate per call; candidate budget ${(memory.candidateBudgetBytes / 2 ** 20).toFixed(0)} MiB`);
     const baseline = await runBaseline(model, feeds, { mmdTokens: job.mmdTokens, seed: job.seed, trajectory: loss.trajectory, device: job.device, threads: job.threads });
@@ -72,7 +74,7 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
     const { batch, seq } = input.layout.shape;
     report.data.calibration = {
       path: job.calibrationData, examples: job.calibrationSize, paddedLength: baseline.shape.seq, realTokens: baseline.realTokens,
-      paddedTokens: baseline.shape.batch * baseline.shape.seq, scoringRows: batch, scoringTokens: batch * seq,
+      paddedTokens: baseline.shape.batch * baseline.shape.seq, scoringRows: batch, scoringTokens: batch * seq, sample: calibSample,
     };
     if (input.packing) ctx.log(`calibration packed: ${job.calibrationSize} sequences (${baseline.realTokens} real tokens) in ${batch} rows of ${seq}: ${batch * seq} token rows per candidate instead of ${baseline.shape.batch * seq}`);
     ctx.endPhase();

@@ -26,7 +26,7 @@ export async function repairPhase(ctx: RunContext, loaded: Loaded, searches: Sea
   ctx.phase('repair');
   const opts = { device: job.device, threads: job.threads, signal: ctx.hooks.signal };
   // The same calibration examples the scorer reads.
-  const feeds = await loaded.calib.batch(0, job.calibrationSize);
+  const feeds = await loaded.calib.batchOf(loaded.calibSample.indices);
   const t0 = performance.now();
   const teacher = await repairTeacher(loaded.model, feeds, opts);
   ctx.log(`repair: unpruned targets of ${teacher.realIndex.length} real calibration tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

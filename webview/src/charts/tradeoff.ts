@@ -1,6 +1,6 @@
 /**
  * The FLOPs–metric trade-off over every budget: x = encoder MACs kept, y = task metric, for
- * the run's method and the baselines searched under the same budgets, against the unpruned
+ * the run's method and the baselines at the same budgets, against the unpruned
  * model (a dashed line at its metric and a point at 100%). With repair on, the run's method is
  * the repaired model and a dashed line of the same colour is the same masks without repair.
  */
@@ -115,10 +115,18 @@ export function tradeoffSpec(v: View): ChartSpec {
   return {
     title: `${metricName(r)} vs MACs kept`,
     name: 'tradeoff',
-    caption: all.length ? `The larger point is the selected budget. Baselines use the same mask search with their own rankings.` : 'No budget has been evaluated yet.',
+    caption: all.length ? `The larger point is the selected budget. ${baselineCaption(r)}` : 'No budget has been evaluated yet.',
     height: 320,
     option,
     csv: () => toCsv(['series', 'budget', 'mac_fraction', 'metric', 'per_seed'], all.map((x) => [x.series, x.budget ?? '', x.macFraction, x.metric, x.perSeed?.join(' ') ?? ''])),
   };
 }
 
+
+/** How the baselines were made (report.json `baselines[].counts`; older reports used the search). */
+function baselineCaption(r: Report): string {
+  const counts = r.budgets.flatMap((b) => b.baselines)[0]?.counts ?? 'search';
+  if (counts === 'global') return "Baselines keep the method's numbers of heads and neurons, chosen by their own rankings.";
+  if (counts === 'per_layer') return "Baselines keep the method's numbers of heads and neurons in every layer, chosen by their own rankings.";
+  return 'Baselines use the same mask search with their own rankings.';
+}
