@@ -7,30 +7,13 @@ import { loadModel } from '../../src/model';
 import { runBaseline } from '../../src/optin/calibration';
 import { scoreUnitsNaive } from '../../src/optin/naive';
 import { scoringInput } from '../../src/optin/packing';
-import { RawLosses, scoreUnits } from '../../src/optin/scoring';
+import { scoreUnits } from '../../src/optin/scoring';
+import { worstRelative } from '../helpers/losses';
 import { rng, writeSyntheticCheckpoint } from '../helpers/synthetic';
 import { FIXTURES, tmpDir } from '../helpers/tmp';
 
 const dir = tmpDir();
 const loss = { aggregate: 'sum' as const, temperature: 4, divideByTemperature: true, trajectory: 'output_dense' as const };
-
-/** Worst |packed − padded| relative to the largest padded value, per loss kind. */
-function worst(a: RawLosses, b: RawLosses): { md: number; kd: number } {
-  const w = { md: 0, kd: 0 };
-  const check = (k: 'md' | 'kd', x: number[], y: number[]) => {
-    const scale = Math.max(1e-12, ...y.map(Math.abs));
-    x.forEach((v, u) => { w[k] = Math.max(w[k], Math.abs(v - y[u]) / scale); });
-  };
-  for (const kind of ['heads', 'neurons'] as const) {
-    a[kind].forEach((l, i) => {
-      const r = b[kind][i];
-      check('kd', l.kd, r.kd);
-      for (const z of Object.keys(r.md)) check('md', l.md[Number(z)], r.md[Number(z)]);
-      if (r.mdOwn) check('md', l.mdOwn!, r.mdOwn);
-    });
-  }
-  return w;
-}
 
 test('synthetic BERT with mixed lengths: packed scores equal padded scores', async () => {
   const d = path.join(dir, 'bert');
@@ -53,7 +36,7 @@ test('synthetic BERT with mixed lengths: packed scores equal padded scores', asy
   assert.ok(input.layout.shape.batch < B, `${input.layout.shape.batch} packed rows for ${B} examples`);
   const packed = await scoreUnits(model, baseline, { loss, candidatesPerRun: 4 });
   const padded = await scoreUnits(model, baseline, { loss, candidatesPerRun: 4, pack: false });
-  const w = worst(packed, padded);
+  const w = worstRelative(packed, padded);
   assert.ok(w.md < 1e-4, `L_MD relative difference ${w.md}`);
   assert.ok(w.kd < 1e-3, `L_KD relative difference ${w.kd}`);
   assert.ok(Object.values(packed.heads[0].md).flat().some((v) => v > 0), 'scores are not all zero');
@@ -84,9 +67,9 @@ test('real fixture (bert-spam, 48 texts of mixed length): packing saves rows and
   assert.ok(input.layout.shape.batch <= Math.ceil(1.25 * lowerBound) + 1, `${input.layout.shape.batch} rows, lower bound ${lowerBound}`);
   const opts = { loss, limitPerLayer: 4 };
   const padded = await scoreUnits(model, baseline, { ...opts, pack: false });
-  const w = worst(await scoreUnits(model, baseline, opts), padded);
+  const w = worstRelative(await scoreUnits(model, baseline, opts), padded);
   // float32's noise floor here: two exact scorers (padded fast vs one forward per candidate).
-  const noise = worst(padded, await scoreUnitsNaive(model, baseline, feeds, opts));
+  const noise = worstRelative(padded, await scoreUnitsNaive(model, baseline, feeds, opts));
   assert.ok(w.md < 1e-3 && w.md <= 2 * noise.md + 1e-5, `L_MD relative difference ${w.md} (fast vs naive: ${noise.md})`);
   assert.ok(w.kd < 2e-2 && w.kd <= 2 * noise.kd + 1e-5, `L_KD relative difference ${w.kd} (fast vs naive: ${noise.kd})`);
 });

@@ -7,6 +7,7 @@ import type { Feeds } from '../../src/data/dataset';
 import { runBaseline, sampleTokens } from '../../src/optin/calibration';
 import { scoreUnitsNaive } from '../../src/optin/naive';
 import { RawLosses, scoreUnits } from '../../src/optin/scoring';
+import { worstRelative } from '../helpers/losses';
 import { rng, writeSyntheticCheckpoint } from '../helpers/synthetic';
 import { tmpDir } from '../helpers/tmp';
 
@@ -32,31 +33,8 @@ function calibration(model: LoadedModel, batch: number): Feeds {
   return { pixel_values: { type: 'float32', dims: [batch, c, h, w], data: Float32Array.from({ length: batch * c * h * w }, () => r() * 2 - 1) } };
 }
 
-/**
- * Worst difference between two score sets, relative to the largest value of the same quantity,
- * separately for L_MD and L_KD. A single neuron moves the logits by ~1e-5, close to float32's
- * resolution of logits (~5e-7 at |logit| ~ 5), so KD values that small agree only to ~1e-2.
- */
-function compareBoth(fast: RawLosses, naive: RawLosses): { md: number; kd: number } {
-  const worst = { md: 0, kd: 0 };
-  const check = (which: 'md' | 'kd', a: number[], b: number[]) => {
-    assert.equal(a.length, b.length);
-    const scale = Math.max(1e-12, ...b.map(Math.abs));
-    a.forEach((v, u) => { worst[which] = Math.max(worst[which], Math.abs(v - b[u]) / scale); });
-  };
-  for (const kind of ['heads', 'neurons'] as const) {
-    fast[kind].forEach((f, i) => {
-      const n = naive[kind][i];
-      check('kd', f.kd, n.kd);
-      for (const z of Object.keys(n.md)) check('md', f.md[Number(z)], n.md[Number(z)]);
-      if (n.mdOwn) check('md', f.mdOwn!, n.mdOwn);
-    });
-  }
-  return worst;
-}
-
 function compare(fast: RawLosses, naive: RawLosses): number {
-  const w = compareBoth(fast, naive);
+  const w = worstRelative(fast, naive);
   return Math.max(w.md, w.kd);
 }
 
@@ -111,7 +89,7 @@ test('real fixture (bert-spam, 16 calibration examples): fast = naive on a sampl
   const feeds = await ds.batch(0, 16);
   const baseline = await runBaseline(model, feeds, { mmdTokens: 256, seed: 3, trajectory: 'output_dense' });
   const opts = { loss, limitPerLayer: 3 };
-  const worst = compareBoth(await scoreUnits(model, baseline, opts), await scoreUnitsNaive(model, baseline, feeds, opts));
+  const worst = worstRelative(await scoreUnits(model, baseline, opts), await scoreUnitsNaive(model, baseline, feeds, opts));
   assert.ok(worst.md < 1e-3, `L_MD: worst difference relative to scale ${worst.md}`);
   assert.ok(worst.kd < 2e-2, `L_KD: worst difference relative to scale ${worst.kd}`);
 });
