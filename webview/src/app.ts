@@ -163,7 +163,9 @@ export class App {
           return;
         }
         const view: View = { data: { report: run.report, headScores: run.headScores, configText: run.configText, logTail: [] }, budget: aligned?.results[i] };
-        this.addCharts(heads, [heatmapSpec(view, { title, name: `compare-heads-${i + 1}`, differs })], exporter);
+        // A run without this budget has no status to differ in: nothing is framed there.
+        const noMask = aligned ? `this run did not search the ${budgetLabel(aligned.budget)} budget` : undefined;
+        this.addCharts(heads, [heatmapSpec(view, { title, name: `compare-heads-${i + 1}`, differs: view.budget ? differs : undefined, noMask })], exporter);
       });
       const section = el('section', 'heads-compare', el('header', 'card-head', text('h2', undefined, 'Heads side by side')), text('p', 'muted heads-summary', summary), heads);
       this.root.append(section);

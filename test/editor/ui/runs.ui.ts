@@ -7,27 +7,11 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { UI_RUN_CONFIG } from '../workspace';
-import { clearNotifications, closeQuickInput, notificationToasts, openFile, runCommand, typeUntilRow, webviewContent, type UiTest } from './workbench';
+import { clearNotifications, closeQuickInput, notificationToasts, openFile, resultsFrame, runCommand, setTheme, type Theme, type UiTest } from './workbench';
 
-type Theme = 'dark' | 'light' | 'high-contrast';
-const THEME_LABEL: Record<Theme, string> = { dark: 'Dark Modern', light: 'Light Modern', 'high-contrast': 'Dark High Contrast' };
-const WORKBENCH_CLASS: Record<Theme, string> = { dark: 'vs-dark', light: 'vs', 'high-contrast': 'hc-black' };
 const QUICK_INPUT = '.quick-input-widget';
-
-async function setTheme(page: Page, theme: Theme): Promise<void> {
-  const label = THEME_LABEL[theme];
-  await (await typeUntilRow(page, '>Preferences: Color Theme', 'Preferences: Color Theme')).click();
-  // The same quick input now lists the themes.
-  const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
-  await input.fill(label);
-  const row = page.locator(`${QUICK_INPUT} .monaco-list-row`).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
-  await row.waitFor();
-  await row.click();
-  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
-  await page.locator(`.monaco-workbench.${WORKBENCH_CLASS[theme]}`).waitFor({ timeout: 10_000 });
-}
 
 /** The toast of our run's progress notification (its title names the config). */
 function runToast(page: Page) {
@@ -38,20 +22,6 @@ async function waitForToast(page: Page, text: RegExp, timeoutMs: number) {
   const toast = notificationToasts(page).and(page.locator('.notification-fade-in-done')).filter({ hasText: text }).last();
   await toast.waitFor({ timeout: timeoutMs });
   return (await toast.locator('.notification-list-item-message').innerText()).trim();
-}
-
-/** The results panel's document among the open webviews (the Markdown preview may be one too). */
-async function resultsFrame(page: Page, timeoutMs = 30_000): Promise<FrameLocator> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const n = await page.locator('iframe.webview.ready').count();
-    for (let i = 0; i < n; i++) {
-      const frame = webviewContent(page, i);
-      if ((await frame.locator('.page-head').count().catch(() => 0)) > 0) return frame;
-    }
-    if (Date.now() > end) throw new Error(`no results panel among ${n} webviews`);
-    await page.waitForTimeout(500);
-  }
 }
 
 async function pruneAndCancel(page: Page, theme: Theme, shot: (n: string) => Promise<string>, note: (m: string) => void): Promise<void> {

@@ -21,6 +21,8 @@ export interface HeatmapOptions {
   name?: string;
   /** Per layer, the heads whose kept/pruned status differs from another compared run. */
   differs?: Array<Set<number>>;
+  /** Said instead of "no mask searched yet" when the run has no mask at the compared budget. */
+  noMask?: string;
 }
 
 export function heatmapSpec(v: View, o: HeatmapOptions = {}): ChartSpec {
@@ -124,7 +126,7 @@ export function heatmapSpec(v: View, o: HeatmapOptions = {}): ChartSpec {
     name: o.name ?? 'head-importance',
     caption: v.budget
       ? `Colour: importance (${positive ? 'log scale' : 'linear'}). Outlined: kept at ${budgetLabel(v.budget.budget)} MACs; faded and dashed: pruned.${marked}`
-      : `Colour: importance (${positive ? 'log scale' : 'linear'}); ${o.differs ? 'this run did not search this budget' : 'no mask searched yet'}.`,
+      : `Colour: importance (${positive ? 'log scale' : 'linear'}); ${o.noMask ?? 'no mask searched yet'}.`,
     height: Math.max(320, layers * 30 + 70),
     option,
     csv: () => {
