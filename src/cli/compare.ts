@@ -25,7 +25,7 @@ function cutMiddle(s: string, max: number): string {
 }
 
 /** Fixed-width columns, values cut at `max` characters. */
-function table(rows: string[][], max = 72): string[] {
+function table(rows: string[][], max = 96): string[] {
   const cut = rows.map((r) => r.map((c) => cutMiddle(c, max)));
   const widths = cut[0].map((_, i) => Math.max(...cut.map((r) => (r[i] ?? '').length)));
   return cut.map((r) => `  ${r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()}`);

@@ -136,8 +136,10 @@ function rowsFromMaps(group: DiffGroup, maps: Array<Map<string, string>>): DiffR
  * differ (method, device, scoring inputs, ...), and the model and data fingerprints.
  */
 export function diffRuns(runs: Array<{ report: Report; configText?: string }>): DiffRow[] {
-  const config = rowsFromMaps('config', runs.map((r) => configKeys(r.configText)));
-  const reported = rowsFromMaps('run', runs.map((r) => flatten(r.report, REPORT_SKIP)));
+  const reports = runs.map((r) => flatten(r.report, REPORT_SKIP));
+  const reported = rowsFromMaps('run', reports);
+  // A key in both (method): report.json has the value in effect, defaults included; that one counts.
+  const config = rowsFromMaps('config', runs.map((r) => configKeys(r.configText))).filter((c) => !reports.some((m) => m.has(c.key)));
   const fingerprints = [
     row('model', 'model', runs.map((r) => modelFingerprint(r.report))),
     row('model', 'model folder', runs.map((r) => r.report.model.dir)),

@@ -35,7 +35,7 @@ function report(runDir: string, over: Partial<Report> = {}): Report {
 }
 
 const CONFIG_A = 'model_path: model\nmac_constraint: [0.5, 0.7]\nlambda_contribution: 1\ncalibration_size: 8\ndevice: cpu\n';
-const CONFIG_B = 'model_path: model\nmac_constraint: [0.5, 0.7]\nlambda_contribution: 10\ncalibration_size: 8\ndevice: cpu\nfast_scoring: false\n';
+const CONFIG_B = 'model_path: model\nmac_constraint: [0.5, 0.7]\nlambda_contribution: 10\ncalibration_size: 8\ndevice: cpu\nfast_scoring: false\nmethod: magnitude\n';
 
 test('flatten: nested mappings become dotted keys, arrays and scalars are leaves, skipped keys stay out', () => {
   const flat = flatten({ a: 1, b: { c: 'x', d: { e: [1, 2] } }, f: [], g: {}, h: undefined }, new Set(['b.c']));
@@ -55,6 +55,7 @@ test('diffRuns lists only differing config keys and run settings, and always the
   assert.deepEqual(byKey.get('fast_scoring')?.values, [undefined, 'false'], 'a key only one config sets');
   assert.equal(byKey.get('fast_scoring')?.group, 'config');
   assert.deepEqual(byKey.get('method'), { group: 'run', key: 'method', values: ['optin', 'magnitude'], differs: true });
+  assert.equal(rows.filter((r) => r.key === 'method').length, 1, 'a key in config.yaml and report.json shows once, with the value in effect');
   assert.deepEqual(byKey.get('scoring.fast')?.values, [undefined, 'false']);
   assert.deepEqual(byKey.get('scoring.repair')?.values, [undefined, 'true']);
   for (const same of ['model_path', 'mac_constraint', 'calibration_size', 'device', 'device.requested', 'createdAt', 'budgets', 'device.notes']) assert.ok(!byKey.has(same), same);
