@@ -219,10 +219,14 @@ async function exportModel(p: RunPieces, arg: RunArg, budgetArg?: number, target
   return dest;
 }
 
-/** The run folders of Runs-view nodes (a multi-selection), or of run folder paths; duplicates once. */
+/**
+ * The run folders a compare command was given: a tree passes (clicked node, selected nodes),
+ * and the selection holds the clicked node, in the order the user selected; a caller may pass
+ * run folder paths instead. Each folder once.
+ */
 function runDirsOf(args: unknown[]): string[] {
   const dirs: string[] = [];
-  for (const a of args.flatMap((x) => (Array.isArray(x) ? x : [x]))) {
+  for (const a of Array.isArray(args[1]) ? args[1] : args.flatMap((x) => (Array.isArray(x) ? x : [x]))) {
     const d = runDirOf(a as RunArg);
     if (d && !dirs.includes(d)) dirs.push(d);
   }

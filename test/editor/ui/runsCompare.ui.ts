@@ -115,16 +115,30 @@ function runRow(page: Page, id: string): Locator {
   return page.locator('.pane-body .monaco-list-row').filter({ hasText: id }).first();
 }
 
+/**
+ * Clicks a run in the Runs view. A click also opens its results: wait until the panel shows
+ * it, or the panel's loading takes the focus and closes a context menu opened meanwhile.
+ */
+async function clickRun(page: Page, id: string): Promise<void> {
+  await runRow(page, id).click();
+  const frame = await resultsFrame(page);
+  await frame.locator('.page-head h1', { hasText: id }).waitFor({ timeout: 30_000 });
+}
+
 /** The compare page checks shared by the static page and the panel. */
 async function checkComparison(frame: FrameLocator | Page, c: Comparison): Promise<void> {
   await frame.locator('[data-chart="compare-tradeoff"] canvas').first().waitFor({ timeout: 30_000 });
   await frame.locator('[data-chart="compare-latency"] canvas').first().waitFor();
+  // The panel keeps the order the runs were selected in: read it from the chips.
   const chips = await frame.locator('.chip .chip-label').allInnerTexts();
-  assert.deepStrictEqual(chips, c.runs.map((r) => r.label));
+  assert.deepStrictEqual([...chips].sort(), c.runs.map((r) => r.label).sort());
+  const value = (label: string, key: string) => c.differences.find((d) => d.key === key)?.values[c.runs.findIndex((r) => r.label === label)];
   const lambda = (await frame.locator('[data-table="differences"] tr[data-key="lambda_contribution"] td').allInnerTexts()).map((t) => t.trim());
-  assert.deepStrictEqual(lambda.slice(1), ['1', '10'], `lambda row: ${lambda.join(' | ')}`);
+  assert.deepStrictEqual(lambda.slice(1), chips.map((l) => value(l, 'lambda_contribution')), `lambda row: ${lambda.join(' | ')}`);
+  assert.deepStrictEqual([...lambda.slice(1)].sort(), ['1', '10']);
   const cal = (await frame.locator('[data-table="differences"] tr[data-key="calibration_size"] td').allInnerTexts()).map((t) => t.trim());
-  assert.deepStrictEqual(cal.slice(1), ['8', '12']);
+  assert.deepStrictEqual(cal.slice(1), chips.map((l) => value(l, 'calibration_size')));
+  assert.deepStrictEqual([...cal.slice(1)].sort(), ['12', '8']);
   // The same model: its fingerprint row is there and says so; no key that is the same is listed as differing.
   assert.strictEqual(await frame.locator('[data-table="differences"] tr.same[data-key="model"]').count(), 1);
   assert.strictEqual(await frame.locator('[data-table="differences"] tr.differs[data-key="model_path"]').count(), 0);
@@ -200,11 +214,11 @@ export const tests: UiTest[] = [
       // The view refreshes on report.json changes: the CLI's runs appear by themselves.
       await runRow(page, RUN_A).waitFor({ timeout: 30_000 });
       await runRow(page, RUN_B).waitFor({ timeout: 30_000 });
-      await runRow(page, RUN_A).click();
+      await clickRun(page, RUN_A);
       await runRow(page, RUN_B).click({ modifiers: ['Control'] });
       await page.locator('.pane-body .monaco-list-row.selected').nth(1).waitFor();
       await runRow(page, RUN_B).click({ button: 'right' });
-      const item = page.locator('.monaco-menu .action-item', { hasText: /^Compare Runs$/ });
+      const item = page.getByRole('menuitem', { name: 'Compare Runs', exact: true });
       await item.waitFor();
       await shot('compare-runs-view-menu');
       await item.click();
@@ -263,9 +277,9 @@ export const tests: UiTest[] = [
 
       await showRunsView(page);
       await runRow(page, RUN_C).waitFor({ timeout: 30_000 });
-      await runRow(page, RUN_A).click();
+      await clickRun(page, RUN_A);
       await runRow(page, RUN_A).click({ button: 'right' });
-      await page.locator('.monaco-menu .action-item', { hasText: /^Compare with…$/ }).click();
+      await page.getByRole('menuitem', { name: 'Compare with…', exact: true }).click();
       // A quick pick of the other runs, several may be picked.
       await quickInputRow(page, RUN_B).first().waitFor();
       assert.strictEqual(await quickInputRow(page, RUN_A).count(), 0, 'the run itself is not offered');
@@ -277,7 +291,8 @@ export const tests: UiTest[] = [
 
       const frame = await resultsFrame(page);
       await frame.locator('.page-head h1', { hasText: 'Comparing 3 runs' }).waitFor({ timeout: 30_000 });
-      assert.deepStrictEqual(await frame.locator('.chip .chip-label').allInnerTexts(), [RUN_A, RUN_B, RUN_C]);
+      // The run first, then the picks in the quick pick's order (newest first).
+      assert.deepStrictEqual(await frame.locator('.chip .chip-label').allInnerTexts(), [RUN_A, RUN_C, RUN_B]);
       await shot('compare-panel-three-runs');
       // Remove B: a, copy remain.
       await frame.locator(`.chip[data-run="${b}"] vscode-button`, { hasText: 'Remove' }).click();
@@ -290,8 +305,11 @@ export const tests: UiTest[] = [
       await frame.locator(`.chip[data-run="${copy}"] .chip-status`, { hasText: 'cancelled' }).waitFor({ timeout: 20_000 });
       note('the panel followed the copy to "cancelled"');
 
-      // After a window reload the serializer brings the comparison back.
-      await page.reload();
+      // After a window reload the serializer brings the comparison back. Reload Window, as a user
+      // does: a browser reload may end the page before the workbench has stored the panel's latest state.
+      const reloaded = page.waitForEvent('load', { timeout: 90_000 });
+      await runCommand(page, 'Developer: Reload Window');
+      await reloaded;
       await page.locator('.monaco-workbench .statusbar').waitFor({ timeout: 90_000 });
       const restored = await resultsFrame(page, 60_000);
       await restored.locator('.page-head h1', { hasText: 'Comparing 2 runs' }).waitFor({ timeout: 30_000 });

@@ -45,8 +45,10 @@ export function compareTradeoffSpec(c: Comparison, showBaselines: boolean, selec
       .map((n) => ({ run: i, series: n, name: n === run.report.method ? run.label : `${run.label} · ${n}`, pts: all.filter((x) => x.run === i && x.series === n).sort((a, b) => a.macFraction - b.macFraction) }));
   });
 
-  // About three legend entries fit on a line of a half-width card.
-  const legendLines = Math.ceil(groups.length / 3);
+  // The unpruned diamonds stay out of the legend (the caption explains them): fewer, shorter lines.
+  const legendNames = groups.filter((g) => g.series !== 'unpruned').map((g) => g.name);
+  // A plain legend wraps; estimate its lines (icon + ~7 px a character, ~480 px a line) to leave it room.
+  const legendLines = Math.max(1, Math.ceil(legendNames.reduce((w, n) => w + 40 + 7 * n.length, 0) / 480));
 
   const option = (p: Palette): Option => ({
     ...baseOption(p),
@@ -65,7 +67,7 @@ export function compareTradeoffSpec(c: Comparison, showBaselines: boolean, selec
       },
     },
     // A plain legend wraps onto more lines: every series stays visible and clickable.
-    legend: { top: 0, left: 8, right: 8, textStyle: { color: p.fg }, inactiveColor: p.grid },
+    legend: { data: legendNames, top: 0, left: 8, right: 8, textStyle: { color: p.fg }, inactiveColor: p.grid },
     grid: { left: 64, right: 24, top: 28 + legendLines * 22, bottom: 44 },
     xAxis: {
       type: 'value',
