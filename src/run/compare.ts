@@ -217,8 +217,3 @@ export function loadComparison(runDirs: string[]): Comparison {
   });
   return compareRuns(runs);
 }
-
-/** Does the comparison hold this run folder? (Paths as given, resolved.) */
-export function comparesRun(c: Comparison, runDir: string): boolean {
-  return c.runs.some((r) => path.resolve(r.runDir) === path.resolve(runDir));
-}
