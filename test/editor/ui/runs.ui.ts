@@ -155,7 +155,11 @@ export const tests: UiTest[] = [
       await page.locator('.activitybar .action-item a[aria-label^="OPTIN"]').first().click();
       const rows = page.locator('.pane-body .monaco-list-row').filter({ hasText: /-optin/ });
       await rows.first().waitFor({ timeout: 15_000 });
-      const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      // The toast can come before the view has re-read the sweep's final report.json (it refreshes
+      // when the run ends and on report.json changes): wait for the history, do not read it once.
+      const read = async () => (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      let texts = await read();
+      for (const end = Date.now() + 20_000; texts.filter((t) => /complete/.test(t)).length < 2 && Date.now() < end; texts = await read()) await page.waitForTimeout(500);
       note(`Runs view: ${texts.join(' | ')}`);
       await shot('runs-view');
       assert.ok(texts.filter((t) => /complete/.test(t)).length >= 2, texts.join(' | '));
