@@ -1,4 +1,5 @@
 /** `optin` command line: the same core as the editor, for scripts and CI. */
+import { compareCommand, COMPARE_HELP } from './cli/compare';
 import { evalCommand, EVAL_HELP } from './cli/eval';
 import { pruneCommand, PRUNE_HELP } from './cli/prune';
 import { UsageError } from './cli/usage';
@@ -12,6 +13,7 @@ Usage:
   optin prune CONFIG [options]              prune a model as a config.yaml says
   optin validate CONFIG... [--json]         check configs as the editor does
   optin eval MODEL DATA_PATH [options]      evaluate a checkpoint or an exported .onnx
+  optin compare RUN_DIR RUN_DIR... [options] compare runs side by side
   optin --help | --version
 
 ${PRUNE_HELP}
@@ -19,6 +21,8 @@ ${PRUNE_HELP}
 ${VALIDATE_HELP}
 
 ${EVAL_HELP}
+
+${COMPARE_HELP}
 
 Exit status: 0 success, 1 bad input or failure, 2 usage error, 130 cancelled.
 `;
@@ -42,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
         return await evalCommand(rest);
       case 'prune':
         return await pruneCommand(rest);
+      case 'compare':
+        return await compareCommand(rest);
       case 'validate':
         return await validateCommand(rest);
       default:

@@ -12,7 +12,8 @@ import { RunsView } from './vscode/runsView';
 /** What activate() returns to other extensions (and the in-editor tests): a read-only view of runs and the panel. */
 export interface OptinApi {
   activeRuns(): Array<{ configFile: string; label: string; state: 'queued' | 'running'; runDir?: string; phase?: string; overall: number }>;
-  resultsPanel(): { visible: boolean; runDir?: string };
+  /** The shown run, or in compare mode the compared runs. */
+  resultsPanel(): { visible: boolean; runDir?: string; compared?: string[] };
   /** The Runs view's history as last read (newest first). */
   runHistory(): readonly RunSummary[];
 }
@@ -26,14 +27,14 @@ export function activate(context: vscode.ExtensionContext): OptinApi {
   const history = new RunHistory(context.workspaceState);
   const view = new RunsView(controller, history);
   const panel = new ResultsPanel(context.extensionUri, controller, view);
-  context.subscriptions.push(controller, view, panel, vscode.window.createTreeView('optin.runs', { treeDataProvider: view, showCollapseAll: false }));
+  context.subscriptions.push(controller, view, panel, vscode.window.createTreeView('optin.runs', { treeDataProvider: view, showCollapseAll: false, canSelectMany: true }));
   registerRunCommands(context, { docs, diagnostics, controller, history, view, panel });
   registerRunCodeLens(context, docs, controller);
   void view.refresh();
   return {
     activeRuns: () =>
       controller.active.map((r) => ({ configFile: r.request.configFile, label: r.request.label, state: r.state, runDir: r.runDir, phase: r.progress.phase, overall: r.progress.overall })),
-    resultsPanel: () => ({ visible: panel.visible, runDir: panel.shownRun }),
+    resultsPanel: () => ({ visible: panel.visible, runDir: panel.shownRun, compared: panel.comparedRuns ? [...panel.comparedRuns] : undefined }),
     runHistory: () => view.runs,
   };
 }

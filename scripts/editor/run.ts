@@ -12,7 +12,8 @@
  *
  * Fails on any failed test, a missing results file (timeout), a code-server that does not
  * start, an extension that does not activate, and a suite file with zero tests.
- * Usage: node --import tsx scripts/editor/run.ts [--skip-setup] [--only suites|ui]
+ * Usage: node --import tsx scripts/editor/run.ts [--skip-setup] [--only suites|ui] [--ui-file SUBSTRING]
+ *   --ui-file: only the UI test files whose name contains SUBSTRING (while working on one)
  * Env: OPTIN_EDITOR_SUITES_TIMEOUT_S (default 480), OPTIN_CHROMIUM (default /usr/bin/chromium)
  */
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
@@ -59,6 +60,7 @@ const USER_SETTINGS = {
 const argv = process.argv.slice(2);
 const skipSetup = argv.includes('--skip-setup');
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+const uiFile = argv.includes('--ui-file') ? argv[argv.indexOf('--ui-file') + 1] : undefined;
 
 interface Outcome {
   name: string;
@@ -255,8 +257,8 @@ async function runSuites(browser: Browser, server: CodeServer, workspaceUrl: str
 
 async function runUiTests(browser: Browser, workspaceUrl: string, workspace: string, suffix = '.ui.ts'): Promise<void> {
   const dir = path.join(ROOT, 'test', 'editor', 'ui');
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort();
-  if (files.length === 0) throw new HarnessError(`no *${suffix} files in ${dir}`);
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(suffix) && (!uiFile || f.includes(uiFile))).sort();
+  if (files.length === 0) throw new HarnessError(`no *${suffix} files${uiFile ? ` matching ${uiFile}` : ''} in ${dir}`);
   for (const file of files) {
     const { tests } = (await import(path.join(dir, file))) as { tests: UiTest[] };
     if (!tests?.length) {
@@ -397,7 +399,7 @@ async function main(): Promise<void> {
   if (only !== 'ui') await step('in-editor suites (runner extension + mocha in the extension host)', () => runSuites(browser, server, workspaceUrl, resultsFile, userDataDir));
   if (only !== 'ui') reportMeasurements(workspace);
   if (only !== 'suites') await step('UI tests (playwright-core)', () => runUiTests(browser, workspaceUrl, workspace));
-  if (only !== 'suites') await step('Restricted Mode: the same workspace, untrusted (test/editor/ui/*.restricted.ts)', () => runRestricted(browser, { tmp, extensionsDir, xdg, workspace, env }));
+  if (only !== 'suites' && !uiFile) await step('Restricted Mode: the same workspace, untrusted (test/editor/ui/*.restricted.ts)', () => runRestricted(browser, { tmp, extensionsDir, xdg, workspace, env }));
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The results app's HTML page, for both of its hosts: the VS Code webview (script and style
  * by URI from the extension) and report.html in a run folder (script, style and the run's
- * PanelData inlined, so the file opens anywhere with no server and no network).
+ * PanelData inlined, so the file opens anywhere with no server and no network). The page
+ * `optin compare --html` writes is the same, with a Comparison inlined instead.
  *
  * CSP: nothing loads but our nonce'd script and style. img-src allows data:/blob: for the
  * figures ECharts hands back as exports; no eval, no inline script without the nonce.
@@ -11,6 +12,7 @@ import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { UserError } from '../errors';
 import { writeFileAtomic } from './atomic';
+import type { Comparison } from './compare';
 import { loadPanelData, type PanelData } from './runData';
 
 export interface PanelHtmlOptions {
@@ -23,8 +25,8 @@ export interface PanelHtmlOptions {
   /** report.html: the bundle and stylesheet themselves. */
   inlineScript?: string;
   inlineStyle?: string;
-  /** report.html: the one run the page shows. */
-  data?: PanelData;
+  /** report.html: the one run the page shows; a compare page: the comparison. */
+  data?: PanelData | Comparison;
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
@@ -110,6 +112,20 @@ export function writeReportHtml(runDir: string): string {
     data,
   });
   const file = path.join(runDir, 'report.html');
+  writeFileAtomic(file, html);
+  return file;
+}
+
+/** Writes the comparison page `optin compare --html FILE` asks for (atomically) and returns its path. */
+export function writeCompareHtml(file: string, comparison: Comparison): string {
+  const { script, style } = webviewBundle();
+  const html = renderPanelHtml({
+    title: `OPTIN comparison · ${comparison.runs.map((r) => r.label).join(' vs ')}`,
+    nonce: randomBytes(16).toString('base64'),
+    inlineScript: script,
+    inlineStyle: style,
+    data: comparison,
+  });
   writeFileAtomic(file, html);
   return file;
 }

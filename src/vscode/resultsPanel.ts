@@ -2,6 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { loadComparison } from '../run/compare';
 import type { HostMessage, PanelMessage, PanelState } from '../run/panelProtocol';
 import { renderPanelHtml } from '../run/reportHtml';
 import { loadPanelData, readReport, summarizeRun } from '../run/runData';
@@ -12,12 +13,17 @@ import type { RunsView } from './runsView';
  * Hosts the results app (dist/webview.js) in one webview panel beside the config: posts the run
  * list and the selected run's data, forwards live progress, saves exports through a save dialog,
  * and is restored after a window reload by a serializer (the app keeps the shown run in its state).
+ * In compare mode it shows two or more runs side by side instead, and follows those that run.
  */
 export const RESULTS_VIEW_TYPE = 'optin.results';
 
 export class ResultsPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private selected: string | undefined;
+  /** Compare mode: the compared run folders (two or more); undefined shows `selected` alone. */
+  private compared: string[] | undefined;
+  /** The compared runs' history lines as last posted: a refresh re-reads the comparison only when they changed. */
+  private lastComparedKey = '';
   private readonly subscriptions: vscode.Disposable[] = [];
   /** When report.json was last posted, so progress bursts re-read it at most every 2 s. */
   private lastDataPost = 0;
@@ -27,10 +33,16 @@ export class ResultsPanel implements vscode.Disposable {
   constructor(private readonly extensionUri: vscode.Uri, controller: RunController, private readonly runs: RunsView) {
     this.subscriptions.push(
       vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
-        deserializeWebviewPanel: async (panel, state: PanelState | undefined) => this.attach(panel, state?.runDir),
+        deserializeWebviewPanel: async (panel, state: PanelState | undefined) => this.attach(panel, state?.runDir, state?.compared),
       }),
       controller.onDidEvent(({ run, event }) => {
         if (!this.panel) return;
+        if (this.compared) {
+          // A comparison stays put when a new run starts (the run list offers it); compared runs update live.
+          if (event.type === 'started') void this.postRuns();
+          else if (run.runDir && this.compared.includes(run.runDir) && (event.type === 'phase' || (event.type === 'progress' && Date.now() - this.lastDataPost > 2_000))) this.postCompare();
+          return;
+        }
         // A new run takes over the panel while it runs (live updates); others keep theirs.
         if (event.type === 'started') {
           this.selected = event.runDir;
@@ -48,12 +60,16 @@ export class ResultsPanel implements vscode.Disposable {
       }),
       // The end of a run, however it ended (a crash sends no 'done'): its final report.
       controller.onDidFinish(({ run }) => {
-        if (this.panel && run.runDir === this.selected) this.postData();
+        if (!this.panel || !run.runDir) return;
+        if (this.compared?.includes(run.runDir)) this.postCompare();
+        else if (!this.compared && run.runDir === this.selected) this.postData();
       }),
       // The Runs view re-reads the history (after each run, on report.json changes): the run list follows.
       runs.onDidRefresh((history) => {
         if (!this.panel) return;
-        if (!this.selected && history.length > 0) {
+        // Compared runs written by someone else (the CLI, another window) change their history line.
+        if (this.compared && this.comparedKey(history) !== this.lastComparedKey) this.postCompare();
+        if (!this.compared && !this.selected && history.length > 0) {
           this.selected = history[0].runDir;
           this.postData();
         }
@@ -67,7 +83,26 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   get shownRun(): string | undefined {
-    return this.selected;
+    return this.compared ? undefined : this.selected;
+  }
+
+  get comparedRuns(): readonly string[] | undefined {
+    return this.compared;
+  }
+
+  /** Opens (or reveals) the panel in compare mode on these run folders (two or more). */
+  async showCompare(runDirs: string[], preserveFocus = false): Promise<void> {
+    const dirs = [...new Set(runDirs)];
+    if (dirs.length < 2) throw new Error('compare needs two or more runs');
+    if (!this.panel) {
+      const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, 'OPTIN Results', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, this.options());
+      this.attach(panel, undefined, dirs);
+    } else {
+      this.panel.reveal(undefined, preserveFocus);
+      this.compared = dirs;
+      void this.postRuns();
+      this.postCompare();
+    }
   }
 
   /** Opens (or reveals) the panel beside the active editor, showing `runDir` (default: the newest run). */
@@ -77,7 +112,8 @@ export class ResultsPanel implements vscode.Disposable {
       this.attach(panel, runDir);
     } else {
       this.panel.reveal(undefined, preserveFocus);
-      if (runDir && runDir !== this.selected) {
+      if (runDir && (runDir !== this.selected || this.compared)) {
+        this.compared = undefined;
         this.selected = runDir;
         void this.postRuns();
         this.postData();
@@ -94,9 +130,10 @@ export class ResultsPanel implements vscode.Disposable {
     };
   }
 
-  private attach(panel: vscode.WebviewPanel, runDir: string | undefined): void {
+  private attach(panel: vscode.WebviewPanel, runDir: string | undefined, compared?: string[]): void {
     this.panel = panel;
     this.selected = runDir;
+    this.compared = compared && compared.length >= 2 ? compared : undefined;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'optin.svg');
     panel.webview.options = this.options();
     const webview = panel.webview;
@@ -120,17 +157,32 @@ export class ResultsPanel implements vscode.Disposable {
   private async onMessage(m: PanelMessage): Promise<void> {
     switch (m.type) {
       case 'ready': {
-        // Before the history is first read, the list comes with onDidRefresh.
-        this.selected ??= m.runDir ?? this.runs.runs[0]?.runDir;
         // A (re)loaded page has no list yet.
         this.lastRunsPosted = '';
+        if (!this.compared && !this.selected && m.compared && m.compared.length >= 2) this.compared = m.compared;
+        if (this.compared) {
+          await this.postRuns();
+          this.postCompare();
+          return;
+        }
+        // Before the history is first read, the list comes with onDidRefresh.
+        this.selected ??= m.runDir ?? this.runs.runs[0]?.runDir;
         await this.postRuns();
         this.postData();
         return;
       }
       case 'select':
+        this.compared = undefined;
         this.selected = m.runDir;
+        void this.postRuns();
         this.postData();
+        return;
+      case 'compare':
+        if (m.runDirs.length >= 2) {
+          this.compared = [...new Set(m.runDirs)];
+          void this.postRuns();
+          this.postCompare();
+        }
         return;
       case 'export':
         await this.saveExport(m.fileName, m.encoding === 'base64' ? Buffer.from(m.content, 'base64') : Buffer.from(m.content, 'utf8'));
@@ -144,7 +196,7 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   private async saveExport(fileName: string, bytes: Buffer): Promise<void> {
-    const base = this.selected ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+    const base = this.compared?.[0] ?? this.selected ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
     // The app names the file; the user picks where (default: the run folder).
     const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(base, path.basename(fileName))), title: 'OPTIN: Export' });
     if (!target) return;
@@ -160,7 +212,7 @@ export class ResultsPanel implements vscode.Disposable {
       const report = readReport(this.selected);
       if (report) runs.unshift({ ...summarizeRun(report), runDir: this.selected, id: path.basename(this.selected) });
     }
-    const message: HostMessage = { type: 'runs', runs, selected: this.selected };
+    const message: HostMessage = { type: 'runs', runs, selected: this.compared ? undefined : this.selected, compared: this.compared };
     const key = JSON.stringify(message);
     if (key === this.lastRunsPosted) return;
     this.lastRunsPosted = key;
@@ -176,6 +228,35 @@ export class ResultsPanel implements vscode.Disposable {
     }
     const data = loadPanelData(this.selected);
     if (data) void this.post({ type: 'data', data });
+  }
+
+  private comparedKey(history: readonly { runDir: string }[]): string {
+    return JSON.stringify((this.compared ?? []).map((d) => history.find((r) => r.runDir === d) ?? d));
+  }
+
+  /** Reads the compared run folders again and posts the comparison; folders that went away leave it. */
+  private postCompare(): void {
+    if (!this.compared) return;
+    this.lastDataPost = Date.now();
+    this.lastComparedKey = this.comparedKey(this.runs.runs);
+    const gone = this.compared.filter((d) => !fs.existsSync(path.join(d, 'report.json')));
+    if (gone.length) {
+      void vscode.window.showWarningMessage(`OPTIN: ${gone.join(', ')} no longer ${gone.length === 1 ? 'holds' : 'hold'} a report.json; left out of the comparison.`);
+      this.compared = this.compared.filter((d) => !gone.includes(d));
+      if (this.compared.length < 2) {
+        // One run left: show it alone.
+        this.selected = this.compared[0] ?? this.selected;
+        this.compared = undefined;
+        void this.postRuns();
+        this.postData();
+        return;
+      }
+    }
+    try {
+      void this.post({ type: 'compare', comparison: loadComparison(this.compared) });
+    } catch (e) {
+      void vscode.window.showWarningMessage(`OPTIN: cannot compare the runs: ${(e as Error).message}`);
+    }
   }
 
   private post(message: HostMessage): Thenable<boolean> {

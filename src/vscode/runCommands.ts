@@ -219,6 +219,56 @@ async function exportModel(p: RunPieces, arg: RunArg, budgetArg?: number, target
   return dest;
 }
 
+/**
+ * The run folders a compare command was given: a tree passes (clicked node, selected nodes),
+ * and the selection holds the clicked node, in the order the user selected; a caller may pass
+ * run folder paths instead. Each folder once.
+ */
+function runDirsOf(args: unknown[]): string[] {
+  const dirs: string[] = [];
+  for (const a of Array.isArray(args[1]) ? args[1] : args.flatMap((x) => (Array.isArray(x) ? x : [x]))) {
+    const d = runDirOf(a as RunArg);
+    if (d && !dirs.includes(d)) dirs.push(d);
+  }
+  return dirs;
+}
+
+/** Asks for runs to compare (two or more, or one more than `with` already has). */
+async function pickRuns(p: RunPieces, title: string, given: string[]): Promise<string[] | undefined> {
+  const runs = (await p.view.refresh()).filter((r) => !given.includes(r.runDir));
+  const need = Math.max(0, 2 - given.length);
+  if (runs.length < Math.max(1, need)) {
+    void vscode.window.showInformationMessage(`OPTIN: ${given.length ? 'no other run to compare with' : 'comparing needs two runs'}. Run "OPTIN: Prune" on a config first.`);
+    return undefined;
+  }
+  const items = runs.map((r) => ({ label: r.id, description: describeRun(r), detail: r.runDir, runDir: r.runDir }));
+  const picked = await vscode.window.showQuickPick(items, {
+    title,
+    placeHolder: given.length ? `Compare ${path.basename(given[0])} with which runs?` : 'Which runs? (two or more)',
+    canPickMany: true,
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  if (!picked) return undefined;
+  const dirs = [...given, ...picked.map((x) => x.runDir)];
+  if (dirs.length < 2) {
+    void vscode.window.showInformationMessage('OPTIN: pick at least two runs to compare.');
+    return undefined;
+  }
+  return dirs;
+}
+
+/**
+ * "Compare Selected Runs" (the Runs view's multi-selection; from the palette it asks) and
+ * "Compare with…" (a run, then a quick pick of the others). Returns the compared run folders.
+ */
+async function compareRuns(p: RunPieces, args: unknown[], askFor: 'all' | 'others'): Promise<string[] | undefined> {
+  const given = runDirsOf(args);
+  const dirs = given.length >= 2 ? given : await pickRuns(p, askFor === 'others' ? 'OPTIN: Compare with…' : 'OPTIN: Compare Runs', given);
+  if (dirs) await p.panel.showCompare(dirs);
+  return dirs;
+}
+
 export function registerRunCommands(context: vscode.ExtensionContext, p: RunPieces): void {
   const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   reg('optin.prune', (arg?: RunArg) => startRun(p, arg, false));
@@ -229,6 +279,9 @@ export function registerRunCommands(context: vscode.ExtensionContext, p: RunPiec
     if (runDir) await p.panel.show(runDir);
     return runDir;
   });
+  // Tree commands get (clicked node, selected nodes); a multi-selection compares as it is.
+  reg('optin.compareRuns', (...args: unknown[]) => compareRuns(p, args, 'all'));
+  reg('optin.compareWith', (...args: unknown[]) => compareRuns(p, args, 'others'));
   reg('optin.revealRunFolder', (arg?: RunArg) => revealRunFolder(p, arg));
   reg('optin.exportModel', (arg?: RunArg, budget?: number, target?: vscode.Uri) => exportModel(p, arg, budget, target));
   reg('optin.showRunLog', () => p.controller.output.show(true));

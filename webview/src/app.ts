@@ -3,6 +3,7 @@
  * that turns it into the page. A new 'data' message re-renders the page; a budget change
  * re-renders it too (cheap: four charts); progress only touches the progress line.
  */
+import type { Comparison } from '../../src/run/compare';
 import type { HostMessage } from '../../src/run/panelProtocol';
 import type { PanelData, RunSummary } from '../../src/run/runData';
 import type { Report } from '../../src/run/report';
@@ -13,6 +14,9 @@ import { neuronRankingSpec } from './charts/neuronRanking';
 import { neuronsSpec } from './charts/neurons';
 import { tradeoffSpec } from './charts/tradeoff';
 import type { View } from './charts/view';
+import { compareLatencySpec } from './compare/latency';
+import { budgetsCsv as compareBudgetsCsv, budgetsTable as compareBudgetsTable, compareHead, compareToolbar, differencesCsv, differencesTable } from './compare/page';
+import { compareTradeoffSpec } from './compare/tradeoff';
 import { toCsv } from './csv';
 import { el, text } from './dom';
 import { budgetLabel, title } from './format';
@@ -33,6 +37,10 @@ export class App {
   private charts: ChartView[] = [];
   private progressBox: HTMLElement | undefined;
   private bar: HTMLElement | undefined;
+  /** Compare mode: the runs side by side (data is undefined then), the aligned budget the heatmaps show. */
+  private comparison: Comparison | undefined;
+  private compareBudget = 0;
+  private showBaselines = true;
 
   constructor(private readonly root: HTMLElement, private readonly host: Host) {}
 
@@ -40,7 +48,11 @@ export class App {
     if (msg.type === 'runs') {
       this.runs = msg.runs;
       // Only the run list changed: swap the toolbar, keep the charts (and any open tooltip).
-      if (this.data && this.bar) {
+      if (this.comparison && this.bar) {
+        const next = this.compareToolbar(this.comparison);
+        this.bar.replaceWith(next);
+        this.bar = next;
+      } else if (this.data && this.bar) {
         const r = this.data.report;
         const next = this.toolbar(r, exportPrefix(r));
         this.bar.replaceWith(next);
@@ -48,8 +60,11 @@ export class App {
       }
     } else if (msg.type === 'data') {
       this.show(msg.data);
+    } else if (msg.type === 'compare') {
+      this.showCompare(msg.comparison);
     } else if (msg.type === 'progress') {
-      if (msg.runDir !== this.data?.report.runDir) return;
+      // Compare mode follows a live run through fresh 'compare' messages, not the progress line.
+      if (this.comparison || msg.runDir !== this.data?.report.runDir) return;
       this.progress = msg;
       if (this.progressBox) updateProgress(this.progressBox, msg);
     }
@@ -64,14 +79,110 @@ export class App {
     this.budgetIndex = i >= 0 ? i : 0;
     if (!sameRun || data.report.status !== 'running') this.progress = undefined;
     this.data = data;
+    this.comparison = undefined;
     this.host.setState({ runDir: data.report.runDir });
     this.render();
+  }
+
+  /** Compare mode: every run of the comparison side by side. */
+  showCompare(c: Comparison): void {
+    // Keep the user's budget across refreshes (a live run, an added run) when it is still there.
+    const keep = this.comparison?.budgets[this.compareBudget]?.budget;
+    const i = keep === undefined ? -1 : c.budgets.findIndex((b) => b.budget === keep);
+    this.compareBudget = i >= 0 ? i : 0;
+    this.comparison = c;
+    this.data = undefined;
+    this.progress = undefined;
+    this.host.setState({ compared: c.runs.map((r) => r.runDir) });
+    this.renderCompare();
   }
 
   empty(message: string): void {
     this.dispose();
     this.root.textContent = '';
     this.root.append(el('div', 'empty', text('h1', undefined, 'OPTIN results'), text('p', 'muted', message)));
+  }
+
+  private compareToolbar(c: Comparison): HTMLElement {
+    const vscode = this.host.kind === 'vscode';
+    return compareToolbar(c, vscode ? this.runs : undefined, this.compareBudget, this.showBaselines, {
+      open: vscode ? (runDir) => this.host.post({ type: 'select', runDir }) : undefined,
+      setCompared: vscode ? (runDirs) => this.host.post({ type: 'compare', runDirs }) : undefined,
+      selectBudget: (i) => {
+        this.compareBudget = i;
+        this.renderCompare();
+      },
+      toggleBaselines: () => {
+        this.showBaselines = !this.showBaselines;
+        this.renderCompare();
+      },
+      exportJson: () => this.host.save('optin-compare.json', `${JSON.stringify(c, null, 2)}\n`, 'utf8', 'application/json'),
+      exportBudgetsCsv: () => this.host.save('optin-compare-budgets.csv', compareBudgetsCsv(c), 'utf8', 'text/csv'),
+      exportDifferencesCsv: () => this.host.save('optin-compare-differences.csv', differencesCsv(c), 'utf8', 'text/csv'),
+    });
+  }
+
+  private renderCompare(): void {
+    const c = this.comparison;
+    if (!c) return;
+    const aligned = c.budgets[this.compareBudget];
+    const exporter = { prefix: 'optin-', save: this.host.save };
+    const scrollY = window.scrollY;
+    this.dispose();
+    this.root.textContent = '';
+    this.bar = this.compareToolbar(c);
+    this.root.append(compareHead(c), this.bar);
+
+    const reports = c.runs.map((r) => r.report);
+    const specs: ChartSpec[] = [];
+    if (reports.some((r) => r.unpruned || r.budgets.some((b) => b.metric !== undefined))) specs.push(compareTradeoffSpec(c, this.showBaselines, aligned?.budget));
+    if (reports.some((r) => r.unpruned?.latency || r.budgets.some((b) => b.latency))) specs.push(compareLatencySpec(c));
+    const grid = el('div', 'grid charts');
+    this.addCharts(grid, specs, exporter);
+    if (!specs.length) grid.append(placeholder('Metric vs MACs kept', 'No run has an evaluated budget yet.'));
+    this.root.append(grid, differencesTable(c));
+    if (c.budgets.length) {
+      this.root.append(compareBudgetsTable(c, this.compareBudget, (i) => {
+        this.compareBudget = i;
+        this.renderCompare();
+      }));
+    }
+
+    // Heatmaps side by side only where heads mean the same thing: runs of one model.
+    if (c.sameModel) {
+      const diff = c.headDiffs[this.compareBudget];
+      const differs = aligned ? Array.from({ length: reports[0].model.layers }, (_, l) => new Set(diff?.heads.filter((h) => h.layer === l).map((h) => h.head))) : undefined;
+      const heads = el('div', 'grid charts heatmaps');
+      const summary = aligned
+        ? `${diff?.heads.length ? `${diff.heads.length} ${diff.heads.length === 1 ? 'head is' : 'heads are'} kept in one run and pruned in another` : 'Every head has the same kept/pruned status in every run'} at ${budgetLabel(aligned.budget)} MACs.`
+        : 'No run has searched a budget yet.';
+      c.runs.forEach((run, i) => {
+        const title = `Head importance · ${run.label}`;
+        if (!run.headScores?.length) {
+          heads.append(placeholder(title, run.report.status === 'running' ? 'Appears when scoring finishes.' : 'This run has no rankings.'));
+          return;
+        }
+        const view: View = { data: { report: run.report, headScores: run.headScores, configText: run.configText, logTail: [] }, budget: aligned?.results[i] };
+        // A run without this budget has no status to differ in: nothing is framed there.
+        const noMask = aligned ? `this run did not search the ${budgetLabel(aligned.budget)} budget` : undefined;
+        this.addCharts(heads, [heatmapSpec(view, { title, name: `compare-heads-${i + 1}`, differs: view.budget ? differs : undefined, noMask })], exporter);
+      });
+      const section = el('section', 'heads-compare', el('header', 'card-head', text('h2', undefined, 'Heads side by side')), text('p', 'muted heads-summary', summary), heads);
+      this.root.append(section);
+    }
+    this.root.append(text('footer', 'muted footer', `${reports[0].tool.name} ${reports[0].tool.version} · comparison of ${c.runs.length} runs`));
+
+    const p = readPalette();
+    for (const chart of this.charts) chart.render(p);
+    window.scrollTo({ top: scrollY });
+  }
+
+  private addCharts(grid: HTMLElement, specs: ChartSpec[], exporter: { prefix: string; save: Host['save'] }): void {
+    for (const s of specs) {
+      const chart = new ChartView(s, exporter);
+      this.charts.push(chart);
+      grid.append(chart.card);
+    }
   }
 
   /** Theme changed: same page, new colours. */
@@ -91,6 +202,7 @@ export class App {
     const vscode = this.host.kind === 'vscode';
     return toolbar(r, vscode ? this.runs : undefined, this.budgetIndex, {
       selectRun: vscode ? (runDir) => this.host.post({ type: 'select', runDir }) : undefined,
+      compareWith: vscode ? (runDir) => this.host.post({ type: 'compare', runDirs: [r.runDir, runDir] }) : undefined,
       selectBudget: (i) => {
         this.budgetIndex = i;
         this.render();

@@ -2,6 +2,7 @@
  * The two places the app runs: a VS Code webview (messages to and from the extension) and a
  * static report.html (one PanelData embedded in the page, downloads through blob: links).
  */
+import type { Comparison } from '../../src/run/compare';
 import type { PanelMessage, PanelState } from '../../src/run/panelProtocol';
 import type { PanelData } from '../../src/run/runData';
 
@@ -69,13 +70,20 @@ export function connectHost(): Host {
   return typeof acquireVsCodeApi === 'function' ? vscodeHost(acquireVsCodeApi()) : staticHost();
 }
 
-/** The PanelData report.html embeds as <script type="application/json" id="optin-data">. */
-export function embeddedData(): PanelData | undefined {
+/**
+ * What a static page embeds as <script type="application/json" id="optin-data">: a run's
+ * PanelData (report.html) or a Comparison (`optin compare --html`).
+ */
+export function embeddedData(): PanelData | Comparison | undefined {
   const text = document.getElementById('optin-data')?.textContent;
   if (!text) return undefined;
   try {
-    return JSON.parse(text) as PanelData;
+    return JSON.parse(text) as PanelData | Comparison;
   } catch {
     return undefined;
   }
+}
+
+export function isComparison(d: PanelData | Comparison): d is Comparison {
+  return (d as Comparison).schema === 'optin-compare';
 }

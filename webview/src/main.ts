@@ -15,7 +15,7 @@ import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import type { HostMessage } from '../../src/run/panelProtocol';
 import { App } from './app';
-import { connectHost, embeddedData } from './host';
+import { connectHost, embeddedData, isComparison } from './host';
 import { followColorScheme, watchTheme } from './theme';
 
 function start(root: HTMLElement): void {
@@ -32,11 +32,13 @@ function start(root: HTMLElement): void {
       if (e.data && typeof e.data === 'object' && typeof e.data.type === 'string') app.receive(e.data);
     });
     app.empty('Loading the run…');
-    host.post({ type: 'ready', runDir: host.state().runDir });
+    const state = host.state();
+    host.post({ type: 'ready', runDir: state.runDir, compared: state.compared });
     return;
   }
   const data = embeddedData();
-  if (data) app.show(data);
+  if (data && isComparison(data)) app.showCompare(data);
+  else if (data) app.show(data);
   else app.empty('This page holds no run data.');
 }
 

@@ -9,6 +9,8 @@ import { budgetLabel, DASH, pct } from './format';
 
 export interface ToolbarActions {
   selectRun?(runDir: string): void;
+  /** Compare the shown run with another (enters compare mode). */
+  compareWith?(runDir: string): void;
   selectBudget(index: number): void;
   command?(command: 'revealRunFolder' | 'exportModel' | 'openConfig', budget?: number): void;
   exportJson(): void;
@@ -43,6 +45,11 @@ export function toolbar(report: Report, runs: RunSummary[] | undefined, budgetIn
     const options: Array<[string, string]> = runs.map((r) => [r.runDir, runLabel(r)]);
     if (!current) options.unshift(['', `${report.runDir} (not listed)`]);
     left.append(select('Run', options, current, (v) => v && a.selectRun?.(v), 'run'));
+    const others = runs.filter((r) => r.runDir !== report.runDir);
+    if (a.compareWith && others.length) {
+      const choices: Array<[string, string]> = [['', 'Compare with…'], ...others.map((r): [string, string] => [r.runDir, runLabel(r)])];
+      left.append(select('Compare', choices, '', (v) => v && a.compareWith?.(v), 'compare-with'));
+    }
   }
   if (report.budgets.length > 1) {
     left.append(select('Budget', report.budgets.map((b, i) => [String(i), `${budgetLabel(b.budget)} MACs (kept ${pct(b.macFraction)})`]), String(budgetIndex), (v) => a.selectBudget(Number(v)), 'budget'));

@@ -146,6 +146,22 @@ describe('OPTIN runs', function () {
     assert.deepStrictEqual(fs.readFileSync(target.fsPath), fs.readFileSync(path.join(run.runDir, 'pruned-0.5.onnx')));
   });
 
+  it('optin.compareRuns on two runs (as the Runs view passes a multi-selection) opens the panel in compare mode; Open Results goes back to one run', async () => {
+    const optin = await api();
+    const complete = optin.runHistory().filter((r) => r.status === 'complete');
+    assert.ok(complete.length >= 2, `two complete runs needed, have ${complete.length}`);
+    const [a, b] = complete;
+    // A tree command gets (clicked node, selected nodes).
+    const nodes = [a, b].map((run) => ({ kind: 'history', run }));
+    const compared = await vscode.commands.executeCommand<string[] | undefined>('optin.compareRuns', nodes[0], nodes);
+    assert.deepStrictEqual(compared, [a.runDir, b.runDir]);
+    assert.ok(await waitFor(() => optin.resultsPanel().visible && optin.resultsPanel().compared?.length === 2, 10_000), JSON.stringify(optin.resultsPanel()));
+    assert.deepStrictEqual(optin.resultsPanel().compared, [a.runDir, b.runDir]);
+    assert.strictEqual(optin.resultsPanel().runDir, undefined);
+    await vscode.commands.executeCommand('optin.openResults', a.runDir);
+    assert.deepStrictEqual(optin.resultsPanel(), { visible: true, runDir: a.runDir, compared: undefined });
+  });
+
   it('a run folder written outside the editor (the CLI, another window) shows in the Runs view by itself', async () => {
     const optin = await api();
     const source = optin.runHistory().find((r) => r.status === 'complete');

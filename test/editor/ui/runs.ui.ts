@@ -7,27 +7,11 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { UI_RUN_CONFIG } from '../workspace';
-import { clearNotifications, closeQuickInput, notificationToasts, openFile, runCommand, typeUntilRow, webviewContent, type UiTest } from './workbench';
+import { clearNotifications, closeQuickInput, notificationToasts, openFile, resultsFrame, runCommand, setTheme, type Theme, type UiTest } from './workbench';
 
-type Theme = 'dark' | 'light' | 'high-contrast';
-const THEME_LABEL: Record<Theme, string> = { dark: 'Dark Modern', light: 'Light Modern', 'high-contrast': 'Dark High Contrast' };
-const WORKBENCH_CLASS: Record<Theme, string> = { dark: 'vs-dark', light: 'vs', 'high-contrast': 'hc-black' };
 const QUICK_INPUT = '.quick-input-widget';
-
-async function setTheme(page: Page, theme: Theme): Promise<void> {
-  const label = THEME_LABEL[theme];
-  await (await typeUntilRow(page, '>Preferences: Color Theme', 'Preferences: Color Theme')).click();
-  // The same quick input now lists the themes.
-  const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
-  await input.fill(label);
-  const row = page.locator(`${QUICK_INPUT} .monaco-list-row`).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
-  await row.waitFor();
-  await row.click();
-  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
-  await page.locator(`.monaco-workbench.${WORKBENCH_CLASS[theme]}`).waitFor({ timeout: 10_000 });
-}
 
 /** The toast of our run's progress notification (its title names the config). */
 function runToast(page: Page) {
@@ -38,20 +22,6 @@ async function waitForToast(page: Page, text: RegExp, timeoutMs: number) {
   const toast = notificationToasts(page).and(page.locator('.notification-fade-in-done')).filter({ hasText: text }).last();
   await toast.waitFor({ timeout: timeoutMs });
   return (await toast.locator('.notification-list-item-message').innerText()).trim();
-}
-
-/** The results panel's document among the open webviews (the Markdown preview may be one too). */
-async function resultsFrame(page: Page, timeoutMs = 30_000): Promise<FrameLocator> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const n = await page.locator('iframe.webview.ready').count();
-    for (let i = 0; i < n; i++) {
-      const frame = webviewContent(page, i);
-      if ((await frame.locator('.page-head').count().catch(() => 0)) > 0) return frame;
-    }
-    if (Date.now() > end) throw new Error(`no results panel among ${n} webviews`);
-    await page.waitForTimeout(500);
-  }
 }
 
 async function pruneAndCancel(page: Page, theme: Theme, shot: (n: string) => Promise<string>, note: (m: string) => void): Promise<void> {
@@ -185,7 +155,11 @@ export const tests: UiTest[] = [
       await page.locator('.activitybar .action-item a[aria-label^="OPTIN"]').first().click();
       const rows = page.locator('.pane-body .monaco-list-row').filter({ hasText: /-optin/ });
       await rows.first().waitFor({ timeout: 15_000 });
-      const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      // The toast can come before the view has re-read the sweep's final report.json (it refreshes
+      // when the run ends and on report.json changes): wait for the history, do not read it once.
+      const read = async () => (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      let texts = await read();
+      for (const end = Date.now() + 20_000; texts.filter((t) => /complete/.test(t)).length < 2 && Date.now() < end; texts = await read()) await page.waitForTimeout(500);
       note(`Runs view: ${texts.join(' | ')}`);
       await shot('runs-view');
       assert.ok(texts.filter((t) => /complete/.test(t)).length >= 2, texts.join(' | '));

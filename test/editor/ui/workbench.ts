@@ -121,3 +121,35 @@ export async function clearNotifications(page: Page): Promise<void> {
 export function webviewContent(page: Page, index = 0): FrameLocator {
   return page.locator('iframe.webview.ready').nth(index).contentFrame().locator('#active-frame').contentFrame();
 }
+
+export type Theme = 'dark' | 'light' | 'high-contrast';
+const THEME_LABEL: Record<Theme, string> = { dark: 'Dark Modern', light: 'Light Modern', 'high-contrast': 'Dark High Contrast' };
+const WORKBENCH_CLASS: Record<Theme, string> = { dark: 'vs-dark', light: 'vs', 'high-contrast': 'hc-black' };
+
+export async function setTheme(page: Page, theme: Theme): Promise<void> {
+  const label = THEME_LABEL[theme];
+  await (await typeUntilRow(page, '>Preferences: Color Theme', 'Preferences: Color Theme')).click();
+  // The same quick input now lists the themes.
+  const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
+  await input.fill(label);
+  const row = page.locator(`${QUICK_INPUT} .monaco-list-row`).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+  await row.waitFor();
+  await row.click();
+  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
+  await page.locator(`.monaco-workbench.${WORKBENCH_CLASS[theme]}`).waitFor({ timeout: 10_000 });
+}
+
+/** The results panel's document among the open webviews (the Markdown preview may be one too). */
+export async function resultsFrame(page: Page, timeoutMs = 30_000): Promise<FrameLocator> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await page.locator('iframe.webview.ready').count();
+    for (let i = 0; i < n; i++) {
+      const frame = webviewContent(page, i);
+      if ((await frame.locator('.page-head').count().catch(() => 0)) > 0) return frame;
+    }
+    if (Date.now() > end) throw new Error(`no results panel among ${n} webviews`);
+    await page.waitForTimeout(500);
+  }
+}
+

@@ -15,7 +15,17 @@ function headCounts(v: View): number[] {
   return v.budget?.perLayer.map((l) => l.headsTotal) ?? [];
 }
 
-export function heatmapSpec(v: View): ChartSpec {
+/** Compare mode: one heatmap per run, named after it, with the heads whose status differs between runs marked. */
+export interface HeatmapOptions {
+  title?: string;
+  name?: string;
+  /** Per layer, the heads whose kept/pruned status differs from another compared run. */
+  differs?: Array<Set<number>>;
+  /** Said instead of "no mask searched yet" when the run has no mask at the compared budget. */
+  noMask?: string;
+}
+
+export function heatmapSpec(v: View, o: HeatmapOptions = {}): ChartSpec {
   const scores = v.data.headScores ?? [];
   const layers = scores.length;
   const maxHeads = Math.max(1, ...headCounts(v));
@@ -34,13 +44,17 @@ export function heatmapSpec(v: View): ChartSpec {
     const data = scores.flatMap((row, layer) =>
       row.map((x, head) => {
         const isKept = kept ? kept[layer]?.has(head) ?? false : true;
+        const differs = o.differs?.[layer]?.has(head) ?? false;
         return {
-          value: [head, layer, toColour(x), x, isKept ? 1 : 0],
+          value: [head, layer, toColour(x), x, isKept ? 1 : 0, differs ? 1 : 0],
           // Labels sit on every shade of the scale: pick the theme colour that contrasts with this cell.
           label: { color: contrastText(stops, (toColour(x) - lo) / span, p) },
-          itemStyle: isKept
-            ? { borderColor: kept ? p.fg : p.bg, borderWidth: kept ? 2 : 1 }
-            : { opacity: 0.3, borderColor: p.muted, borderWidth: 1, borderType: 'dashed' },
+          // A head whose status differs between compared runs gets a thick red frame, kept or not.
+          itemStyle: differs
+            ? { opacity: isKept ? 1 : 0.55, borderColor: p.red, borderWidth: 4, borderType: isKept ? 'solid' : 'dashed' }
+            : isKept
+              ? { borderColor: kept ? p.fg : p.bg, borderWidth: kept ? 2 : 1 }
+              : { opacity: 0.3, borderColor: p.muted, borderWidth: 1, borderType: 'dashed' },
         };
       }),
     );
@@ -49,9 +63,10 @@ export function heatmapSpec(v: View): ChartSpec {
       tooltip: {
         ...(baseOption(p).tooltip as object),
         formatter: (params: { value: number[] }) => {
-          const [head, layer, , raw, isKept] = params.value;
+          const [head, layer, , raw, isKept, differs] = params.value;
           const rows: Array<[string, string]> = [['importance', score(raw)]];
           if (v.budget) rows.push([`at ${budgetLabel(v.budget.budget)} MACs`, isKept ? 'kept' : 'pruned']);
+          if (differs) rows.push(['compared runs', 'status differs']);
           return tooltipLines(`Layer ${layer} · head ${head}`, rows);
         },
       },
@@ -104,19 +119,21 @@ export function heatmapSpec(v: View): ChartSpec {
     };
   };
 
+  const nDiffer = o.differs?.reduce((a, s) => a + s.size, 0) ?? 0;
+  const marked = o.differs ? ` Red frame: ${nDiffer === 1 ? '1 head whose' : `${nDiffer} heads whose`} kept/pruned status differs between the runs.` : '';
   return {
-    title: 'Head importance',
-    name: 'head-importance',
+    title: o.title ?? 'Head importance',
+    name: o.name ?? 'head-importance',
     caption: v.budget
-      ? `Colour: importance (${positive ? 'log scale' : 'linear'}). Outlined: kept at ${budgetLabel(v.budget.budget)} MACs; faded and dashed: pruned.`
-      : `Colour: importance (${positive ? 'log scale' : 'linear'}); no mask searched yet.`,
+      ? `Colour: importance (${positive ? 'log scale' : 'linear'}). Outlined: kept at ${budgetLabel(v.budget.budget)} MACs; faded and dashed: pruned.${marked}`
+      : `Colour: importance (${positive ? 'log scale' : 'linear'}); ${o.noMask ?? 'no mask searched yet'}.`,
     height: Math.max(320, layers * 30 + 70),
     option,
     csv: () => {
       const budgets = v.data.report.budgets;
-      const header = ['layer', 'head', 'importance', ...budgets.map((b) => `kept_at_${b.budget}`)];
+      const header = ['layer', 'head', 'importance', ...budgets.map((b) => `kept_at_${b.budget}`), ...(o.differs ? ['status_differs'] : [])];
       const rows = scores.flatMap((row, layer) =>
-        row.map((x, head) => [layer, head, x, ...budgets.map((b) => (b.perLayer[layer]?.heads.includes(head) ? 1 : 0))]),
+        row.map((x, head) => [layer, head, x, ...budgets.map((b) => (b.perLayer[layer]?.heads.includes(head) ? 1 : 0)), ...(o.differs ? [o.differs[layer]?.has(head) ? 1 : 0] : [])]),
       );
       return toCsv(header, rows);
     },

@@ -1,0 +1,43 @@
+/**
+ * Static pages (report.html, the `optin compare --html` page) in their own browser tab next to
+ * the workbench: open one with console errors, page errors and CSP violations recorded, check
+ * that a chart drew, download an export.
+ */
+import * as fs from 'fs';
+import type { Page } from 'playwright-core';
+
+/** A fresh tab that records console errors, page errors and CSP violations from the first script on. */
+export async function openReport(page: Page, file: string, scheme: 'light' | 'dark'): Promise<{ tab: Page; problems: string[] }> {
+  const tab = await page.context().newPage();
+  const problems: string[] = [];
+  tab.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await tab.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await tab.setViewportSize({ width: 1280, height: 900 });
+  await tab.emulateMedia({ colorScheme: scheme });
+  await tab.goto(`file://${file}`);
+  await tab.locator('h1').waitFor();
+  return { tab, problems };
+}
+
+/** True when the chart's canvas has drawn pixels. */
+export async function chartDrawn(tab: Page, name: string): Promise<boolean> {
+  return tab.locator(`[data-chart="${name}"] canvas`).first().evaluate((c: HTMLCanvasElement) => {
+    if (!c.width || !c.height) return false;
+    const px = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+    if (!px) return false;
+    for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
+    return false;
+  });
+}
+
+export async function download(tab: Page, card: string, label: string): Promise<{ name: string; text: string }> {
+  const [d] = await Promise.all([tab.waitForEvent('download'), tab.locator(`.chart-card:has([data-chart="${card}"]) vscode-button`, { hasText: label }).click()]);
+  const file = await d.path();
+  return { name: d.suggestedFilename(), text: fs.readFileSync(file, 'utf8') };
+}
+
