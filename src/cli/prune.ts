@@ -20,7 +20,7 @@ export const PRUNE_HELP = `optin prune CONFIG [options]   score heads and neuron
   --quiet               no progress output
 
 Ctrl-C stops cleanly between ONNX Runtime calls: report.json then says "cancelled" and keeps
-what finished. Exit status: 0 complete, 1 error, 130 cancelled.`;
+what finished (exit status 130).`;
 
 function parseBudgets(value: string): number[] {
   const list = parseBudgetList(value);
