@@ -12,7 +12,9 @@
  *
  * Fails on any failed test, a missing results file (timeout), a code-server that does not
  * start, an extension that does not activate, and a suite file with zero tests.
- * Usage: node --import tsx scripts/editor/run.ts [--skip-setup] [--only suites|ui]
+ * Usage: node --import tsx scripts/editor/run.ts [--skip-setup] [--only suites|ui] [--under-load]
+ *   --under-load: a CPU hog on one core (stress-ng --cpu 1 at nice 10, or a Node busy loop)
+ *   for the whole run, always stopped at the end (scripts/editor/load.ts)
  * Env: OPTIN_EDITOR_SUITES_TIMEOUT_S (default 480), OPTIN_CHROMIUM (default /usr/bin/chromium)
  */
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
@@ -23,6 +25,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { chromium, type Browser } from 'playwright-core';
 import { compileRunner, compileSuites, ROOT, SUITES_OUT } from './compile';
+import { startCpuHog } from './load';
 import { createWorkspace } from '../../test/editor/workspace';
 import type { RunnerConfig, SuiteResults } from '../../test/editor/results';
 import type { UiContext, UiTest } from '../../test/editor/ui/workbench';
@@ -58,6 +61,8 @@ const USER_SETTINGS = {
 
 const argv = process.argv.slice(2);
 const skipSetup = argv.includes('--skip-setup');
+/** A CPU hog on one core for the whole run (scripts/editor/load.ts): the tests must hold on a busy machine. */
+const underLoad = argv.includes('--under-load');
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
 
 interface Outcome {
@@ -253,7 +258,7 @@ async function runSuites(browser: Browser, server: CodeServer, workspaceUrl: str
   if (results.tests.length === 0) record('[suite] at least one in-editor test ran', false, 0, `no tests in ${SUITES_OUT}`);
 }
 
-async function runUiTests(browser: Browser, workspaceUrl: string, workspace: string, suffix = '.ui.ts'): Promise<void> {
+async function runUiTests(browser: Browser, workspaceUrl: string, workspace: string, userDataDir: string, suffix = '.ui.ts'): Promise<void> {
   const dir = path.join(ROOT, 'test', 'editor', 'ui');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort();
   if (files.length === 0) throw new HarnessError(`no *${suffix} files in ${dir}`);
@@ -271,6 +276,7 @@ async function runUiTests(browser: Browser, workspaceUrl: string, workspace: str
       page,
       url: workspaceUrl,
       workspace,
+      userSettings: path.join(userDataDir, 'User', 'settings.json'),
       shot: async (name) => {
         const p = path.join(OUT, `${name}.png`);
         await page.screenshot({ path: p });
@@ -326,6 +332,15 @@ async function main(): Promise<void> {
   const resultsFile = path.join(OUT, 'suite-results.json');
   const runnerConfig = path.join(tmp, 'runner-config.json');
 
+  if (underLoad) {
+    const hog = startCpuHog(log);
+    cleanups.push(() => hog.stop());
+    log(`under load: ${hog.description} runs until the end of the run`);
+    // Checked at the end, before the hog is stopped (cleanups run last-in first-out): a run whose hog died early was not under load.
+    cleanups.push(() => {
+      if (!hog.alive()) record('[harness] the CPU hog ran for the whole run (--under-load)', false, 0, `${hog.description} exited early`);
+    });
+  }
   await step('build and package the .vsix (vsce runs vscode:prepublish = npm run build)', () =>
     sh('npm', ['run', '--silent', 'package', '--', '--out', VSIX], { quiet: true }),
   );
@@ -396,7 +411,7 @@ async function main(): Promise<void> {
 
   if (only !== 'ui') await step('in-editor suites (runner extension + mocha in the extension host)', () => runSuites(browser, server, workspaceUrl, resultsFile, userDataDir));
   if (only !== 'ui') reportMeasurements(workspace);
-  if (only !== 'suites') await step('UI tests (playwright-core)', () => runUiTests(browser, workspaceUrl, workspace));
+  if (only !== 'suites') await step('UI tests (playwright-core)', () => runUiTests(browser, workspaceUrl, workspace, userDataDir));
   if (only !== 'suites') await step('Restricted Mode: the same workspace, untrusted (test/editor/ui/*.restricted.ts)', () => runRestricted(browser, { tmp, extensionsDir, xdg, workspace, env }));
 }
 
@@ -414,7 +429,7 @@ async function runRestricted(browser: Browser, o: { tmp: string; extensionsDir: 
   const server = await startCodeServer({ userDataDir, extensionsDir: o.extensionsDir, xdg: o.xdg, workspace: o.workspace, env, logFile: path.join(OUT, 'code-server-restricted.log'), restricted: true });
   cleanups.push(() => server.stop());
   try {
-    await runUiTests(browser, `${server.url}/?folder=${encodeURIComponent(o.workspace)}`, o.workspace, '.restricted.ts');
+    await runUiTests(browser, `${server.url}/?folder=${encodeURIComponent(o.workspace)}`, o.workspace, userDataDir, '.restricted.ts');
   } finally {
     await server.stop();
   }

@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ValidationSummary } from '../../../src/vscode/validateCommand';
-import { closeAllEditors, describeDiagnostics, optinDiagnostics, removeSuiteFiles, sleep, waitForDiagnostics, workspaceDir, writeConfig } from './helpers';
+import { closeAllEditors, describeDiagnostics, lintSettled, optinDiagnostics, removeSuiteFiles, waitForDiagnostics, workspaceDir, writeConfig } from './helpers';
 
 // Type only: the suite talks to the installed extension, whose command returns this shape.
 type Summary = ValidationSummary;
@@ -56,7 +56,7 @@ describe('OPTIN commands', () => {
     assert.match(text, /\ntask_name: language\nmodel_path: \.\.\/\.\.\/bert-spam\/model\ncalibration_data: \.\.\/\.\.\/bert-spam\/data\/calibration\.tsv\neval_data: \.\.\/\.\.\/bert-spam\/data\/eval\.tsv\n/);
     assert.strictEqual(vscode.window.activeTextEditor?.document.uri.fsPath, target.fsPath, 'the new config is not the active editor');
     // Clean: nothing from the instant checks or the disk checks.
-    await sleep(1_500);
+    await lintSettled(target);
     assert.deepStrictEqual(optinDiagnostics(target), [], describeDiagnostics(optinDiagnostics(target)));
     // It never overwrites.
     const again = await vscode.commands.executeCommand<vscode.Uri | undefined>('optin.newConfig', { checkpoint, configFile: target, pick: 'best' });

@@ -101,9 +101,9 @@ describe('OPTIN runs', function () {
     const uri = writeConfig('runs-queue/config.yaml', FAST_CONFIG.replace('calibration_size: 8', 'calibration_size: 16'));
     const optin = await api();
     const first = vscode.commands.executeCommand<RunOutcome | undefined>('optin.prune', uri);
-    assert.ok(await waitFor(() => optin.activeRuns().length === 1, 10_000));
+    assert.ok(await waitFor(() => optin.activeRuns().length === 1, 10_000), `the first run is not listed as active within 10 s: ${JSON.stringify(optin.activeRuns())}`);
     const second = vscode.commands.executeCommand<RunOutcome | undefined>('optin.prune', uri);
-    assert.ok(await waitFor(() => optin.activeRuns().length === 2, 10_000));
+    assert.ok(await waitFor(() => optin.activeRuns().length === 2, 10_000), `the second run is not queued within 10 s: ${JSON.stringify(optin.activeRuns())}`);
     assert.deepStrictEqual(optin.activeRuns().map((r) => r.state), ['running', 'queued']);
     // Cancel during scoring: the child finishes its current ONNX Runtime call and writes a 'cancelled' report.
     assert.ok(await waitFor(() => optin.activeRuns()[0]?.phase === 'score', 60_000), `never reached scoring: ${JSON.stringify(optin.activeRuns())}`);

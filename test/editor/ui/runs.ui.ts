@@ -9,24 +9,20 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import type { FrameLocator, Page } from 'playwright-core';
 import { UI_RUN_CONFIG } from '../workspace';
-import { clearNotifications, closeQuickInput, notificationToasts, openFile, runCommand, typeUntilRow, webviewContent, type UiTest } from './workbench';
+import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputTitled, runCommand, setUserSetting, webviewContent, type UiContext, type UiTest } from './workbench';
 
 type Theme = 'dark' | 'light' | 'high-contrast';
 const THEME_LABEL: Record<Theme, string> = { dark: 'Dark Modern', light: 'Light Modern', 'high-contrast': 'Dark High Contrast' };
 const WORKBENCH_CLASS: Record<Theme, string> = { dark: 'vs-dark', light: 'vs', 'high-contrast': 'hc-black' };
 const QUICK_INPUT = '.quick-input-widget';
 
-async function setTheme(page: Page, theme: Theme): Promise<void> {
-  const label = THEME_LABEL[theme];
-  await (await typeUntilRow(page, '>Preferences: Color Theme', 'Preferences: Color Theme')).click();
-  // The same quick input now lists the themes.
-  const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
-  await input.fill(label);
-  const row = page.locator(`${QUICK_INPUT} .monaco-list-row`).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
-  await row.waitFor();
-  await row.click();
-  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
-  await page.locator(`.monaco-workbench.${WORKBENCH_CLASS[theme]}`).waitFor({ timeout: 10_000 });
+/**
+ * The colour theme through the user settings (the theme picker is not what these tests are
+ * about, and its list fills in late on a busy machine); waits until the workbench shows it.
+ */
+async function setTheme(ctx: UiContext, theme: Theme): Promise<void> {
+  const { page } = ctx;
+  await setUserSetting(ctx, 'workbench.colorTheme', THEME_LABEL[theme], page.locator(`.monaco-workbench.${WORKBENCH_CLASS[theme]}`), `the workbench in the ${THEME_LABEL[theme]} theme`);
 }
 
 /** The toast of our run's progress notification (its title names the config). */
@@ -54,8 +50,9 @@ async function resultsFrame(page: Page, timeoutMs = 30_000): Promise<FrameLocato
   }
 }
 
-async function pruneAndCancel(page: Page, theme: Theme, shot: (n: string) => Promise<string>, note: (m: string) => void): Promise<void> {
-  await setTheme(page, theme);
+async function pruneAndCancel(ctx: UiContext, theme: Theme): Promise<void> {
+  const { page, shot, note } = ctx;
+  await setTheme(ctx, theme);
   await clearNotifications(page);
   await openFile(page, UI_RUN_CONFIG);
   // The same selector finds no lens in Restricted Mode (runs.restricted.ts).
@@ -81,16 +78,17 @@ export const tests: UiTest[] = [
   {
     name: 'Prune the example from the palette: progress notification and status bar, then Cancel Run (dark and light)',
     timeoutMs: 200_000,
-    async run({ page, shot, note }) {
-      await runCommand(page, 'View: Close All Editors');
-      await pruneAndCancel(page, 'dark', shot, note);
-      await pruneAndCancel(page, 'light', shot, note);
+    async run(ctx) {
+      await runCommand(ctx.page, 'View: Close All Editors');
+      await pruneAndCancel(ctx, 'dark');
+      await pruneAndCancel(ctx, 'light');
     },
   },
   {
     name: 'a run to the end opens the results panel beside the config: heatmap, trade-off curve, summary (light, then dark)',
     timeoutMs: 300_000,
-    async run({ page, shot, note }) {
+    async run(ctx) {
+      const { page, shot, note } = ctx;
       // Console messages of every frame, the webview's included: a CSP refusal shows there.
       const refused: string[] = [];
       page.on('console', (m) => {
@@ -115,7 +113,7 @@ export const tests: UiTest[] = [
       await shot('results-panel-heatmap-light');
       await frame.locator('[data-chart="tradeoff"]').scrollIntoViewIfNeeded();
       await shot('results-panel-tradeoff-light');
-      await setTheme(page, 'dark');
+      await setTheme(ctx, 'dark');
       await frame.locator('body.vscode-dark').waitFor({ timeout: 10_000 });
       await frame.locator('[data-chart="head-importance"] canvas').first().waitFor();
       await frame.locator('[data-chart="head-importance"]').scrollIntoViewIfNeeded();
@@ -131,11 +129,11 @@ export const tests: UiTest[] = [
       await shot('results-panel-heatmap-tooltip-dark');
       assert.match(tipText, /^Layer 0 · head 0 importance:? [\d.e+]+ at \d+% MACs:? (kept|pruned)$/);
       assert.deepStrictEqual(refused, [], 'the results panel broke its Content Security Policy');
-      await setTheme(page, 'high-contrast');
+      await setTheme(ctx, 'high-contrast');
       await frame.locator('body.vscode-high-contrast').waitFor({ timeout: 10_000 });
       await frame.locator('[data-chart="head-importance"]').scrollIntoViewIfNeeded();
       await shot('results-panel-heatmap-high-contrast');
-      await setTheme(page, 'dark');
+      await setTheme(ctx, 'dark');
 
       // Exports go through the editor's save dialog (a webview cannot download): SVG and PNG.
       for (const [chart, kind, magic] of [['head-importance', 'SVG', '<svg'], ['tradeoff', 'PNG', '\x89PNG']] as const) {
@@ -164,8 +162,7 @@ export const tests: UiTest[] = [
       await runCommand(page, 'View: Focus First Editor Group');
       await openFile(page, UI_RUN_CONFIG);
       await runCommand(page, 'OPTIN: Sweep Budgets');
-      const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
-      await input.waitFor({ state: 'visible' });
+      const input = await quickInputTitled(page, 'OPTIN: Sweep Budgets');
       note(`sweep input suggests "${await input.inputValue()}"`);
       await input.fill('0.4, 0.8');
       await shot('sweep-input');

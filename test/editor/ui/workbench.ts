@@ -3,6 +3,7 @@
  * playwright-core, and the shape of a UI test file: `export const tests: UiTest[]`.
  * scripts/editor/run.ts runs every `test/editor/ui/*.ui.ts` in a fresh page, its tests in order.
  */
+import * as fs from 'fs';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 
 export interface UiContext {
@@ -11,6 +12,8 @@ export interface UiContext {
   url: string;
   /** The test workspace folder (test/editor/workspace.ts). */
   workspace: string;
+  /** The editor profile's user settings.json (setUserSetting writes it; the workbench follows). */
+  userSettings: string;
   /** Saves a screenshot of the page as test-output/editor/NAME.png and returns its path. */
   shot(name: string): Promise<string>;
   /** A line for the test log. */
@@ -86,11 +89,55 @@ export async function typeUntilRow(page: Page, text: string, label: string | Reg
   }
 }
 
-/** Runs a command from the palette by its label ("Category: Title"), as a user would. */
-export async function runCommand(page: Page, label: string): Promise<void> {
-  const row = await typeUntilRow(page, `>${label}`, label);
+/**
+ * Runs a command from the palette by its label ("Category: Title"), as a user would, and waits
+ * until the palette is gone: the quick input hides, or the command reuses it for its own
+ * input (Sweep Budgets' input box, Open Results' pick), so the palette's text is no longer in it.
+ */
+export async function runCommand(page: Page, label: string, timeoutMs = 30_000): Promise<void> {
+  const typed = `>${label}`;
+  const row = await typeUntilRow(page, typed, label);
   await row.click();
-  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
+  try {
+    await page.waitForFunction(
+      ([selector, text]) => {
+        const widget = document.querySelector<HTMLElement>(selector);
+        if (!widget || getComputedStyle(widget).display === 'none' || widget.offsetParent === null) return true;
+        return widget.querySelector<HTMLInputElement>('.quick-input-box input')?.value !== text;
+      },
+      [QUICK_INPUT, typed] as const,
+      { timeout: timeoutMs, polling: 50 },
+    );
+  } catch {
+    const value = await page.locator(`${QUICK_INPUT} .quick-input-box input`).inputValue().catch(() => '(unreadable)');
+    throw new Error(`the command palette still shows "${value}" ${timeoutMs / 1000} s after choosing "${label}": the command did not run`);
+  }
+}
+
+/** A quick input opened by a command (not the palette): visible, with `title` in its title bar. */
+export async function quickInputTitled(page: Page, title: string, timeoutMs = 30_000): Promise<Locator> {
+  const widget = page.locator(QUICK_INPUT).filter({ has: page.locator('.quick-input-title', { hasText: title }) });
+  try {
+    await widget.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    const shown = await page.locator(`${QUICK_INPUT} .quick-input-title`).innerText().catch(() => '(no quick input)');
+    throw new Error(`no quick input titled "${title}" within ${timeoutMs / 1000} s (the quick input shows "${shown}")`);
+  }
+  return widget.locator('.quick-input-box input');
+}
+
+/**
+ * Sets a user setting the way settings.json edits do (the workbench watches the file), and
+ * waits for `applied` with `what` as the reason when it does not come.
+ */
+export async function setUserSetting(ctx: UiContext, key: string, value: unknown, applied: Locator, what: string, timeoutMs = 30_000): Promise<void> {
+  const current = fs.existsSync(ctx.userSettings) ? (JSON.parse(fs.readFileSync(ctx.userSettings, 'utf8')) as Record<string, unknown>) : {};
+  fs.writeFileSync(ctx.userSettings, JSON.stringify({ ...current, [key]: value }, null, 2));
+  try {
+    await applied.waitFor({ timeout: timeoutMs });
+  } catch {
+    throw new Error(`${what}: not within ${timeoutMs / 1000} s of writing ${key}: ${JSON.stringify(value)} to ${ctx.userSettings}`);
+  }
 }
 
 /** Opens a workspace file by name through quick open. */
