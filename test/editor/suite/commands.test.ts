@@ -45,6 +45,20 @@ describe('OPTIN commands', () => {
     await waitForDiagnostics(uri, (ds) => ds.some((d) => d.code === 'out-of-range'), 'the live check of the picked file');
   });
 
+  it('an empty file: no diagnostics while it is a new config.yaml; picked for optin.validateConfig it is one not-a-config error', async () => {
+    const fresh = writeConfig('validate-empty/config.yaml', '');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(fresh));
+    await lintSettled(fresh);
+    assert.deepStrictEqual(optinDiagnostics(fresh), [], `a new, empty config.yaml is being written: ${describeDiagnostics(optinDiagnostics(fresh))}`);
+    const picked = writeConfig('validate-empty/notes.yaml', '# nothing yet\n');
+    const summary = await vscode.commands.executeCommand<Summary>('optin.validateConfig', picked);
+    assert.strictEqual(summary.errors, 1, summary.message);
+    const ds = await waitForDiagnostics(picked, (d) => d.length === 1, 'the not-a-config error of the picked file');
+    assert.strictEqual(ds[0].code, 'not-a-config', describeDiagnostics(ds));
+    assert.match(ds[0].message, /^The file is empty, so it is not an OPTIN config: .*`model_path`/);
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
   it('optin.newConfig writes a commented config for a checkpoint, with the data next to it, and opens it', async () => {
     const checkpoint = vscode.Uri.file(path.join(workspaceDir(), 'bert-spam', 'model'));
     const target = vscode.Uri.file(path.join(workspaceDir(), 'suite-files', 'new-config', 'optin-bert-spam.yaml'));

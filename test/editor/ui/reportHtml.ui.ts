@@ -13,7 +13,7 @@ import * as path from 'path';
 import type { Page } from 'playwright-core';
 import type { Report } from '../../../src/run/report';
 import { ROOT } from '../workspace';
-import type { UiTest } from './workbench';
+import { until, type UiTest } from './workbench';
 
 const OUT = path.join(ROOT, 'test-output', 'editor');
 const FIXTURE = path.join(ROOT, 'fixtures', 'bert-spam');
@@ -75,19 +75,28 @@ async function openReport(page: Page, file: string, scheme: 'light' | 'dark'): P
   await tab.setViewportSize({ width: 1280, height: 900 });
   await tab.emulateMedia({ colorScheme: scheme });
   await tab.goto(`file://${file}`);
-  await tab.locator('h1').waitFor();
+  await until(tab.locator('h1'), `the heading of ${file}`);
   return { tab, problems };
 }
 
-/** True when the chart's canvas has drawn pixels. */
-async function chartDrawn(tab: Page, name: string): Promise<boolean> {
-  return tab.locator(`[data-chart="${name}"] canvas`).first().evaluate((c: HTMLCanvasElement) => {
-    if (!c.width || !c.height) return false;
-    const px = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
-    if (!px) return false;
-    for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
-    return false;
-  });
+/** True once the chart's canvas has drawn pixels (waits for it, up to `timeoutMs`). */
+async function chartDrawn(tab: Page, name: string, timeoutMs = 30_000): Promise<boolean> {
+  const drawn = tab.waitForFunction(
+    (chart) => {
+      const c = document.querySelector<HTMLCanvasElement>(`[data-chart="${chart}"] canvas`);
+      if (!c || !c.width || !c.height) return false;
+      const px = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+      if (!px) return false;
+      for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
+      return false;
+    },
+    name,
+    { timeout: timeoutMs, polling: 100 },
+  );
+  return drawn.then(
+    () => true,
+    () => false,
+  );
 }
 
 async function download(tab: Page, card: string, label: string): Promise<{ name: string; text: string }> {
@@ -120,11 +129,10 @@ export const tests: UiTest[] = [
           const metric = `${(report.budgets[0].metric! * 100).toFixed(2)}%`;
           assert.strictEqual((await tab.locator('.stat-value').first().innerText()).trim(), metric);
           assert.ok((await tab.locator('.stats').innerText()).includes(`${report.budgets[0].heads} heads`));
-          await tab.locator('[data-chart="head-importance"] canvas').first().waitFor();
-          assert.ok(await chartDrawn(tab, 'head-importance'), 'heatmap drawn');
-          assert.ok(await chartDrawn(tab, 'tradeoff'), 'trade-off drawn');
-          assert.ok(await chartDrawn(tab, 'latency'), 'latency drawn');
-          assert.ok(await chartDrawn(tab, 'neuron-ranking'), 'neuron rankings drawn');
+          assert.ok(await chartDrawn(tab, 'head-importance'), 'heatmap: no pixels drawn on its canvas within 30 s');
+          assert.ok(await chartDrawn(tab, 'tradeoff'), 'trade-off: no pixels drawn on its canvas within 30 s');
+          assert.ok(await chartDrawn(tab, 'latency'), 'latency: no pixels drawn on its canvas within 30 s');
+          assert.ok(await chartDrawn(tab, 'neuron-ranking'), 'neuron rankings: no pixels drawn on its canvas within 30 s');
           assert.ok((await tab.locator('pre[data-block="config"]').innerText()).includes('mac_constraint: [0.5, 0.7]'));
           const shotPath = path.join(OUT, `report-html-${scheme}.png`);
           fs.mkdirSync(OUT, { recursive: true });

@@ -9,7 +9,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import type { FrameLocator, Page } from 'playwright-core';
 import { UI_RUN_CONFIG } from '../workspace';
-import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputTitled, runCommand, setUserSetting, webviewContent, type UiContext, type UiTest } from './workbench';
+import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputTitled, runCommand, setUserSetting, until, webviewContent, type UiContext, type UiTest } from './workbench';
 
 type Theme = 'dark' | 'light' | 'high-contrast';
 const THEME_LABEL: Record<Theme, string> = { dark: 'Dark Modern', light: 'Light Modern', 'high-contrast': 'Dark High Contrast' };
@@ -32,7 +32,7 @@ function runToast(page: Page) {
 
 async function waitForToast(page: Page, text: RegExp, timeoutMs: number) {
   const toast = notificationToasts(page).and(page.locator('.notification-fade-in-done')).filter({ hasText: text }).last();
-  await toast.waitFor({ timeout: timeoutMs });
+  await until(toast, `a notification matching ${text}`, timeoutMs);
   return (await toast.locator('.notification-list-item-message').innerText()).trim();
 }
 
@@ -45,8 +45,9 @@ async function resultsFrame(page: Page, timeoutMs = 30_000): Promise<FrameLocato
       const frame = webviewContent(page, i);
       if ((await frame.locator('.page-head').count().catch(() => 0)) > 0) return frame;
     }
-    if (Date.now() > end) throw new Error(`no results panel among ${n} webviews`);
-    await page.waitForTimeout(500);
+    if (Date.now() > end) throw new Error(`no results panel among ${n} webviews within ${timeoutMs / 1000} s`);
+    // A poll interval (the frames are looked up again), not a wait for something to happen.
+    await page.waitForTimeout(250);
   }
 }
 
@@ -56,11 +57,11 @@ async function pruneAndCancel(ctx: UiContext, theme: Theme): Promise<void> {
   await clearNotifications(page);
   await openFile(page, UI_RUN_CONFIG);
   // The same selector finds no lens in Restricted Mode (runs.restricted.ts).
-  await page.locator('.codelens-decoration', { hasText: 'Prune' }).first().waitFor({ timeout: 15_000 });
+  await until(page.locator('.codelens-decoration', { hasText: 'Prune' }).first(), `the Prune CodeLens above ${UI_RUN_CONFIG}`);
   await runCommand(page, 'OPTIN: Prune');
   // The notification shows the phase, units done/total and the ETA once scoring reports.
   const toast = runToast(page);
-  await toast.filter({ hasText: /score \d+\/\d+/ }).waitFor({ timeout: 60_000 });
+  await until(toast.filter({ hasText: /score \d+\/\d+/ }), 'the progress notification in the scoring phase (score N/M)', 90_000);
   const progress = (await toast.innerText()).replace(/\s+/g, ' ').trim();
   const status = (await page.locator('.statusbar-item').filter({ hasText: /OPTIN \d+%/ }).first().innerText().catch(() => '')).trim();
   note(`${theme}: progress notification "${progress}", status bar "${status}"`);
@@ -100,8 +101,8 @@ export const tests: UiTest[] = [
       const done = await waitForToast(page, /optin-example\.yaml pruned/, 240_000);
       note(`finished: ${done}`);
       const frame = await resultsFrame(page);
-      await frame.locator('[data-chart="head-importance"] canvas').first().waitFor({ timeout: 30_000 });
-      await frame.locator('[data-chart="tradeoff"] canvas').first().waitFor({ timeout: 30_000 });
+      await until(frame.locator('[data-chart="head-importance"] canvas').first(), 'the heatmap in the results panel');
+      await until(frame.locator('[data-chart="tradeoff"] canvas').first(), 'the trade-off chart in the results panel');
       const status = (await frame.locator('.page-head .status').innerText()).trim();
       assert.strictEqual(status, 'Complete');
       assert.ok(await frame.locator('body.vscode-light').count(), 'the panel does not follow the light theme');
@@ -114,8 +115,8 @@ export const tests: UiTest[] = [
       await frame.locator('[data-chart="tradeoff"]').scrollIntoViewIfNeeded();
       await shot('results-panel-tradeoff-light');
       await setTheme(ctx, 'dark');
-      await frame.locator('body.vscode-dark').waitFor({ timeout: 10_000 });
-      await frame.locator('[data-chart="head-importance"] canvas').first().waitFor();
+      await until(frame.locator('body.vscode-dark'), 'the results panel in the dark theme');
+      await until(frame.locator('[data-chart="head-importance"] canvas').first(), 'the heatmap redrawn in the dark theme');
       await frame.locator('[data-chart="head-importance"]').scrollIntoViewIfNeeded();
       await shot('results-panel-heatmap-dark');
       await frame.locator('[data-chart="tradeoff"]').scrollIntoViewIfNeeded();
@@ -123,14 +124,14 @@ export const tests: UiTest[] = [
       // Hover a heatmap cell: the tooltip names the layer, the head and its score.
       await frame.locator('[data-chart="head-importance"]').hover({ position: { x: 120, y: 40 } });
       const tip = frame.locator('[data-chart="head-importance"] div').filter({ hasText: /layer \d+.*head \d+/i }).last();
-      await tip.waitFor({ timeout: 10_000 });
+      await until(tip, 'the heatmap tooltip of the hovered cell');
       const tipText = (await tip.innerText()).replace(/\s+/g, ' ').trim();
       note(`heatmap tooltip: ${tipText}`);
       await shot('results-panel-heatmap-tooltip-dark');
       assert.match(tipText, /^Layer 0 · head 0 importance:? [\d.e+]+ at \d+% MACs:? (kept|pruned)$/);
       assert.deepStrictEqual(refused, [], 'the results panel broke its Content Security Policy');
       await setTheme(ctx, 'high-contrast');
-      await frame.locator('body.vscode-high-contrast').waitFor({ timeout: 10_000 });
+      await until(frame.locator('body.vscode-high-contrast'), 'the results panel in the high-contrast theme');
       await frame.locator('[data-chart="head-importance"]').scrollIntoViewIfNeeded();
       await shot('results-panel-heatmap-high-contrast');
       await setTheme(ctx, 'dark');
@@ -140,8 +141,7 @@ export const tests: UiTest[] = [
         await clearNotifications(page);
         const card = frame.locator('section.chart-card', { has: frame.locator(`[data-chart="${chart}"]`) });
         await card.getByText(kind, { exact: true }).click();
-        const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
-        await input.waitFor({ state: 'visible' });
+        const input = await until(page.locator(`${QUICK_INPUT} .quick-input-box input`), `the save dialog of the ${kind} export`);
         const target = (await input.inputValue()).trim();
         await shot(`results-panel-export-${kind.toLowerCase()}`);
         await page.keyboard.press('Enter');
@@ -170,18 +170,18 @@ export const tests: UiTest[] = [
       // The open results panel follows the new run live: its progress line moves with the run.
       const frame = await resultsFrame(page);
       const live = frame.locator('.progress .progress-text').filter({ hasText: /phase (search|export|evaluate)/ });
-      await live.first().waitFor({ timeout: 60_000 });
+      await until(live.first(), 'the open panel following the sweep live (phase search/export/evaluate)', 90_000);
       note(`panel while running: "${(await live.first().innerText()).trim()}"`);
       await shot('results-panel-live');
       const done = await waitForToast(page, /optin-example\.yaml pruned/, 150_000);
       note(`sweep finished: ${done}`);
       assert.match(done, /0\.4: .*0\.8: /);
-      await frame.locator('.page-head .status', { hasText: 'Complete' }).waitFor({ timeout: 20_000 });
+      await until(frame.locator('.page-head .status', { hasText: 'Complete' }), 'the panel saying Complete after the sweep');
       const heading = (await frame.locator('.page-head h1').innerText()).trim();
       // The Runs view in the OPTIN activity-bar container.
       await page.locator('.activitybar .action-item a[aria-label^="OPTIN"]').first().click();
       const rows = page.locator('.pane-body .monaco-list-row').filter({ hasText: /-optin/ });
-      await rows.first().waitFor({ timeout: 15_000 });
+      await until(rows.first(), 'the runs in the Runs view');
       const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
       note(`Runs view: ${texts.join(' | ')}`);
       await shot('runs-view');
@@ -192,10 +192,10 @@ export const tests: UiTest[] = [
       // After a window reload the serializer brings the panel back on the same run.
       await page.reload();
       // The side bar shows the OPTIN container now, so wait for the workbench, not the explorer.
-      await page.locator('.monaco-workbench .statusbar').waitFor({ timeout: 90_000 });
+      await until(page.locator('.monaco-workbench .statusbar'), 'the workbench after the reload', 90_000);
       const restored = await resultsFrame(page, 60_000);
-      await restored.locator('.page-head h1').filter({ hasText: heading }).waitFor({ timeout: 30_000 });
-      await restored.locator('[data-chart="head-importance"] canvas').first().waitFor({ timeout: 30_000 });
+      await until(restored.locator('.page-head h1').filter({ hasText: heading }), `the restored panel on the same run (${heading})`);
+      await until(restored.locator('[data-chart="head-importance"] canvas').first(), 'the heatmap in the restored panel');
       note(`restored after reload: ${heading}`);
       await shot('results-panel-restored');
     },

@@ -28,19 +28,31 @@ export interface UiTest {
 
 const QUICK_INPUT = '.quick-input-widget';
 
+/**
+ * Waits for `locator` to reach `state` (default visible); on timeout the error says `what`
+ * was awaited (and for how long) before Playwright's own message.
+ */
+export async function until(locator: Locator, what: string, timeoutMs = 30_000, state: 'visible' | 'hidden' | 'attached' | 'detached' = 'visible'): Promise<Locator> {
+  try {
+    await locator.waitFor({ state, timeout: timeoutMs });
+  } catch (err) {
+    throw new Error(`${what}: not ${state === 'visible' ? 'shown' : state} within ${timeoutMs / 1000} s\n${err instanceof Error ? err.message : String(err)}`);
+  }
+  return locator;
+}
+
 export async function waitForWorkbench(page: Page, timeoutMs = 90_000): Promise<void> {
-  await page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
-  await page.locator('.statusbar').waitFor({ timeout: timeoutMs });
+  await until(page.locator('.monaco-workbench'), 'the workbench', timeoutMs);
+  await until(page.locator('.statusbar'), 'the status bar', timeoutMs);
   // The explorer lists the workspace once the file service and the extension host are up.
-  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: timeoutMs });
+  await until(page.locator('.explorer-folders-view .monaco-list-row').first(), 'the workspace files in the explorer', timeoutMs);
 }
 
 /** Opens the quick input with F1 (the command palette) and replaces its text. */
 export async function openQuickInput(page: Page, text: string): Promise<Locator> {
   await closeQuickInput(page);
   await page.keyboard.press('F1');
-  const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
-  await input.waitFor({ state: 'visible' });
+  const input = await until(page.locator(`${QUICK_INPUT} .quick-input-box input`), 'the command palette after F1');
   await input.fill(text);
   return input;
 }
@@ -48,7 +60,7 @@ export async function openQuickInput(page: Page, text: string): Promise<Locator>
 export async function closeQuickInput(page: Page): Promise<void> {
   if (await page.locator(QUICK_INPUT).isVisible()) {
     await page.keyboard.press('Escape');
-    await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
+    await until(page.locator(QUICK_INPUT), 'the quick input closing on Escape', 30_000, 'hidden');
   }
 }
 
@@ -79,10 +91,14 @@ export async function typeUntilRow(page: Page, text: string, label: string | Reg
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
+      // Not a fixed sleep: how long to wait before retyping (the palette may have filtered too early).
       await row.waitFor({ timeout: 2_000 });
       return row;
     } catch (err) {
-      if (Date.now() > deadline) throw err;
+      if (Date.now() > deadline) {
+        const shown = await quickInputLabels(page).catch(() => []);
+        throw new Error(`no quick input row "${String(label)}" after typing "${text}" for ${timeoutMs / 1000} s (it lists: ${shown.join(' | ') || 'nothing'})\n${err instanceof Error ? err.message : String(err)}`);
+      }
     }
     await input.fill('');
     await input.pressSequentially(text, { delay: 10 });
@@ -145,7 +161,7 @@ export async function openFile(page: Page, name: string): Promise<void> {
   const row = await typeUntilRow(page, name, name);
   await row.click();
   // .first(): the same file may be open in two editor groups.
-  await page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).first().waitFor();
+  await until(page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).first(), `the editor tab of ${name}`);
 }
 
 /** The toasts shown now (bottom right), newest last. */
