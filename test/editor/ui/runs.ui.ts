@@ -36,6 +36,34 @@ async function waitForToast(page: Page, text: RegExp, timeoutMs: number) {
   return (await toast.locator('.notification-list-item-message').innerText()).trim();
 }
 
+/** How long a run may show no progress (notification text, status-bar percentage) before it counts as hung. */
+const STALL_MS = 120_000;
+
+/**
+ * Waits for the notification that a run finished for as long as the run shows progress (its
+ * notification's text or the status-bar item changes); fails, saying what it showed last, once
+ * nothing has moved for STALL_MS. A run takes minutes on a busy machine, seconds on an idle one.
+ */
+async function waitForRunEnd(page: Page, text: RegExp, what: string): Promise<string> {
+  const finished = notificationToasts(page).and(page.locator('.notification-fade-in-done')).filter({ hasText: text }).last();
+  const status = page.locator('.statusbar-item').filter({ hasText: /OPTIN \d+%/ }).first();
+  const progress = async () => `${(await runToast(page).innerText().catch(() => '')).replace(/\s+/g, ' ').trim()} | ${(await status.innerText().catch(() => '')).trim()}`;
+  let last = await progress();
+  let since = Date.now();
+  while (!(await finished.isVisible())) {
+    // A poll interval, not a wait for something: the loop checks again.
+    await page.waitForTimeout(250);
+    const now = await progress();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since > STALL_MS) {
+      throw new Error(`${what}: no notification matching ${text}, and no progress for ${STALL_MS / 1000} s (last shown: "${now}")`);
+    }
+  }
+  return (await finished.locator('.notification-list-item-message').innerText()).trim();
+}
+
 /** The results panel's document among the open webviews (the Markdown preview may be one too). */
 async function resultsFrame(page: Page, timeoutMs = 30_000): Promise<FrameLocator> {
   const end = Date.now() + timeoutMs;
@@ -78,7 +106,8 @@ async function pruneAndCancel(ctx: UiContext, theme: Theme): Promise<void> {
 export const tests: UiTest[] = [
   {
     name: 'Prune the example from the palette: progress notification and status bar, then Cancel Run (dark and light)',
-    timeoutMs: 200_000,
+    // A backstop: the waits fail a run that stops making progress long before this.
+    timeoutMs: 600_000,
     async run(ctx) {
       await runCommand(ctx.page, 'View: Close All Editors');
       await pruneAndCancel(ctx, 'dark');
@@ -87,7 +116,8 @@ export const tests: UiTest[] = [
   },
   {
     name: 'a run to the end opens the results panel beside the config: heatmap, trade-off curve, summary (light, then dark)',
-    timeoutMs: 300_000,
+    // A backstop: the waits fail a run that stops making progress long before this.
+    timeoutMs: 900_000,
     async run(ctx) {
       const { page, shot, note } = ctx;
       // Console messages of every frame, the webview's included: a CSP refusal shows there.
@@ -98,7 +128,7 @@ export const tests: UiTest[] = [
       await clearNotifications(page);
       await openFile(page, UI_RUN_CONFIG);
       await runCommand(page, 'OPTIN: Prune');
-      const done = await waitForToast(page, /optin-example\.yaml pruned/, 240_000);
+      const done = await waitForRunEnd(page, /optin-example\.yaml pruned/, 'the run to the end');
       note(`finished: ${done}`);
       const frame = await resultsFrame(page);
       await until(frame.locator('[data-chart="head-importance"] canvas').first(), 'the heatmap in the results panel');
@@ -155,7 +185,8 @@ export const tests: UiTest[] = [
   },
   {
     name: 'Sweep Budgets asks for budgets in an input box, the open panel follows the run live; the Runs view lists the history; the panel survives a reload',
-    timeoutMs: 200_000,
+    // A backstop: the waits fail a run that stops making progress long before this.
+    timeoutMs: 600_000,
     async run({ page, shot, note }) {
       await clearNotifications(page);
       // The last clicks were in the results panel: open the config in the first group again.
@@ -173,7 +204,7 @@ export const tests: UiTest[] = [
       await until(live.first(), 'the open panel following the sweep live (phase search/export/evaluate)', 90_000);
       note(`panel while running: "${(await live.first().innerText()).trim()}"`);
       await shot('results-panel-live');
-      const done = await waitForToast(page, /optin-example\.yaml pruned/, 150_000);
+      const done = await waitForRunEnd(page, /optin-example\.yaml pruned/, 'the sweep');
       note(`sweep finished: ${done}`);
       assert.match(done, /0\.4: .*0\.8: /);
       await until(frame.locator('.page-head .status', { hasText: 'Complete' }), 'the panel saying Complete after the sweep');
