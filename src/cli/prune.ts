@@ -7,9 +7,8 @@ import { pct } from '../format';
 import { jobFromConfig, parseBudgetList } from '../run/job';
 import { runPrune } from '../run/pipeline';
 import type { Report } from '../run/report';
-import { parseDevice } from '../runtime/session';
 import { progressPrinter } from './progress';
-import { UsageError } from './usage';
+import { deviceOption, UsageError } from './usage';
 
 export const PRUNE_HELP = `optin prune CONFIG [options]   score heads and neurons, search masks, export and evaluate
 
@@ -59,7 +58,7 @@ export async function pruneCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('prune takes one CONFIG file.');
   const file = positionals[0];
   const budgets = values.budget !== undefined ? parseBudgets(values.budget) : undefined;
-  const device = values.device ? parseDevice(values.device, '--device') : undefined;
+  const device = deviceOption(values.device);
   const loaded = await loadConfig(file, { mode: 'run' });
   for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d, file)}\n`);
   const job = jobFromConfig(loaded.config, fs.readFileSync(file, 'utf8'), { budgets, device, runDir: values['run-dir'] });

@@ -48,10 +48,13 @@ test('optin COMMAND --help and -h print that command\'s usage and exit status, a
   const operand = optin('validate', '--no-disk', '--', '--help');
   assert.equal(operand.code, 1);
   assert.match(operand.stdout, /^--help:1:1: error: cannot read the config \(ENOENT\)/);
-  // A bad option points at the command's own help.
+  // A bad option, or a bad option value, is a usage error that points at the command's own help.
   const bad = optin('prune', '--bogus');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /Unknown option '--bogus'[\s\S]*Run `optin prune --help` for usage/);
+  const device = optin('prune', path.join(ROOT, 'examples', 'bert-spam.yaml'), '--device', 'tpu');
+  assert.equal(device.code, 2);
+  assert.match(device.stderr, /--device: device "tpu" is not one of auto, cpu, webgpu, cuda[\s\S]*Run `optin prune --help`/);
 });
 
 test('optin --help documents the exit statuses', () => {
@@ -123,7 +126,7 @@ test('optin eval: bad input exits 1 with a message naming the file', () => {
   assert.match(usage.stderr, /eval takes MODEL_DIR and DATA_PATH/);
 
   const badDevice = optin('eval', bertModel, bertEval, '--device', 'tpu');
-  assert.equal(badDevice.code, 1);
+  assert.equal(badDevice.code, 2, 'a bad option value is a usage error');
   assert.match(badDevice.stderr, /--device: device "tpu" is not one of auto, cpu, webgpu, cuda/);
 
   const batch = optin('eval', bertModel, bertEval, '--batch-size', '0');

@@ -13,6 +13,8 @@ import { clearNotifications, closeQuickInput, notificationToasts, openFile, quic
 
 type Theme = 'dark' | 'light' | 'high-contrast';
 const THEME_LABEL: Record<Theme, string> = { dark: 'Dark Modern', light: 'Light Modern', 'high-contrast': 'Dark High Contrast' };
+/** The ids `workbench.colorTheme` takes (the picker shows the labels above). */
+const THEME_ID: Record<Theme, string> = { dark: 'Default Dark Modern', light: 'Default Light Modern', 'high-contrast': 'Default High Contrast' };
 const WORKBENCH_CLASS: Record<Theme, string> = { dark: 'vs-dark', light: 'vs', 'high-contrast': 'hc-black' };
 const QUICK_INPUT = '.quick-input-widget';
 
@@ -22,7 +24,7 @@ const QUICK_INPUT = '.quick-input-widget';
  */
 async function setTheme(ctx: UiContext, theme: Theme): Promise<void> {
   const { page } = ctx;
-  await setUserSetting(ctx, 'workbench.colorTheme', THEME_LABEL[theme], page.locator(`.monaco-workbench.${WORKBENCH_CLASS[theme]}`), `the workbench in the ${THEME_LABEL[theme]} theme`);
+  await setUserSetting(ctx, 'workbench.colorTheme', THEME_ID[theme], page.locator(`.monaco-workbench.${WORKBENCH_CLASS[theme]}`), `the workbench in the ${THEME_LABEL[theme]} theme`);
 }
 
 /** The toast of our run's progress notification (its title names the config). */
