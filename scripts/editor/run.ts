@@ -260,7 +260,7 @@ async function runSuites(browser: Browser, server: CodeServer, workspaceUrl: str
   if (results.tests.length === 0) record('[suite] at least one in-editor test ran', false, 0, `no tests in ${SUITES_OUT}`);
 }
 
-async function runUiTests(browser: Browser, workspaceUrl: string, workspace: string, userDataDir: string, suffix = '.ui.ts'): Promise<void> {
+async function runUiTests(browser: Browser, workspaceUrl: string, workspace: string, suffix = '.ui.ts'): Promise<void> {
   const dir = path.join(ROOT, 'test', 'editor', 'ui');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort();
   if (files.length === 0) throw new HarnessError(`no *${suffix} files in ${dir}`);
@@ -278,7 +278,6 @@ async function runUiTests(browser: Browser, workspaceUrl: string, workspace: str
       page,
       url: workspaceUrl,
       workspace,
-      userSettings: path.join(userDataDir, 'User', 'settings.json'),
       shot: async (name) => {
         const p = path.join(OUT, `${name}.png`);
         await page.screenshot({ path: p });
@@ -413,7 +412,7 @@ async function main(): Promise<void> {
 
   if (only !== 'ui') await step('in-editor suites (runner extension + mocha in the extension host)', () => runSuites(browser, server, workspaceUrl, resultsFile, userDataDir));
   if (only !== 'ui') reportMeasurements(workspace);
-  if (only !== 'suites') await step('UI tests (playwright-core)', () => runUiTests(browser, workspaceUrl, workspace, userDataDir));
+  if (only !== 'suites') await step('UI tests (playwright-core)', () => runUiTests(browser, workspaceUrl, workspace));
   if (only !== 'suites') await step('Restricted Mode: the same workspace, untrusted (test/editor/ui/*.restricted.ts)', () => runRestricted(browser, { tmp, extensionsDir, xdg, workspace, env }));
 }
 
@@ -431,7 +430,7 @@ async function runRestricted(browser: Browser, o: { tmp: string; extensionsDir: 
   const server = await startCodeServer({ userDataDir, extensionsDir: o.extensionsDir, xdg: o.xdg, workspace: o.workspace, env, logFile: path.join(OUT, 'code-server-restricted.log'), restricted: true });
   cleanups.push(() => server.stop());
   try {
-    await runUiTests(browser, `${server.url}/?folder=${encodeURIComponent(o.workspace)}`, o.workspace, userDataDir, '.restricted.ts');
+    await runUiTests(browser, `${server.url}/?folder=${encodeURIComponent(o.workspace)}`, o.workspace, '.restricted.ts');
   } finally {
     await server.stop();
   }

@@ -9,22 +9,42 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import type { FrameLocator, Page } from 'playwright-core';
 import { UI_RUN_CONFIG } from '../workspace';
-import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputTitled, runCommand, setUserSetting, until, webviewContent, type UiContext, type UiTest } from './workbench';
+import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputLabels, quickInputRow, quickInputTitled, runCommand, typeUntilRow, until, webviewContent, type UiContext, type UiTest } from './workbench';
 
 type Theme = 'dark' | 'light' | 'high-contrast';
 const THEME_LABEL: Record<Theme, string> = { dark: 'Dark Modern', light: 'Light Modern', 'high-contrast': 'Dark High Contrast' };
-/** The ids `workbench.colorTheme` takes (the picker shows the labels above). */
-const THEME_ID: Record<Theme, string> = { dark: 'Default Dark Modern', light: 'Default Light Modern', 'high-contrast': 'Default High Contrast' };
 const WORKBENCH_CLASS: Record<Theme, string> = { dark: 'vs-dark', light: 'vs', 'high-contrast': 'hc-black' };
 const QUICK_INPUT = '.quick-input-widget';
 
 /**
- * The colour theme through the user settings (the theme picker is not what these tests are
- * about, and its list fills in late on a busy machine); waits until the workbench shows it.
+ * The colour theme through its picker. Writing `workbench.colorTheme` into the profile's
+ * settings.json would spare the picker, but code-server does not watch that file (tried: the
+ * theme never changed). The picker fills in its theme rows after it opens, late on a busy
+ * machine, and a filter typed before they come shows only "Browse Additional Color
+ * Themes...": so wait for the rows, then filter, and retype if the filter still ran too early.
  */
 async function setTheme(ctx: UiContext, theme: Theme): Promise<void> {
   const { page } = ctx;
-  await setUserSetting(ctx, 'workbench.colorTheme', THEME_ID[theme], page.locator(`.monaco-workbench.${WORKBENCH_CLASS[theme]}`), `the workbench in the ${THEME_LABEL[theme]} theme`);
+  const label = THEME_LABEL[theme];
+  await (await typeUntilRow(page, '>Preferences: Color Theme', 'Preferences: Color Theme')).click();
+  await until(quickInputRow(page, /(Modern|High Contrast)$/).first(), 'the theme rows of the Color Theme picker');
+  const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
+  const row = quickInputRow(page, label).first();
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await input.fill(label);
+    try {
+      // Not a fixed sleep: how long to wait for the filtered row before retyping.
+      await row.waitFor({ timeout: 2_000 });
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`the Color Theme picker lists no "${label}" after typing it for 30 s (it lists: ${(await quickInputLabels(page)).join(' | ')})`);
+    }
+    await input.fill('');
+  }
+  await row.click();
+  await until(page.locator(QUICK_INPUT), 'the Color Theme picker closing', 30_000, 'hidden');
+  await until(page.locator(`.monaco-workbench.${WORKBENCH_CLASS[theme]}`), `the workbench in the ${label} theme`);
 }
 
 /** The toast of our run's progress notification (its title names the config). */

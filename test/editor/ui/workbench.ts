@@ -3,7 +3,6 @@
  * playwright-core, and the shape of a UI test file: `export const tests: UiTest[]`.
  * scripts/editor/run.ts runs every `test/editor/ui/*.ui.ts` in a fresh page, its tests in order.
  */
-import * as fs from 'fs';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 
 export interface UiContext {
@@ -12,8 +11,6 @@ export interface UiContext {
   url: string;
   /** The test workspace folder (test/editor/workspace.ts). */
   workspace: string;
-  /** The editor profile's user settings.json (setUserSetting writes it; the workbench follows). */
-  userSettings: string;
   /** Saves a screenshot of the page as test-output/editor/NAME.png and returns its path. */
   shot(name: string): Promise<string>;
   /** A line for the test log. */
@@ -140,20 +137,6 @@ export async function quickInputTitled(page: Page, title: string, timeoutMs = 30
     throw new Error(`no quick input titled "${title}" within ${timeoutMs / 1000} s (the quick input shows "${shown}")`);
   }
   return widget.locator('.quick-input-box input');
-}
-
-/**
- * Sets a user setting the way settings.json edits do (the workbench watches the file), and
- * waits for `applied` with `what` as the reason when it does not come.
- */
-export async function setUserSetting(ctx: UiContext, key: string, value: unknown, applied: Locator, what: string, timeoutMs = 30_000): Promise<void> {
-  const current = fs.existsSync(ctx.userSettings) ? (JSON.parse(fs.readFileSync(ctx.userSettings, 'utf8')) as Record<string, unknown>) : {};
-  fs.writeFileSync(ctx.userSettings, JSON.stringify({ ...current, [key]: value }, null, 2));
-  try {
-    await applied.waitFor({ timeout: timeoutMs });
-  } catch {
-    throw new Error(`${what}: not within ${timeoutMs / 1000} s of writing ${key}: ${JSON.stringify(value)} to ${ctx.userSettings}`);
-  }
 }
 
 /** Opens a workspace file by name through quick open. */
