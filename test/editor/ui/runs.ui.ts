@@ -19,15 +19,29 @@ const QUICK_INPUT = '.quick-input-widget';
 /**
  * The colour theme through its picker. Writing `workbench.colorTheme` into the profile's
  * settings.json would spare the picker, but code-server does not watch that file (tried: the
- * theme never changed). The picker fills in its theme rows after it opens, late on a busy
- * machine, and a filter typed before they come shows only "Browse Additional Color
- * Themes...": so wait for the rows, then filter, and retype if the filter still ran too early.
+ * theme never changed). On a busy machine the picker can open before the themes are
+ * registered, and then lists only "Browse Additional Color Themes..." and never updates: so
+ * reopen it until it lists the themes, then filter (retyping if the filter ran early).
  */
 async function setTheme(ctx: UiContext, theme: Theme): Promise<void> {
   const { page } = ctx;
   const label = THEME_LABEL[theme];
-  await (await typeUntilRow(page, '>Preferences: Color Theme', 'Preferences: Color Theme')).click();
-  await until(quickInputRow(page, /(Modern|High Contrast)$/).first(), 'the theme rows of the Color Theme picker');
+  const themeRows = quickInputRow(page, /(Modern|High Contrast)$/).first();
+  const opened = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    await (await typeUntilRow(page, '>Preferences: Color Theme', 'Preferences: Color Theme')).click();
+    try {
+      // Not a fixed sleep: how long this opening of the picker gets to list the themes.
+      await themeRows.waitFor({ timeout: 5_000 });
+      break;
+    } catch {
+      if (Date.now() - opened > 90_000) {
+        throw new Error(`the Color Theme picker listed no themes in ${attempt} openings over 90 s (it lists: ${(await quickInputLabels(page)).join(' | ')})`);
+      }
+    }
+    ctx.note(`${label}: the Color Theme picker listed no themes yet (opening ${attempt}); reopening it`);
+    await closeQuickInput(page);
+  }
   const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
   const row = quickInputRow(page, label).first();
   const deadline = Date.now() + 30_000;
