@@ -7,7 +7,7 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { UI_RUN_CONFIG } from '../workspace';
 import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputLabels, quickInputRow, quickInputTitled, runCommand, typeUntilRow, until, webviewContent, type UiContext, type UiTest } from './workbench';
 
@@ -83,7 +83,10 @@ const STALL_MS = 120_000;
 async function waitForRunEnd(page: Page, text: RegExp, what: string): Promise<string> {
   const finished = notificationToasts(page).and(page.locator('.notification-fade-in-done')).filter({ hasText: text }).last();
   const status = page.locator('.statusbar-item').filter({ hasText: /OPTIN \d+%/ }).first();
-  const progress = async () => `${(await runToast(page).innerText().catch(() => '')).replace(/\s+/g, ' ').trim()} | ${(await status.innerText().catch(() => '')).trim()}`;
+  // allInnerTexts does not wait for the element (innerText would, up to the page's default
+  // timeout, while the finished toast comes and goes unseen).
+  const texts = async (l: Locator) => (await l.allInnerTexts()).join(' ').replace(/\s+/g, ' ').trim();
+  const progress = async () => `${await texts(runToast(page))} | ${await texts(status)}`;
   let last = await progress();
   let since = Date.now();
   while (!(await finished.isVisible())) {
