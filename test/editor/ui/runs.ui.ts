@@ -252,11 +252,16 @@ export const tests: UiTest[] = [
       await page.locator('.activitybar .action-item a[aria-label^="OPTIN"]').first().click();
       const rows = page.locator('.pane-body .monaco-list-row').filter({ hasText: /-optin/ });
       await until(rows.first(), 'the runs in the Runs view');
-      const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      // The view follows the run folders: right after the sweep it may still list the sweep as it
+      // was mid-write ("interrupted") until its next refresh. Wait for the history, up to 30 s.
+      const read = async () => (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      const listed = (texts: string[]) => texts.filter((t) => /complete/.test(t)).length >= 2 && texts.filter((t) => /cancelled/.test(t)).length >= 2;
+      let texts = await read();
+      for (const end = Date.now() + 30_000; !listed(texts) && Date.now() < end; texts = await read()) await page.waitForTimeout(250); // poll interval
       note(`Runs view: ${texts.join(' | ')}`);
       await shot('runs-view');
-      assert.ok(texts.filter((t) => /complete/.test(t)).length >= 2, texts.join(' | '));
-      assert.ok(texts.filter((t) => /cancelled/.test(t)).length >= 2, texts.join(' | '));
+      assert.ok(texts.filter((t) => /complete/.test(t)).length >= 2, `the Runs view does not list two complete runs within 30 s: ${texts.join(' | ')}`);
+      assert.ok(texts.filter((t) => /cancelled/.test(t)).length >= 2, `the Runs view does not list two cancelled runs within 30 s: ${texts.join(' | ')}`);
       await closeQuickInput(page);
 
       // After a window reload the serializer brings the panel back on the same run.
