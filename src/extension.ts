@@ -16,6 +16,11 @@ export interface OptinApi {
   resultsPanel(): { visible: boolean; runDir?: string; compared?: string[] };
   /** The Runs view's history as last read (newest first). */
   runHistory(): readonly RunSummary[];
+  /**
+   * Resolves once OPTIN has linted the open document's current version (or found that it is
+   * not a config) and its disk checks are done; rejects, saying what is pending, after `timeoutMs`.
+   */
+  lintSettled(uri: vscode.Uri, timeoutMs?: number): Promise<void>;
 }
 
 /** Registers the editor pieces; all logic lives in the plain-Node core under src/. */
@@ -36,6 +41,11 @@ export function activate(context: vscode.ExtensionContext): OptinApi {
       controller.active.map((r) => ({ configFile: r.request.configFile, label: r.request.label, state: r.state, runDir: r.runDir, phase: r.progress.phase, overall: r.progress.overall })),
     resultsPanel: () => ({ visible: panel.visible, runDir: panel.shownRun, compared: panel.comparedRuns ? [...panel.comparedRuns] : undefined }),
     runHistory: () => view.runs,
+    lintSettled: async (uri, timeoutMs) => {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      if (!doc) throw new Error(`${uri.fsPath} is not open`);
+      await diagnostics.settled(doc, timeoutMs);
+    },
   };
 }
 

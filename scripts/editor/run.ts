@@ -12,9 +12,11 @@
  *
  * Fails on any failed test, a missing results file (timeout), a code-server that does not
  * start, an extension that does not activate, and a suite file with zero tests.
- * Usage: node --import tsx scripts/editor/run.ts [--skip-setup] [--only suites|ui] [--ui-file SUBSTRING]
+ * Usage: node --import tsx scripts/editor/run.ts [--skip-setup] [--only suites|ui] [--ui-file SUBSTRING] [--under-load]
  *   --ui-file: only the UI test files whose name contains SUBSTRING (while working on one)
- * Env: OPTIN_EDITOR_SUITES_TIMEOUT_S (default 480), OPTIN_CHROMIUM (default /usr/bin/chromium)
+ *   --under-load: a CPU hog on one core (stress-ng --cpu 1 at nice 10, or a Node busy loop)
+ *   for the whole run, always stopped at the end (scripts/editor/load.ts)
+ * Env: OPTIN_EDITOR_SUITES_TIMEOUT_S (default 1800), OPTIN_CHROMIUM (default /usr/bin/chromium)
  */
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -24,6 +26,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { chromium, type Browser } from 'playwright-core';
 import { compileRunner, compileSuites, ROOT, SUITES_OUT } from './compile';
+import { startCpuHog } from './load';
 import { createWorkspace } from '../../test/editor/workspace';
 import type { RunnerConfig, SuiteResults } from '../../test/editor/results';
 import type { UiContext, UiTest } from '../../test/editor/ui/workbench';
@@ -35,7 +38,9 @@ const CODE_SERVER = path.join(ROOT, '.tools', 'code-server', 'node_modules', 'co
 const CHROMIUM = process.env.OPTIN_CHROMIUM || '/usr/bin/chromium';
 const EXTENSION_ID = 'optin-tools.optin-vscode';
 const RUNNER_ID = 'optin-tools.optin-editor-test-runner';
-const SUITES_TIMEOUT_MS = Number(process.env.OPTIN_EDITOR_SUITES_TIMEOUT_S || 480) * 1000;
+// A backstop for a runner that never reports: every test has its own limit (mocha's per-test
+// timeout; the runs suite fails a run that stops making progress), which comes first.
+const SUITES_TIMEOUT_MS = Number(process.env.OPTIN_EDITOR_SUITES_TIMEOUT_S || 1800) * 1000;
 const UI_TEST_TIMEOUT_MS = 60_000;
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
 
@@ -59,6 +64,8 @@ const USER_SETTINGS = {
 
 const argv = process.argv.slice(2);
 const skipSetup = argv.includes('--skip-setup');
+/** A CPU hog on one core for the whole run (scripts/editor/load.ts): the tests must hold on a busy machine. */
+const underLoad = argv.includes('--under-load');
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
 const uiFile = argv.includes('--ui-file') ? argv[argv.indexOf('--ui-file') + 1] : undefined;
 
@@ -328,6 +335,15 @@ async function main(): Promise<void> {
   const resultsFile = path.join(OUT, 'suite-results.json');
   const runnerConfig = path.join(tmp, 'runner-config.json');
 
+  if (underLoad) {
+    const hog = startCpuHog(log);
+    cleanups.push(() => hog.stop());
+    log(`under load: ${hog.description} runs until the end of the run`);
+    // Checked at the end, before the hog is stopped (cleanups run last-in first-out): a run whose hog died early was not under load.
+    cleanups.push(() => {
+      if (!hog.alive()) record('[harness] the CPU hog ran for the whole run (--under-load)', false, 0, `${hog.description} exited early`);
+    });
+  }
   await step('build and package the .vsix (vsce runs vscode:prepublish = npm run build)', () =>
     sh('npm', ['run', '--silent', 'package', '--', '--out', VSIX], { quiet: true }),
   );

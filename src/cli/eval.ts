@@ -1,8 +1,7 @@
 import { parseArgs } from 'util';
 import { evaluate } from '../eval/evaluate';
 import { METRICS, MetricName } from '../eval/metrics';
-import { parseDevice } from '../runtime/session';
-import { positiveInt, UsageError } from './usage';
+import { deviceOption, positiveInt, UsageError } from './usage';
 
 export const EVAL_HELP = `optin eval MODEL DATA_PATH [options]   task metric of a model on labelled data
 
@@ -48,7 +47,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   const result = await evaluate(positionals[0], positionals[1], {
     batchSize: positiveInt(values['batch-size'], '--batch-size'),
     modelDir: values['model-dir'],
-    device: values.device ? parseDevice(values.device, '--device') : 'cpu',
+    device: deviceOption(values.device) ?? 'cpu',
     threads: positiveInt(values.threads, '--threads'),
     metric: metric as MetricName | undefined,
     maxSeqLength: positiveInt(values['max-seq-length'], '--max-seq-length'),

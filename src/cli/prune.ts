@@ -7,9 +7,8 @@ import { pct } from '../format';
 import { jobFromConfig, parseBudgetList } from '../run/job';
 import { runPrune } from '../run/pipeline';
 import type { Report } from '../run/report';
-import { parseDevice } from '../runtime/session';
 import { progressPrinter } from './progress';
-import { UsageError } from './usage';
+import { deviceOption, UsageError } from './usage';
 
 export const PRUNE_HELP = `optin prune CONFIG [options]   score heads and neurons, search masks, export and evaluate
 
@@ -22,7 +21,7 @@ export const PRUNE_HELP = `optin prune CONFIG [options]   score heads and neuron
   --quiet               no progress output
 
 Ctrl-C stops cleanly between ONNX Runtime calls: report.json then says "cancelled" and keeps
-what finished. Exit status: 0 complete, 1 error, 130 cancelled.`;
+what finished (exit status 130).`;
 
 function parseBudgets(value: string): number[] {
   const list = parseBudgetList(value);
@@ -80,7 +79,7 @@ export async function pruneCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('prune takes one CONFIG file.');
   const file = positionals[0];
   const budgets = values.budget !== undefined ? parseBudgets(values.budget) : undefined;
-  const device = values.device ? parseDevice(values.device, '--device') : undefined;
+  const device = deviceOption(values.device);
   const scoring = values.scoring;
   if (scoring !== undefined && scoring !== 'auto' && scoring !== 'exact' && scoring !== 'fast') {
     throw new UsageError(`--scoring: "${scoring}" is not one of auto, exact, fast.`);

@@ -20,6 +20,7 @@ export const DIAGNOSTIC_CODES = {
   'yaml-syntax': 'The file is not valid YAML.',
   'yaml-warning': 'Valid YAML, but something the YAML parser warns about (e.g. an unknown tag).',
   'not-a-mapping': 'The top level must be a mapping of `key: value` lines.',
+  'not-a-config': 'The file is empty, or none of its keys is an OPTIN config key (it is not an OPTIN config).',
   'invalid-key': 'A key that is not a plain name (a list or mapping used as a key).',
   'duplicate-key': 'The same key appears twice; reported at the second occurrence.',
   'unknown-key': 'Not a config key; `data.replacement` holds the closest key when one is close.',

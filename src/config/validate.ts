@@ -81,9 +81,10 @@ export function validateConfig(parsed: ParsedConfig, opts: ValidateOptions = {})
 
   // A file that is not a mapping, or nothing but broken YAML, has bigger problems than missing paths.
   const shapeless = parsed.diagnostics.some((d) => d.code === 'not-a-mapping') || (parsed.entries.length === 0 && parsed.hasSyntaxErrors);
-  if (!shapeless) {
-    diagnostics.push(...missingKeys(parsed, mode, values));
-  }
+  // So is one that is empty or sets no config key at all: say that once instead of listing every missing path.
+  const notConfig = shapeless ? undefined : notAConfig(parsed);
+  if (notConfig) diagnostics.unshift(notConfig);
+  else if (!shapeless) diagnostics.push(...missingKeys(parsed, mode, values));
   const entry = (key: ConfigKey) => valid.get(key);
   diagnostics.push(...crossFieldRules({ values, entry }));
   return { parsed, mode, values, diagnostics: sortDiagnostics(diagnostics), entry };
@@ -125,6 +126,27 @@ function emptyValue(key: ConfigKey, entry: ConfigEntry): Diagnostic {
         ? { data: { replacement: ` ${fallback}`, replaceRange: { start: entry.valueInsert, end: entry.valueInsert } } }
         : { data: { replacement: fallback, replaceRange: entry.value.range } }
       : {}),
+  };
+}
+
+/** What every OPTIN config sets, for the messages about files that set none of it. */
+export const CONFIG_NEEDS =
+  'an OPTIN config is a YAML mapping that sets at least `model_path` (a Hugging Face checkpoint folder), `calibration_data` and `eval_data`, ' +
+  'usually with a MAC budget `mac_constraint` (e.g. 0.6); every key is in docs/config.md, and "OPTIN: New Config" writes one';
+
+/** An empty file (or only comments), or a mapping none of whose keys is a config key. */
+function notAConfig(parsed: ParsedConfig): Diagnostic | undefined {
+  const keys = [...new Set(parsed.entries.map((e) => e.key))];
+  if (keys.some(isConfigKey)) return undefined;
+  const shown = keys.slice(0, 3).map((k) => `\`${k}\``).join(', ') + (keys.length > 3 ? `, … (${keys.length} keys)` : '');
+  return {
+    severity: 'error',
+    code: 'not-a-config',
+    message:
+      keys.length === 0
+        ? `The file is empty, so it is not an OPTIN config: ${CONFIG_NEEDS}.`
+        : `None of this file's keys (${shown}) is an OPTIN config key, so it is not an OPTIN config: ${CONFIG_NEEDS}.`,
+    range: FILE_START,
   };
 }
 

@@ -87,6 +87,8 @@ function shownInTab(uri: vscode.Uri): boolean {
 export class ConfigDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('optin');
   private readonly states = new Map<string, DocState>();
+  /** The version of each open document OPTIN last looked at (linted, or found not to be a config). */
+  private readonly looked = new Map<string, number>();
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
@@ -98,9 +100,14 @@ export class ConfigDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((doc) => this.lint(doc)),
       vscode.workspace.onDidSaveTextDocument((doc) => this.lint(doc)),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.contentChanges.length > 0 && (this.states.has(e.document.uri.toString()) || docs.mayBeConfig(e.document))) this.schedule(e.document);
+        if (e.contentChanges.length === 0) return;
+        if (this.states.has(e.document.uri.toString()) || docs.mayBeConfig(e.document)) this.schedule(e.document);
+        else this.looked.set(e.document.uri.toString(), e.document.version);
       }),
-      vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc.uri)),
+      vscode.workspace.onDidCloseTextDocument((doc) => {
+        this.forget(doc.uri);
+        this.looked.delete(doc.uri.toString());
+      }),
       // A document an extension still holds stays open after its last editor closes (for
       // minutes); for the user the file is closed, so its diagnostics go with its last tab.
       // ... and come back when it is shown again (the document did not reopen).
@@ -136,6 +143,7 @@ export class ConfigDiagnostics implements vscode.Disposable {
   /** The instant checks now, then the disk checks in the background (when enabled). */
   lint(doc: vscode.TextDocument): void {
     if (doc.isClosed) return;
+    this.looked.set(doc.uri.toString(), doc.version);
     const settings = settingsFor(doc.uri);
     if (!settings.lintEnable || !this.docs.mayBeConfig(doc)) {
       this.forget(doc.uri);
@@ -169,6 +177,31 @@ export class ConfigDiagnostics implements vscode.Disposable {
   /** Resolves when the disk check running for the document (if any) has finished. */
   async idle(uri: vscode.Uri): Promise<void> {
     await this.states.get(uri.toString())?.diskDone;
+  }
+
+  /**
+   * Resolves once OPTIN has looked at the document's current version (linted it, or found that
+   * it is not a config) and no debounced lint or disk check is pending for it: what a test
+   * waits for before it asserts that something is *not* shown.
+   */
+  async settled(doc: vscode.TextDocument, timeoutMs = 30_000): Promise<void> {
+    const id = doc.uri.toString();
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const state = this.states.get(id);
+      if (this.looked.get(id) === doc.version && !state?.timer) {
+        const disk = state?.diskDone;
+        await disk;
+        const now = this.states.get(id);
+        if (this.looked.get(id) === doc.version && !now?.timer && now?.diskDone === disk) return;
+        continue;
+      }
+      if (doc.isClosed) throw new Error(`${doc.uri.fsPath} was closed before OPTIN linted it`);
+      if (Date.now() > end) {
+        throw new Error(`OPTIN had not linted ${doc.uri.fsPath} (version ${doc.version}; looked at ${this.looked.get(id) ?? 'none'}${state?.timer ? ', a lint is scheduled' : ''}) within ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   private state(doc: vscode.TextDocument): DocState {

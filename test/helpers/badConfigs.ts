@@ -99,6 +99,14 @@ export const CASES: Case[] = [
   { name: 'two documents', yaml: 'seed: 1\n---\nseed: 2\n', expect: [e('error', 'yaml-syntax', 'remove the `---` line', [1, 0, 2, 7])] },
   { name: 'top level is a list', yaml: '- batch_size: 3\n', expect: [e('error', 'not-a-mapping', 'its top level is a list', [0, 0, 15])] },
   { name: 'top level is a scalar', yaml: 'hello\n', expect: [e('error', 'not-a-mapping', 'its top level is a single value', [0, 0, 5])] },
+  // ---- not an OPTIN config at all ----
+  { name: 'empty file', yaml: '', expect: [e('error', 'not-a-config', 'The file is empty, so it is not an OPTIN config: an OPTIN config is a YAML mapping that sets at least `model_path`', [0, 0, 0])] },
+  { name: 'only comments', yaml: '# to do\n\n# nothing yet\n', expect: [e('error', 'not-a-config', 'The file is empty', [0, 0, 0])] },
+  {
+    name: 'unrelated YAML (no config key)',
+    yaml: 'services:\n  web:\n    image: nginx\n',
+    expect: [e('error', 'not-a-config', "None of this file's keys (`services`) is an OPTIN config key", [0, 0, 0]), e('error', 'unknown-key', 'Unknown key `services`', [0, 0, 8])],
+  },
   { name: 'unknown tag', yaml: 'seed: !foo 1\n', expect: [e('warning', 'yaml-warning', 'Unresolved tag: !foo', [0, 6, 10])] },
 
   // ---- not acted on ----
@@ -147,7 +155,8 @@ export const CASES: Case[] = [
       e('error', 'missing-key', "`dataset` 'mnli' cannot be downloaded here; set `eval_data`", [1, 0, 7]),
     ],
   },
-  { name: 'run: empty file', yaml: '', mode: 'run', expect: [e('error', 'missing-key', '`model_path` is missing', [0, 0, 0])] },
+  { name: 'run: empty file', yaml: '', mode: 'run', expect: [e('error', 'not-a-config', 'The file is empty, so it is not an OPTIN config', [0, 0, 0])] },
+  { name: 'run: a config without paths', yaml: 'mac_constraint: 0.5\n', mode: 'run', expect: [e('error', 'missing-key', '`model_path` is missing', [0, 0, 0])] },
   { name: 'run: empty model_path', yaml: 'model_path:\n', mode: 'run', expect: [e('error', 'missing-key', '`model_path` has no value', [0, 0, 10])] },
 ];
 

@@ -26,6 +26,71 @@ test('optin --help and --version', () => {
   assert.match(unknown.stderr, /unknown command "frobnicate"/);
 });
 
+test('optin COMMAND --help and -h print that command\'s usage and exit status, and exit 0', () => {
+  for (const command of ['prune', 'validate', 'eval']) {
+    for (const flag of ['--help', '-h']) {
+      const r = optin(command, flag);
+      assert.equal(r.code, 0, `optin ${command} ${flag}: ${r.stderr}`);
+      assert.equal(r.stderr, '', `optin ${command} ${flag} writes nothing to stderr`);
+      assert.ok(r.stdout.startsWith(`optin ${command} `), `optin ${command} ${flag} starts with its own synopsis:\n${r.stdout}`);
+      assert.match(r.stdout, /Exit status:\n {2}0 .*\n {2}1 .*\n {2}2 .*usage/);
+      for (const other of ['prune', 'validate', 'eval'].filter((c) => c !== command)) {
+        assert.ok(!r.stdout.includes(`optin ${other} `), `optin ${command} ${flag} shows only its own usage, not ${other}'s`);
+      }
+    }
+  }
+  // Help wins over the other arguments (nothing runs), and `optin help COMMAND` says the same.
+  const withConfig = optin('prune', path.join(ROOT, 'examples', 'bert-spam.yaml'), '--help');
+  assert.equal(withConfig.code, 0);
+  assert.match(withConfig.stdout, /^optin prune CONFIG/);
+  assert.equal(optin('help', 'validate').stdout, optin('validate', '--help').stdout);
+  // After `--` a "--help" is an operand: validate then reads it as a (missing) file.
+  const operand = optin('validate', '--no-disk', '--', '--help');
+  assert.equal(operand.code, 1);
+  assert.match(operand.stdout, /^--help:1:1: error: cannot read the config \(ENOENT\)/);
+  // A bad option, or a bad option value, is a usage error that points at the command's own help.
+  const bad = optin('prune', '--bogus');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Unknown option '--bogus'[\s\S]*Run `optin prune --help` for usage/);
+  const device = optin('prune', path.join(ROOT, 'examples', 'bert-spam.yaml'), '--device', 'tpu');
+  assert.equal(device.code, 2);
+  assert.match(device.stderr, /--device: device "tpu" is not one of auto, cpu, webgpu, cuda[\s\S]*Run `optin prune --help`/);
+});
+
+test('optin --help documents the exit statuses', () => {
+  const help = optin('--help').stdout;
+  assert.match(help, /optin COMMAND --help/);
+  assert.match(help, /Exit status:\n {2}0 {4}success.*\n {2}1 {4}findings or a failed run.*\n {2}2 {4}usage error.*\n {2}130 {2}prune was cancelled/);
+});
+
+test('optin validate: an empty file, or YAML without any OPTIN key, is an error that says what a config needs', () => {
+  const dir = tmpDir();
+  const empty = path.join(dir, 'empty.yaml');
+  fs.writeFileSync(empty, '');
+  const r = optin('validate', empty);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`^${empty.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:1: error: The file is empty, so it is not an OPTIN config: .*\`model_path\`.*\`mac_constraint\``));
+  assert.doesNotMatch(r.stdout, /information: `model_path` is missing/, 'one error, not a list of missing paths');
+
+  const compose = path.join(dir, 'docker-compose.yaml');
+  fs.writeFileSync(compose, 'services:\n  web:\n    image: nginx\nvolumes: {}\n');
+  const other = optin('validate', '--no-disk', compose);
+  assert.equal(other.code, 1);
+  assert.match(other.stdout.split('\n')[0], /docker-compose\.yaml:1:1: error: None of this file's keys \(`services`, `volumes`\) is an OPTIN config key, so it is not an OPTIN config: an OPTIN config is a YAML mapping that sets at least `model_path`/);
+
+  // A config being written (one OPTIN key so far) is not "not a config".
+  const started = path.join(dir, 'started.yaml');
+  fs.writeFileSync(started, 'mac_constraint: 0.5\n');
+  const ok = optin('validate', '--no-disk', started);
+  assert.equal(ok.code, 0, ok.stdout);
+  assert.doesNotMatch(ok.stdout, /not an OPTIN config/);
+
+  // prune says the same before loading anything.
+  const prune = optin('prune', empty);
+  assert.equal(prune.code, 1);
+  assert.match(prune.stderr, /empty\.yaml:1:1: error: The file is empty, so it is not an OPTIN config/);
+});
+
 test('optin eval --json prints the metric, the example count and the device', () => {
   const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'bert-spam', 'reference.json'), 'utf8'));
   const r = optin('eval', bertModel, bertEval, '--json', '--batch-size', '50');
@@ -61,7 +126,7 @@ test('optin eval: bad input exits 1 with a message naming the file', () => {
   assert.match(usage.stderr, /eval takes MODEL \(a checkpoint folder or an \.onnx\) and DATA_PATH/);
 
   const badDevice = optin('eval', bertModel, bertEval, '--device', 'tpu');
-  assert.equal(badDevice.code, 1);
+  assert.equal(badDevice.code, 2, 'a bad option value is a usage error');
   assert.match(badDevice.stderr, /--device: device "tpu" is not one of auto, cpu, webgpu, cuda/);
 
   const batch = optin('eval', bertModel, bertEval, '--batch-size', '0');

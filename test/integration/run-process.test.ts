@@ -99,8 +99,8 @@ test('a child that dies without a report is a crash, with its last log lines; a 
   let proc: ReturnType<typeof startRunProcess> | undefined = undefined;
   proc = startRunProcess(CHILD, { kind: 'prune', job }, {
     onEvent: (e) => {
-      // Kill once the log line we then look for has reached us: the phase event comes first, and
-      // on a busy machine the line can arrive in a later message.
+      // Killed once the child has logged the scoring phase (the 'phase' event itself can come
+      // before that log line: killing on it raced the line on a busy machine).
       if (e.type === 'log' && /phase score/.test(e.message)) process.kill(proc!.pid!, 'SIGKILL');
     },
   });

@@ -59,6 +59,45 @@ export function score(x: number): string {
   return a >= 1e4 || a < 1e-2 ? x.toExponential(2) : x.toPrecision(3);
 }
 
+/**
+ * A score short enough for a heatmap cell: at most two significant digits and a suffix
+ * (32_800 -> "33k", 1_234_000 -> "1.2M", 3.28 -> "3.3", 0.0041 -> "0.0041", 3.2e-5 -> "3.2e-5").
+ * The tooltip keeps the fuller `score`.
+ */
+export function compactScore(x: number): string {
+  if (!Number.isFinite(x)) return DASH;
+  if (x === 0) return '0';
+  const sign = x < 0 ? '-' : '';
+  const a = Math.abs(x);
+  // Two significant digits, without trailing zeros ("1.0" -> "1").
+  const two = (v: number) => (v >= 10 ? Math.round(v).toString() : String(+v.toFixed(1)));
+  // 999.6 rounds to 1000: that is "1k".
+  if (a >= 999.5) {
+    const units = ['k', 'M', 'G', 'T', 'P', 'E'];
+    let i = 0;
+    let v = a / 1e3;
+    // Round first: 999_600 is "1M", not "1000k".
+    while (i < units.length - 1 && Number(two(v)) >= 1000) {
+      v /= 1e3;
+      i++;
+    }
+    return `${sign}${two(v)}${units[i]}`;
+  }
+  if (a >= 1) return sign + (a >= 100 ? Math.round(a).toString() : two(a));
+  if (a >= 9.995e-4) return sign + String(+a.toPrecision(2));
+  // 3.2e-5: one or two significant digits and a short exponent.
+  const [m, e] = a.toExponential(1).split('e');
+  return `${sign}${+m}e${e}`;
+}
+
+/** Whether a label fits in a cell of the given width (px) at this font size, with a little padding. */
+export function labelFits(label: string, cellWidth: number, fontSize: number): boolean {
+  return label.length * fontSize * LABEL_EM_PER_CHAR + 4 <= cellWidth;
+}
+
+/** Width of a digit in em in the UI fonts the panel uses (about 0.55 em), rounded up for safety. */
+const LABEL_EM_PER_CHAR = 0.62;
+
 const METRIC_NAMES: Record<string, string> = {
   accuracy: 'Accuracy',
   f1: 'F1',

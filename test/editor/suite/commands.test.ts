@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ValidationSummary } from '../../../src/vscode/validateCommand';
-import { closeAllEditors, describeDiagnostics, optinDiagnostics, removeSuiteFiles, sleep, waitForDiagnostics, workspaceDir, writeConfig } from './helpers';
+import { closeAllEditors, describeDiagnostics, lintSettled, optinDiagnostics, removeSuiteFiles, waitForDiagnostics, workspaceDir, writeConfig } from './helpers';
 
 // Type only: the suite talks to the installed extension, whose command returns this shape.
 type Summary = ValidationSummary;
@@ -45,6 +45,20 @@ describe('OPTIN commands', () => {
     await waitForDiagnostics(uri, (ds) => ds.some((d) => d.code === 'out-of-range'), 'the live check of the picked file');
   });
 
+  it('an empty file: no diagnostics while it is a new config.yaml; picked for optin.validateConfig it is one not-a-config error', async () => {
+    const fresh = writeConfig('validate-empty/config.yaml', '');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(fresh));
+    await lintSettled(fresh);
+    assert.deepStrictEqual(optinDiagnostics(fresh), [], `a new, empty config.yaml is being written: ${describeDiagnostics(optinDiagnostics(fresh))}`);
+    const picked = writeConfig('validate-empty/notes.yaml', '# nothing yet\n');
+    const summary = await vscode.commands.executeCommand<Summary>('optin.validateConfig', picked);
+    assert.strictEqual(summary.errors, 1, summary.message);
+    const ds = await waitForDiagnostics(picked, (d) => d.length === 1, 'the not-a-config error of the picked file');
+    assert.strictEqual(ds[0].code, 'not-a-config', describeDiagnostics(ds));
+    assert.match(ds[0].message, /^The file is empty, so it is not an OPTIN config: .*`model_path`/);
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
   it('optin.newConfig writes a commented config for a checkpoint, with the data next to it, and opens it', async () => {
     const checkpoint = vscode.Uri.file(path.join(workspaceDir(), 'bert-spam', 'model'));
     const target = vscode.Uri.file(path.join(workspaceDir(), 'suite-files', 'new-config', 'optin-bert-spam.yaml'));
@@ -56,7 +70,7 @@ describe('OPTIN commands', () => {
     assert.match(text, /\ntask_name: language\nmodel_path: \.\.\/\.\.\/bert-spam\/model\ncalibration_data: \.\.\/\.\.\/bert-spam\/data\/calibration\.tsv\neval_data: \.\.\/\.\.\/bert-spam\/data\/eval\.tsv\n/);
     assert.strictEqual(vscode.window.activeTextEditor?.document.uri.fsPath, target.fsPath, 'the new config is not the active editor');
     // Clean: nothing from the instant checks or the disk checks.
-    await sleep(1_500);
+    await lintSettled(target);
     assert.deepStrictEqual(optinDiagnostics(target), [], describeDiagnostics(optinDiagnostics(target)));
     // It never overwrites.
     const again = await vscode.commands.executeCommand<vscode.Uri | undefined>('optin.newConfig', { checkpoint, configFile: target, pick: 'best' });

@@ -14,6 +14,7 @@ import {
   at,
   closeAllEditors,
   describeDiagnostics,
+  lintSettled,
   openConfig,
   optinDiagnostics,
   removeSuiteFiles,
@@ -33,13 +34,13 @@ describe('OPTIN config diagnostics', () => {
 
   it('a clean config gets no diagnostics, also after the disk checks', async () => {
     const { document } = await openConfig('clean/config.yaml');
-    await sleep(1_500);
+    await lintSettled(document.uri);
     assert.deepStrictEqual(optinDiagnostics(document.uri), [], describeDiagnostics(optinDiagnostics(document.uri)));
   });
 
   it('an error typed in shows at its exact range within the debounce, and clears when fixed', async () => {
     const { document } = await openConfig('typed/config.yaml');
-    await sleep(300);
+    await lintSettled(document.uri);
     const started = Date.now();
     await replaceText(document, 'mac_constraint: 0.6', 'mac_constraint: 60');
     const [d] = await waitForDiagnostics(document.uri, (ds) => ds.length > 0, 'the out-of-range budget');
@@ -78,9 +79,15 @@ describe('OPTIN config diagnostics', () => {
     );
     // Typing on another line keeps the disk result on its line (no flicker) until the next check.
     await replaceText(document, 'temp: 4', 'temp: 5');
-    for (const end = Date.now() + 800; Date.now() < end; await sleep(5)) {
+    // Watched from the edit until the re-lint and its disk check are done, and after.
+    let settled = false;
+    const done = lintSettled(document.uri).then(() => (settled = true));
+    while (!settled) {
       assert.ok(optinDiagnostics(document.uri).some((x) => x.code === 'missing-path'), 'the disk result vanished while typing elsewhere');
+      await sleep(5);
     }
+    await done;
+    assert.ok(optinDiagnostics(document.uri).some((x) => x.code === 'missing-path'), 'the disk result is gone after the re-lint of an edit elsewhere');
     await replaceText(document, '../../no-such-model', '../../bert-spam/model');
     await waitForDiagnostics(document.uri, (ds) => ds.length === 0, 'the model folder found again');
   });
@@ -91,7 +98,7 @@ describe('OPTIN config diagnostics', () => {
       await replaceText(document, document.lineAt(2).text.slice('model_path: '.length), p);
       await sleep(5);
     }
-    await sleep(1_000);
+    await lintSettled(document.uri);
     assert.deepStrictEqual(optinDiagnostics(document.uri), [], describeDiagnostics(optinDiagnostics(document.uri)));
   });
 
@@ -128,7 +135,7 @@ describe('OPTIN config diagnostics', () => {
       const uri = vscode.Uri.file(path.join(workspaceDir(), ...rel));
       const doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc);
-      await sleep(800);
+      await lintSettled(uri);
       assert.deepStrictEqual(optinDiagnostics(uri), [], `${rel.join('/')}: ${describeDiagnostics(optinDiagnostics(uri))}`);
       const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(0, 1));
       const ours = (hovers ?? []).filter((h) => h.contents.some((c) => (typeof c === 'string' ? c : c.value).includes('OPTIN')));
@@ -138,7 +145,7 @@ describe('OPTIN config diagnostics', () => {
 
   it('a config outside the globs (notes.yaml) is not linted, whatever its content', async () => {
     const { document } = await openConfig('outside/notes.yaml', 'mac_constraint: 60\n');
-    await sleep(800);
+    await lintSettled(document.uri);
     assert.deepStrictEqual(optinDiagnostics(document.uri), []);
   });
 

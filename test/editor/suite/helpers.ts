@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import type { OptinApi } from '../../../src/extension';
 
 export const EXTENSION_ID = 'optin-tools.optin-vscode';
 
@@ -19,6 +20,17 @@ export function workspaceDir(): string {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until OPTIN has linted the open document's current version (or found it is not a
+ * config) and its disk checks are done: the condition to wait on before asserting that
+ * something is *not* shown (instead of sleeping and hoping the linter was quick).
+ */
+export async function lintSettled(uri: vscode.Uri, timeoutMs = 30_000): Promise<void> {
+  const ext = ourExtension();
+  const api = (ext.isActive ? ext.exports : await ext.activate()) as OptinApi;
+  await api.lintSettled(uri, timeoutMs);
+}
 
 /** Polls `check` until it returns true or `timeoutMs` passes. */
 export async function waitFor(check: () => boolean, timeoutMs: number, stepMs = 100): Promise<boolean> {

@@ -12,7 +12,7 @@ import { monitorEventLoopDelay } from 'perf_hooks';
 import type { OptinApi } from '../../../src/extension';
 import type { RunOutcome } from '../../../src/run/runProcess';
 import type { RunSummary } from '../../../src/run/runData';
-import { closeAllEditors, ourExtension, removeSuiteFiles, waitFor, workspaceDir, writeConfig } from './helpers';
+import { closeAllEditors, ourExtension, removeSuiteFiles, sleep, waitFor, workspaceDir, writeConfig } from './helpers';
 
 /** Small enough to run in ~15 s on 2 cores, big enough to be a real run: two budgets and a baseline. */
 const FAST_CONFIG = [
@@ -42,8 +42,46 @@ function measurementsDir(): string {
   return dir;
 }
 
+/** How long the runs may go without any visible progress before a test calls it a hang. */
+const STALL_MS = 120_000;
+
+/**
+ * Waits until `done()` for as long as the runs make progress: fails, saying where they
+ * stuck, once no active run's state, phase or progress has moved for STALL_MS. A run takes
+ * minutes on a busy machine and seconds on an idle one; a hang is what must fail.
+ */
+async function whileProgressing(done: () => boolean, what: string): Promise<void> {
+  const optin = await api();
+  const progress = () => JSON.stringify(optin.activeRuns().map((r) => [r.label, r.state, r.phase, r.overall]));
+  let last = progress();
+  let since = Date.now();
+  while (!done()) {
+    await sleep(100);
+    const now = progress();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since > STALL_MS) {
+      throw new Error(`${what}: no progress for ${STALL_MS / 1000} s; active runs [label, state, phase, overall]: ${now}`);
+    }
+  }
+}
+
+/** A run command's outcome, awaited with whileProgressing. */
+async function outcomeOf<T>(command: Thenable<T>, what: string): Promise<T> {
+  let result: { value: T } | { error: unknown } | undefined;
+  void Promise.resolve(command).then(
+    (value) => (result = { value }),
+    (error: unknown) => (result = { error }),
+  );
+  await whileProgressing(() => result !== undefined, what);
+  if ('error' in result!) throw result.error;
+  return result!.value;
+}
+
 describe('OPTIN runs', function () {
-  this.timeout(180_000);
+  // A backstop only: outcomeOf fails a run that stops making progress long before this.
+  this.timeout(900_000);
 
   after(async () => {
     await vscode.commands.executeCommand('notifications.clearAll');
@@ -71,8 +109,8 @@ describe('OPTIN runs', function () {
     const t0 = Date.now();
     const running = vscode.commands.executeCommand<RunOutcome | undefined>('optin.prune');
     const optin = await api();
-    assert.ok(await waitFor(() => optin.activeRuns().some((r) => r.state === 'running' && r.runDir !== undefined), 30_000), 'the run did not start');
-    const outcome = await running;
+    await whileProgressing(() => optin.activeRuns().some((r) => r.state === 'running' && r.runDir !== undefined), 'the run starting (a run folder)');
+    const outcome = await outcomeOf(running, 'the run of the active config');
     delay.disable();
     clearInterval(timer);
     const seconds = (Date.now() - t0) / 1000;
@@ -101,20 +139,20 @@ describe('OPTIN runs', function () {
     const uri = writeConfig('runs-queue/config.yaml', FAST_CONFIG.replace('calibration_size: 8', 'calibration_size: 16'));
     const optin = await api();
     const first = vscode.commands.executeCommand<RunOutcome | undefined>('optin.prune', uri);
-    assert.ok(await waitFor(() => optin.activeRuns().length === 1, 10_000));
+    assert.ok(await waitFor(() => optin.activeRuns().length === 1, 10_000), `the first run is not listed as active within 10 s: ${JSON.stringify(optin.activeRuns())}`);
     const second = vscode.commands.executeCommand<RunOutcome | undefined>('optin.prune', uri);
-    assert.ok(await waitFor(() => optin.activeRuns().length === 2, 10_000));
+    assert.ok(await waitFor(() => optin.activeRuns().length === 2, 10_000), `the second run is not queued within 10 s: ${JSON.stringify(optin.activeRuns())}`);
     assert.deepStrictEqual(optin.activeRuns().map((r) => r.state), ['running', 'queued']);
     // Cancel during scoring: the child finishes its current ONNX Runtime call and writes a 'cancelled' report.
-    assert.ok(await waitFor(() => optin.activeRuns()[0]?.phase === 'score', 60_000), `never reached scoring: ${JSON.stringify(optin.activeRuns())}`);
+    await whileProgressing(() => optin.activeRuns()[0]?.phase === 'score', 'the first run reaching the scoring phase');
     const target = optin.activeRuns()[0];
     assert.strictEqual(await vscode.commands.executeCommand('optin.cancelRun', vscode.Uri.file(target.configFile)), true);
-    const cancelled = await first;
+    const cancelled = await outcomeOf(first, 'the first (cancelled) run');
     assert.strictEqual(cancelled?.status, 'cancelled', cancelled?.message);
     const report = JSON.parse(fs.readFileSync(path.join(cancelled.runDir!, 'report.json'), 'utf8'));
     assert.strictEqual(report.status, 'cancelled');
     assert.ok(!fs.existsSync(path.join(cancelled.runDir!, 'rankings.json')), 'a cancelled scoring must not leave rankings');
-    const done = await second;
+    const done = await outcomeOf(second, 'the queued second run');
     assert.strictEqual(done?.status, 'complete', done?.message);
     assert.notStrictEqual(done.runDir, cancelled.runDir);
 
@@ -128,7 +166,7 @@ describe('OPTIN runs', function () {
     const uri = writeConfig('runs-ok/config.yaml', FAST_CONFIG);
     // Budgets as an argument (keybindings can pass them); the input box is driven in the UI test.
     const sweep = vscode.commands.executeCommand<RunOutcome | undefined>('optin.sweep', uri, [0.6, 0.8]);
-    const outcome = await sweep;
+    const outcome = await outcomeOf(sweep, 'the sweep');
     assert.strictEqual(outcome?.status, 'complete', outcome?.message);
     const report = JSON.parse(fs.readFileSync(path.join(outcome.runDir!, 'report.json'), 'utf8'));
     assert.deepStrictEqual(report.budgets.map((b: { budget: number }) => b.budget), [0.6, 0.8]);

@@ -2,7 +2,7 @@
 /** The `optin.*` settings are honoured: optin.lint.enable, optin.lint.checkPaths, optin.configGlobs. */
 import * as vscode from 'vscode';
 import * as assert from 'assert';
-import { closeAllEditors, describeDiagnostics, openConfig, optinDiagnostics, removeSuiteFiles, setSetting, sleep, waitForDiagnostics } from './helpers';
+import { closeAllEditors, describeDiagnostics, lintSettled, openConfig, optinDiagnostics, removeSuiteFiles, setSetting, waitForDiagnostics } from './helpers';
 
 /** A config with one disk problem (line 0) and one instant problem (line 3). */
 const TEXT = 'model_path: ../../no-such-model\ncalibration_data: ../../bert-spam/data/calibration.tsv\neval_data: ../../bert-spam/data/eval.tsv\nmac_constraint: 60\n';
@@ -36,7 +36,7 @@ describe('OPTIN settings', () => {
     const edit = new vscode.WorkspaceEdit();
     edit.insert(document.uri, new vscode.Position(4, 0), 'temp: 0\n');
     await vscode.workspace.applyEdit(edit);
-    await sleep(600);
+    await lintSettled(document.uri);
     assert.deepStrictEqual(optinDiagnostics(document.uri), [], describeDiagnostics(optinDiagnostics(document.uri)));
     await setSetting('optin.lint.enable', true);
     await waitForDiagnostics(document.uri, (ds) => ds.length === 3, 'back with lint.enable true');
@@ -57,7 +57,7 @@ describe('OPTIN settings', () => {
     const { document } = await openConfig('settings-globs/config.yaml', TEXT);
     const other = await openConfig('settings-globs/pruning.yml', TEXT);
     await waitForDiagnostics(document.uri, (ds) => ds.length === 2, 'config.yaml linted by default');
-    await sleep(500);
+    await lintSettled(other.document.uri);
     assert.deepStrictEqual(optinDiagnostics(other.document.uri), [], 'pruning.yml matches no default glob');
     await setSetting('optin.configGlobs', ['**/pruning.yml']);
     await waitForDiagnostics(document.uri, (ds) => ds.length === 0, 'config.yaml no longer matches');

@@ -50,8 +50,14 @@ describe('OPTIN extension smoke', () => {
       const config = vscode.Uri.file(path.join(workspaceDir(), 'config.yaml'));
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(config));
       const run = vscode.commands.executeCommand(command);
-      const state = await stateAfter(run, 2_000);
-      if (state.state === 'rejected') throw state.error;
+      if (command === 'optin.validateConfig') {
+        // It resolves with its summary (the notification is not awaited): wait for that, however busy the machine.
+        assert.ok(await run, 'optin.validateConfig resolved without a summary');
+      } else {
+        // Open Results waits for the user's pick: it must not have failed in its first 2 s.
+        const state = await stateAfter(run, 2_000);
+        if (state.state === 'rejected') throw state.error;
+      }
       // Open Results asks which run when there are runs (a quick pick): close it.
       await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
       await vscode.commands.executeCommand('notifications.clearAll');

@@ -1,7 +1,7 @@
 /** The OPTIN commands as a user meets them: the palette, a notification, the Problems panel. */
 import * as assert from 'assert';
 import { UI_DEMO_CONFIG } from '../workspace';
-import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputLabels, runCommand, typeUntilRow, type UiTest } from './workbench';
+import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputLabels, runCommand, typeUntilRow, until, type UiTest } from './workbench';
 
 const COMMANDS = ['OPTIN: Validate Config', 'OPTIN: New Config', 'OPTIN: Prune', 'OPTIN: Open Results'];
 
@@ -28,7 +28,7 @@ export const tests: UiTest[] = [
       await runCommand(page, 'OPTIN: Validate Config');
       // A toast is in the DOM before it has faded in; wait until it is shown in full.
       const toast = notificationToasts(page).and(page.locator('.notification-fade-in-done')).filter({ hasText: 'OPTIN' }).last();
-      await toast.waitFor({ timeout: 15_000 });
+      await until(toast, 'the Validate Config notification');
       const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
       note(`notification: ${text}`);
       await shot('validate-config-notification');
@@ -41,13 +41,13 @@ export const tests: UiTest[] = [
       await clearNotifications(page);
       const row = await typeUntilRow(page, 'broken/config.yaml', 'config.yaml');
       await row.click();
-      await page.locator('.tabs-container .tab[data-resource-name="config.yaml"]').first().waitFor();
+      await until(page.locator('.tabs-container .tab[data-resource-name="config.yaml"]').first(), 'the editor tab of broken/config.yaml');
       await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
       const panel = page.locator('.markers-panel');
-      await panel.waitFor({ state: 'visible', timeout: 15_000 });
+      await until(panel, 'the Problems panel');
       const rows = page.locator('.markers-panel .monaco-list-row');
       // The instant checks, then the disk check (the missing model folder).
-      await rows.filter({ hasText: 'no-such-model does not exist' }).first().waitFor({ timeout: 15_000 });
+      await until(rows.filter({ hasText: 'no-such-model does not exist' }).first(), 'the disk check (missing model folder) in the Problems panel');
       const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
       note(`Problems panel: ${texts.length} rows: ${texts.join(' | ').slice(0, 600)}`);
       await shot('problems-panel');

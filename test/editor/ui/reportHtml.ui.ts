@@ -6,14 +6,14 @@
  * Every test fails on a console error, a page error or a CSP violation.
  */
 import * as assert from 'assert';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { Page } from 'playwright-core';
 import type { Report } from '../../../src/run/report';
 import { ROOT } from '../workspace';
-import { prune } from './optinCli';
-import { chartDrawn, download, openReport } from './staticPage';
-import type { UiTest } from './workbench';
+import { until, type UiTest } from './workbench';
 
 const OUT = path.join(ROOT, 'test-output', 'editor');
 const FIXTURE = path.join(ROOT, 'fixtures', 'bert-spam');
@@ -41,6 +41,70 @@ function writeConfig(dir: string): string {
   return file;
 }
 
+/** Runs `optin prune` (bin/optin.js loads dist/cli.js); `stopOn` sends SIGTERM at the first stderr line matching it. */
+function prune(config: string, runDir: string, stopOn?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'optin.js'), 'prune', config, '--run-dir', runDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let stopped = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stopOn && !stopped && stopOn.test(stderr)) {
+        stopped = true;
+        child.kill('SIGTERM');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A fresh tab that records console errors, page errors and CSP violations from the first script on. */
+async function openReport(page: Page, file: string, scheme: 'light' | 'dark'): Promise<{ tab: Page; problems: string[] }> {
+  const tab = await page.context().newPage();
+  const problems: string[] = [];
+  tab.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await tab.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await tab.setViewportSize({ width: 1280, height: 900 });
+  await tab.emulateMedia({ colorScheme: scheme });
+  await tab.goto(`file://${file}`);
+  await until(tab.locator('h1'), `the heading of ${file}`);
+  return { tab, problems };
+}
+
+/** True once the chart's canvas has drawn pixels (waits for it, up to `timeoutMs`). */
+async function chartDrawn(tab: Page, name: string, timeoutMs = 30_000): Promise<boolean> {
+  const drawn = tab.waitForFunction(
+    (chart) => {
+      const c = document.querySelector<HTMLCanvasElement>(`[data-chart="${chart}"] canvas`);
+      if (!c || !c.width || !c.height) return false;
+      const px = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+      if (!px) return false;
+      for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
+      return false;
+    },
+    name,
+    { timeout: timeoutMs, polling: 100 },
+  );
+  return drawn.then(
+    () => true,
+    () => false,
+  );
+}
+
+async function download(tab: Page, card: string, label: string): Promise<{ name: string; text: string }> {
+  const [d] = await Promise.all([tab.waitForEvent('download'), tab.locator(`.chart-card:has([data-chart="${card}"]) vscode-button`, { hasText: label }).click()]);
+  const file = await d.path();
+  return { name: d.suggestedFilename(), text: fs.readFileSync(file, 'utf8') };
+}
+
 export const tests: UiTest[] = [
   {
     name: 'optin prune writes report.html that renders the run in light and dark, with exports and no CSP violation',
@@ -65,11 +129,10 @@ export const tests: UiTest[] = [
           const metric = `${(report.budgets[0].metric! * 100).toFixed(2)}%`;
           assert.strictEqual((await tab.locator('.stat-value').first().innerText()).trim(), metric);
           assert.ok((await tab.locator('.stats').innerText()).includes(`${report.budgets[0].heads} heads`));
-          await tab.locator('[data-chart="head-importance"] canvas').first().waitFor();
-          assert.ok(await chartDrawn(tab, 'head-importance'), 'heatmap drawn');
-          assert.ok(await chartDrawn(tab, 'tradeoff'), 'trade-off drawn');
-          assert.ok(await chartDrawn(tab, 'latency'), 'latency drawn');
-          assert.ok(await chartDrawn(tab, 'neuron-ranking'), 'neuron rankings drawn');
+          assert.ok(await chartDrawn(tab, 'head-importance'), 'heatmap: no pixels drawn on its canvas within 30 s');
+          assert.ok(await chartDrawn(tab, 'tradeoff'), 'trade-off: no pixels drawn on its canvas within 30 s');
+          assert.ok(await chartDrawn(tab, 'latency'), 'latency: no pixels drawn on its canvas within 30 s');
+          assert.ok(await chartDrawn(tab, 'neuron-ranking'), 'neuron rankings: no pixels drawn on its canvas within 30 s');
           assert.ok((await tab.locator('pre[data-block="config"]').innerText()).includes('mac_constraint: [0.5, 0.7]'));
           const shotPath = path.join(OUT, `report-html-${scheme}.png`);
           fs.mkdirSync(OUT, { recursive: true });

@@ -5,23 +5,23 @@
  */
 import * as assert from 'assert';
 import { UI_RUN_CONFIG } from '../workspace';
-import { notificationToasts, openFile, runCommand, type UiTest } from './workbench';
+import { notificationToasts, openFile, runCommand, until, type UiTest } from './workbench';
 
 export const tests: UiTest[] = [
   {
     name: 'Restricted Mode: configs are still linted, "OPTIN: Prune" is refused with the reason, no Prune CodeLens',
     timeoutMs: 90_000,
     async run({ page, shot, note }) {
-      await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+      await until(page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first(), 'the Restricted Mode status-bar item');
       await openFile(page, UI_RUN_CONFIG);
       // Linting works: a typo gets its squiggle.
       await page.locator('.view-lines').first().click();
       await page.keyboard.press('Control+End');
       await page.keyboard.type('lamda_contribution: 3\n');
-      await page.locator('.squiggly-error').first().waitFor({ timeout: 15_000 });
+      await until(page.locator('.squiggly-error').first(), 'the error squiggle of the typo (linting works untrusted)');
       await runCommand(page, 'OPTIN: Prune');
       const toast = notificationToasts(page).and(page.locator('.notification-fade-in-done')).filter({ hasText: 'Restricted Mode' }).last();
-      await toast.waitFor({ timeout: 15_000 });
+      await until(toast, 'the notification refusing the run in Restricted Mode');
       const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
       note(`notification: ${text}`);
       await shot('restricted-mode-prune-refused');

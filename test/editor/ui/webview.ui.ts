@@ -7,7 +7,7 @@
  */
 import * as assert from 'assert';
 import { README_HEADING } from '../workspace';
-import { openFile, runCommand, webviewContent, type UiTest } from './workbench';
+import { openFile, runCommand, until, webviewContent, type UiTest } from './workbench';
 
 export const tests: UiTest[] = [
   {
@@ -16,7 +16,7 @@ export const tests: UiTest[] = [
       await openFile(page, 'README.md');
       await runCommand(page, 'Markdown: Open Preview');
       const heading = webviewContent(page).locator('h1');
-      await heading.waitFor({ timeout: 30_000 });
+      await until(heading, 'the h1 inside the Markdown preview webview');
       const text = (await heading.innerText()).trim();
       note(`h1 inside the webview: "${text}"`);
       await shot('webview-markdown-preview');

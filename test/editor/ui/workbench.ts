@@ -25,19 +25,31 @@ export interface UiTest {
 
 const QUICK_INPUT = '.quick-input-widget';
 
+/**
+ * Waits for `locator` to reach `state` (default visible); on timeout the error says `what`
+ * was awaited (and for how long) before Playwright's own message.
+ */
+export async function until(locator: Locator, what: string, timeoutMs = 30_000, state: 'visible' | 'hidden' | 'attached' | 'detached' = 'visible'): Promise<Locator> {
+  try {
+    await locator.waitFor({ state, timeout: timeoutMs });
+  } catch (err) {
+    throw new Error(`${what}: not ${state === 'visible' ? 'shown' : state} within ${timeoutMs / 1000} s\n${err instanceof Error ? err.message : String(err)}`);
+  }
+  return locator;
+}
+
 export async function waitForWorkbench(page: Page, timeoutMs = 90_000): Promise<void> {
-  await page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
-  await page.locator('.statusbar').waitFor({ timeout: timeoutMs });
+  await until(page.locator('.monaco-workbench'), 'the workbench', timeoutMs);
+  await until(page.locator('.statusbar'), 'the status bar', timeoutMs);
   // The explorer lists the workspace once the file service and the extension host are up.
-  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: timeoutMs });
+  await until(page.locator('.explorer-folders-view .monaco-list-row').first(), 'the workspace files in the explorer', timeoutMs);
 }
 
 /** Opens the quick input with F1 (the command palette) and replaces its text. */
 export async function openQuickInput(page: Page, text: string): Promise<Locator> {
   await closeQuickInput(page);
   await page.keyboard.press('F1');
-  const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
-  await input.waitFor({ state: 'visible' });
+  const input = await until(page.locator(`${QUICK_INPUT} .quick-input-box input`), 'the command palette after F1');
   await input.fill(text);
   return input;
 }
@@ -45,7 +57,7 @@ export async function openQuickInput(page: Page, text: string): Promise<Locator>
 export async function closeQuickInput(page: Page): Promise<void> {
   if (await page.locator(QUICK_INPUT).isVisible()) {
     await page.keyboard.press('Escape');
-    await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
+    await until(page.locator(QUICK_INPUT), 'the quick input closing on Escape', 30_000, 'hidden');
   }
 }
 
@@ -76,21 +88,55 @@ export async function typeUntilRow(page: Page, text: string, label: string | Reg
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
+      // Not a fixed sleep: how long to wait before retyping (the palette may have filtered too early).
       await row.waitFor({ timeout: 2_000 });
       return row;
     } catch (err) {
-      if (Date.now() > deadline) throw err;
+      if (Date.now() > deadline) {
+        const shown = await quickInputLabels(page).catch(() => []);
+        throw new Error(`no quick input row "${String(label)}" after typing "${text}" for ${timeoutMs / 1000} s (it lists: ${shown.join(' | ') || 'nothing'})\n${err instanceof Error ? err.message : String(err)}`);
+      }
     }
     await input.fill('');
     await input.pressSequentially(text, { delay: 10 });
   }
 }
 
-/** Runs a command from the palette by its label ("Category: Title"), as a user would. */
-export async function runCommand(page: Page, label: string): Promise<void> {
-  const row = await typeUntilRow(page, `>${label}`, label);
+/**
+ * Runs a command from the palette by its label ("Category: Title"), as a user would, and waits
+ * until the palette is gone: the quick input hides, or the command reuses it for its own
+ * input (Sweep Budgets' input box, Open Results' pick), so the palette's text is no longer in it.
+ */
+export async function runCommand(page: Page, label: string, timeoutMs = 30_000): Promise<void> {
+  const typed = `>${label}`;
+  const row = await typeUntilRow(page, typed, label);
   await row.click();
-  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
+  try {
+    await page.waitForFunction(
+      ([selector, text]) => {
+        const widget = document.querySelector<HTMLElement>(selector);
+        if (!widget || getComputedStyle(widget).display === 'none' || widget.offsetParent === null) return true;
+        return widget.querySelector<HTMLInputElement>('.quick-input-box input')?.value !== text;
+      },
+      [QUICK_INPUT, typed] as const,
+      { timeout: timeoutMs, polling: 50 },
+    );
+  } catch {
+    const value = await page.locator(`${QUICK_INPUT} .quick-input-box input`).inputValue().catch(() => '(unreadable)');
+    throw new Error(`the command palette still shows "${value}" ${timeoutMs / 1000} s after choosing "${label}": the command did not run`);
+  }
+}
+
+/** A quick input opened by a command (not the palette): visible, with `title` in its title bar. */
+export async function quickInputTitled(page: Page, title: string, timeoutMs = 30_000): Promise<Locator> {
+  const widget = page.locator(QUICK_INPUT).filter({ has: page.locator('.quick-input-title', { hasText: title }) });
+  try {
+    await widget.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    const shown = await page.locator(`${QUICK_INPUT} .quick-input-title`).innerText().catch(() => '(no quick input)');
+    throw new Error(`no quick input titled "${title}" within ${timeoutMs / 1000} s (the quick input shows "${shown}")`);
+  }
+  return widget.locator('.quick-input-box input');
 }
 
 /** Opens a workspace file by name through quick open. */
@@ -98,7 +144,7 @@ export async function openFile(page: Page, name: string): Promise<void> {
   const row = await typeUntilRow(page, name, name);
   await row.click();
   // .first(): the same file may be open in two editor groups.
-  await page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).first().waitFor();
+  await until(page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).first(), `the editor tab of ${name}`);
 }
 
 /** The toasts shown now (bottom right), newest last. */

@@ -21,7 +21,9 @@ export interface ChartSpec {
   name: string;
   caption?: string;
   height: number;
-  option(p: Palette): Option;
+  /** `size`: the drawing area in px (width follows the panel); a chart whose labels depend on it sets `sizeDependent`. */
+  option(p: Palette, size: { width: number; height: number }): Option;
+  sizeDependent?: boolean;
   csv(): string;
 }
 
@@ -75,7 +77,12 @@ export class ChartView {
     );
     this.card = el('section', 'card chart-card', el('header', 'card-head', text('h2', undefined, spec.title), actions), this.host);
     if (spec.caption) this.card.append(text('p', 'caption', spec.caption));
-    this.resize = new ResizeObserver(() => this.chart?.resize());
+    this.resize = new ResizeObserver(() => {
+      if (!this.chart) return;
+      this.chart.resize();
+      // Merged (not replaced), so open tooltips and the chart itself stay.
+      if (this.spec.sizeDependent && this.palette) this.chart.setOption(this.spec.option(this.palette, this.size()));
+    });
   }
 
   /** Draws (or redraws, after a theme change) with the given palette; the card must be in the document. */
@@ -85,7 +92,7 @@ export class ChartView {
       this.chart = echarts.init(this.host, undefined, { renderer: 'canvas' });
       this.resize.observe(this.host);
     }
-    this.chart.setOption(this.spec.option(p), { notMerge: true });
+    this.chart.setOption(this.spec.option(p, this.size()), { notMerge: true });
   }
 
   dispose(): void {
@@ -115,7 +122,7 @@ export class ChartView {
     const { width, height } = this.size();
     const ssr = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
     try {
-      ssr.setOption({ ...this.spec.option(this.palette), backgroundColor: this.palette.bg });
+      ssr.setOption({ ...this.spec.option(this.palette, { width, height }), backgroundColor: this.palette.bg });
       this.exporter.save(this.fileName('svg'), ssr.renderToSVGString(), 'utf8', 'image/svg+xml');
     } finally {
       ssr.dispose();

@@ -4,7 +4,7 @@
  * Kept heads at the selected budget are outlined; pruned ones are faded.
  */
 import { toCsv } from '../csv';
-import { budgetLabel, score } from '../format';
+import { budgetLabel, compactScore, labelFits, score } from '../format';
 import { contrastText, mix, type Palette } from '../theme';
 import { axisStyle, baseOption, tooltipLines, type ChartSpec, type Option } from './chart';
 import { keptHeads, type View } from './view';
@@ -37,8 +37,16 @@ export function heatmapSpec(v: View, o: HeatmapOptions = {}): ChartSpec {
   const hi = flat.length ? Math.max(...flat.map(toColour)) : 1;
   // Numbers in the cells help on small models; on BERT-base sizes they turn into noise (hover instead).
   const labels = layers * maxHeads <= 64;
+  const grid = { left: 64, right: 96, top: 16, bottom: 44 };
+  const fontSize = 11;
 
-  const option = (p: Palette): Option => {
+  const option = (p: Palette, size: { width: number; height: number }): Option => {
+    // A label that would run over its cell's edges is left out (the tooltip has every score).
+    const cellWidth = (size.width - grid.left - grid.right) / maxHeads;
+    const cellLabel = (x: number) => {
+      const text = compactScore(x);
+      return labelFits(text, cellWidth, fontSize) ? text : '';
+    };
     const stops = [mix(p.bg, p.blue, 0.12), p.blue, mix(p.blue, p.dark ? '#fff' : '#000', 0.45)];
     const span = hi === lo ? 1 : hi - lo;
     const data = scores.flatMap((row, layer) =>
@@ -70,7 +78,7 @@ export function heatmapSpec(v: View, o: HeatmapOptions = {}): ChartSpec {
           return tooltipLines(`Layer ${layer} · head ${head}`, rows);
         },
       },
-      grid: { left: 64, right: 96, top: 16, bottom: 44 },
+      grid,
       xAxis: {
         type: 'category',
         name: 'head',
@@ -110,8 +118,8 @@ export function heatmapSpec(v: View, o: HeatmapOptions = {}): ChartSpec {
           data,
           label: {
             show: labels,
-            fontSize: 11,
-            formatter: (params: { value: number[] }) => score(params.value[3]),
+            fontSize,
+            formatter: (params: { value: number[] }) => cellLabel(params.value[3]),
           },
           emphasis: { itemStyle: { borderColor: p.accent, borderWidth: 2 } },
         },
@@ -129,6 +137,7 @@ export function heatmapSpec(v: View, o: HeatmapOptions = {}): ChartSpec {
       : `Colour: importance (${positive ? 'log scale' : 'linear'}); ${o.noMask ?? 'no mask searched yet'}.`,
     height: Math.max(320, layers * 30 + 70),
     option,
+    sizeDependent: labels,
     csv: () => {
       const budgets = v.data.report.budgets;
       const header = ['layer', 'head', 'importance', ...budgets.map((b) => `kept_at_${b.budget}`), ...(o.differs ? ['status_differs'] : [])];
