@@ -108,7 +108,7 @@ test('optin compare: a folder without report.json names it (exit 1); fewer than 
   assert.equal(bad.stderr, `optin: error: ${empty}: no readable report.json; compare expects run folders written by \`optin prune\` or the editor (each holds report.json).\n`);
   const one = optin('compare', runs.a);
   assert.equal(one.status, 2);
-  assert.match(one.stderr, /^optin: compare takes at least two RUN_DIRs \(got 1\)\.\nRun `optin --help` for usage\.\n$/);
+  assert.match(one.stderr, /^optin: compare takes at least two RUN_DIRs \(got 1\)\.\nRun `optin compare --help` for usage\.\n$/);
   const unknown = optin('compare', runs.a, runs.b, '--htm', 'x');
   assert.equal(unknown.status, 2);
   const help = optin('compare', '--help');
