@@ -102,7 +102,7 @@ async function fixtures() {
     const dir = path.join(ROOT, 'fixtures', name);
     if (!fs.existsSync(dir)) continue;
     const model = loadModel(path.join(dir, 'model'));
-    const ds = openDataset(path.join(dir, data), model.spec, { maxSeqLength: maxLen });
+    const ds = await openDataset(path.join(dir, data), model.spec, { maxSeqLength: maxLen });
     const feeds = await ds.batch(0, calibSize);
     const baseline = await runBaseline(model, feeds, { mmdTokens: 768, seed: 0, trajectory: defaultTrajectory(model.spec), device: 'cpu', threads: THREADS });
     const units = model.spec.headsPerLayer.reduce((a, b) => a + b, 0) + model.spec.neuronsPerLayer.reduce((a, b) => a + b, 0);
@@ -121,7 +121,7 @@ async function fixtures() {
     const naiveCpuPerUnit = (cpu() - c) / naiveSampled;
     const naiveProjected = naivePerUnit * units;
     const scores = combine(fast, importance);
-    const evalDs = openDataset(path.join(dir, name === 'bert-spam' ? 'data/eval.tsv' : 'data/eval'), model.spec, { maxSeqLength: maxLen });
+    const evalDs = await openDataset(path.join(dir, name === 'bert-spam' ? 'data/eval.tsv' : 'data/eval'), model.spec, { maxSeqLength: maxLen });
     const search = searchMask(model.spec, scores.heads, scores.neurons, macModel(model.spec, evalDs.meanSequenceLength), 0.5);
     const timer = await evalDs.batch(0, 32);
     const latency = await latencyPair(model, pruneModel(model, search.keep), timer, 30);

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { IMAGE_EXTENSIONS } from '../data/imageFiles';
+import { parquetSummary } from '../data/parquet';
 import { resolveConfigPath } from './paths';
 import { ConfigKey, keySpec } from './schema';
 
@@ -29,10 +30,10 @@ export interface CheckpointSummary {
 }
 
 export type DataSummary =
-  | { kind: 'table'; format: 'TSV' | 'CSV' | 'JSON Lines'; rows: number; columns: string[]; approximate: boolean; bytes: number }
+  | { kind: 'table'; format: 'TSV' | 'CSV' | 'JSON Lines' | 'Parquet'; rows: number; columns: string[]; approximate: boolean; bytes: number }
   | { kind: 'images'; classes: string[]; images: number };
 
-export const TABLE_EXTENSIONS: Record<string, 'TSV' | 'CSV' | 'JSON Lines'> = { '.tsv': 'TSV', '.csv': 'CSV', '.jsonl': 'JSON Lines', '.ndjson': 'JSON Lines' };
+export const TABLE_EXTENSIONS: Record<string, 'TSV' | 'CSV' | 'JSON Lines' | 'Parquet'> = { '.tsv': 'TSV', '.csv': 'CSV', '.jsonl': 'JSON Lines', '.ndjson': 'JSON Lines', '.parquet': 'Parquet' };
 const MAX_COUNT_BYTES = 64 * 1024 * 1024;
 
 async function isDir(p: string): Promise<boolean> {
@@ -117,6 +118,11 @@ export async function summariseData(abs: string): Promise<DataSummary | undefine
   }
   const format = TABLE_EXTENSIONS[path.extname(abs).toLowerCase()];
   if (!format) return undefined;
+  if (format === 'Parquet') {
+    // The footer alone gives rows and columns, however large the file.
+    const meta = await parquetSummary(abs).catch(() => undefined);
+    return { kind: 'table', format, rows: meta?.rows ?? 0, columns: meta?.columns ?? [], approximate: !meta, bytes: st.size };
+  }
   if (st.size > MAX_COUNT_BYTES) return { kind: 'table', format, rows: 0, columns: [], approximate: true, bytes: st.size };
   let text = await fsp.readFile(abs, 'utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -158,7 +164,7 @@ export async function pathHoverMarkdown(key: ConfigKey, value: string, configFil
   }
   if (kind === 'data') {
     const d = await summariseData(abs);
-    return d ? `**On disk:** ${describeData(d)}.\n\n${where}` : `**On disk:** ${where} is not a .tsv, .csv or .jsonl file or an ImageFolder.`;
+    return d ? `**On disk:** ${describeData(d)}.\n\n${where}` : `**On disk:** ${where} is not a .tsv, .csv, .jsonl or .parquet file or an ImageFolder.`;
   }
   if (kind === 'output') {
     if (!st.isDirectory()) return `**On disk:** ${where} is a file, not a folder.`;

@@ -2,6 +2,7 @@ import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { IMAGE_EXTENSIONS } from '../data/imageFiles';
+import { cellText, readParquet } from '../data/parquet';
 import { formatOf, readTable } from '../data/table';
 import { LABEL_COLUMNS } from '../data/text';
 import { SUPPORTED_MODEL_TYPES } from '../model';
@@ -159,7 +160,7 @@ async function inspectData(key: ConfigKey, abs: string, modality: Modality | und
   if (st === 'ENOENT') return { code: 'missing-path', message: `\`${key}\`: ${abs} does not exist; paths are relative to this file.` };
   if (typeof st === 'string') return { code: 'bad-path', message: `\`${key}\`: cannot read ${abs} (${st}).` };
   if (st.isDirectory()) {
-    if (modality === 'text') return { code: 'bad-path', message: `\`${key}\`: ${abs} is a folder, but ${because} (text); give a .tsv, .csv or .jsonl file.` };
+    if (modality === 'text') return { code: 'bad-path', message: `\`${key}\`: ${abs} is a folder, but ${because} (text); give a .tsv, .csv, .jsonl or .parquet file.` };
     let classes: number;
     try {
       classes = (await fsp.readdir(abs, { withFileTypes: true })).filter((d) => d.isDirectory()).length;
@@ -169,10 +170,16 @@ async function inspectData(key: ConfigKey, abs: string, modality: Modality | und
     if (classes === 0) return { code: 'bad-path', message: `\`${key}\`: ${abs} has no class folders; image data must be an ImageFolder: <dir>/<class name>/<image>.` };
     return undefined;
   }
-  if (modality === 'image') return { code: 'bad-path', message: `\`${key}\`: ${abs} is a file, but ${because} (images); give an ImageFolder directory (<dir>/<class name>/<image>).` };
-  if (!isTableFile(abs)) return { code: 'bad-path', message: `\`${key}\`: ${abs} is not a .tsv, .csv or .jsonl file.` };
+  // A Parquet split holds text columns or an Image column; which one is checked when it is read.
+  if (isParquetFile(abs)) return st.size === 0 ? { code: 'bad-path', message: `\`${key}\`: ${abs} is empty.` } : undefined;
+  if (modality === 'image') return { code: 'bad-path', message: `\`${key}\`: ${abs} is a file, but ${because} (images); give an ImageFolder directory (<dir>/<class name>/<image>) or a Parquet split with an Image column.` };
+  if (!isTableFile(abs)) return { code: 'bad-path', message: `\`${key}\`: ${abs} is not a .tsv, .csv, .jsonl or .parquet file.` };
   if (st.size === 0) return { code: 'bad-path', message: `\`${key}\`: ${abs} is empty.` };
   return undefined;
+}
+
+function isParquetFile(file: string): boolean {
+  return file.toLowerCase().endsWith('.parquet');
 }
 
 /** Same file types the data loader reads (src/data/table.ts decides). */
@@ -218,7 +225,20 @@ async function labelsInOrder(abs: string, labelField: string | undefined): Promi
     }
     return out;
   }
-  if (st.size > MAX_LABEL_SCAN_BYTES || !isTableFile(abs)) return undefined;
+  if (st.size > MAX_LABEL_SCAN_BYTES) return undefined;
+  if (isParquetFile(abs)) {
+    try {
+      const data = await readParquet([abs], { columns: labelField ? [labelField] : LABEL_COLUMNS });
+      const column = labelField ?? LABEL_COLUMNS.find((c) => data.columns.includes(c));
+      if (!column) return undefined;
+      const names = data.features[column]?.names;
+      const labels = data.rows.map((r) => cellText(r[column]));
+      return labels.some((l) => l === '') ? undefined : names ? labels.map((l) => names[Number(l)] ?? l) : labels;
+    } catch {
+      return undefined; // the loader reports an unreadable file when the run reads it
+    }
+  }
+  if (!isTableFile(abs)) return undefined;
   try {
     const table = readTable(abs);
     const column = labelField ?? LABEL_COLUMNS.find((c) => table.columns.includes(c));

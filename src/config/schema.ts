@@ -71,18 +71,18 @@ export const KEYS = defineKeys({
     doc: 'Modality of the task: `language` (BERT-family text classification) or `vision` (ViT/DeiT image classification). Checked against the model_type of `model_path`.',
   },
   dataset: {
-    type: 'string', origin: 'original', acted: false,
-    notActed: 'data are read from `calibration_data` and `eval_data`; the name is only recorded in the run',
-    doc: 'Name of the benchmark dataset (e.g. `mnli`), which the released code downloads. Nothing is downloaded here: set `calibration_data` and `eval_data`.',
+    type: 'string', origin: 'original', acted: true, aliases: ['dataset_name', 'task'],
+    whenAbsent: 'data are read from `calibration_data` and `eval_data`',
+    doc: 'The dataset by name: a GLUE task as the released configs write it (`mnli`, `mnli-mm`, `qqp`, `qnli`, `sst2`, `stsb`, `mrpc`, `cola`, `rte`), `cifar10`, or any Hub dataset id with Parquet files (`org/name`). Calibration uses its train split, evaluation its validation split (`validation_matched` for MNLI, `test` for CIFAR-10); read from the Hugging Face cache, else downloaded into it. `calibration_data` / `eval_data`, when set, win.',
   },
   batch_size: {
     type: 'integer', min: 1, default: 128, origin: 'original', acted: true,
     doc: 'Examples per forward pass when scoring heads and neurons and when evaluating. The released code scores every unit on one calibration batch of this size; `calibration_size` (default: this value) sets how many calibration examples are scored in all.',
   },
   model_name: {
-    type: 'string', origin: 'original', acted: false,
-    notActed: 'the model is read from `model_path`; the name is only recorded in the run',
-    doc: 'Hugging Face model id (e.g. `bert-base-uncased`), which the released code loads from its model store. Nothing is downloaded here: set `model_path` to the fine-tuned checkpoint folder.',
+    type: 'string', origin: 'original', acted: true, aliases: ['model_id', 'hub_model', 'pretrained_model_name_or_path'],
+    whenAbsent: 'the model is read from `model_path`',
+    doc: 'Hugging Face model id of the fine-tuned checkpoint to prune (e.g. `textattack/bert-base-uncased-MNLI`), read from the Hugging Face cache (HF_HUB_CACHE, HF_HOME/hub or ~/.cache/huggingface/hub), else downloaded into it (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE are honoured). A base model such as `bert-base-uncased` has no trained classifier: name its fine-tuned version. `model_path`, when set, wins.',
   },
   loss_type: {
     type: 'enum', values: ['MMD', 'KL', 'MMD+KL'], default: 'MMD+KL', origin: 'original', acted: true,
@@ -169,17 +169,40 @@ export const KEYS = defineKeys({
   model_path: {
     type: 'path', pathKind: 'checkpoint', requiredToRun: true, replaces: 'model_name', origin: 'optin-vscode', acted: true,
     aliases: ['model_dir', 'checkpoint', 'model', 'checkpoint_dir'],
-    doc: 'The fine-tuned Hugging Face checkpoint folder: config.json + model.safetensors (or model.safetensors.index.json), and tokenizer files for text models; model_type bert, vit or deit.',
+    doc: 'The fine-tuned Hugging Face checkpoint folder: config.json + model.safetensors (or model.safetensors.index.json), and tokenizer files for text models; model_type bert, vit or deit. Not needed when `model_name` names the checkpoint on the Hub.',
+  },
+  model_revision: {
+    type: 'string', default: 'main', origin: 'optin-vscode', acted: true, aliases: ['revision'],
+    doc: 'Branch, tag or commit of `model_name` on the Hub. A commit is read from the cache with no network at all.',
+  },
+  dataset_config: {
+    type: 'string', origin: 'optin-vscode', acted: true, aliases: ['dataset_subset', 'subset'],
+    whenAbsent: "the task's subset for known names; for other Hub ids, the files in `data/` or at the repo's root",
+    doc: 'Subset (configuration) of `dataset`: the folder of its Parquet files in the Hub repo, e.g. `mnli` in `nyu-mll/glue`.',
+  },
+  dataset_revision: {
+    type: 'string', default: 'main', origin: 'optin-vscode', acted: true,
+    doc: 'Branch, tag or commit of the `dataset` repo on the Hub (e.g. `refs/convert/parquet` for the Hub\'s Parquet conversion).',
+  },
+  calibration_split: {
+    type: 'string', origin: 'optin-vscode', acted: true,
+    whenAbsent: '`train`',
+    doc: 'Split of `dataset` whose examples score the heads and neurons.',
+  },
+  eval_split: {
+    type: 'string', origin: 'optin-vscode', acted: true,
+    whenAbsent: '`validation` (`validation_matched` for MNLI, `test` for CIFAR-10)',
+    doc: 'Labelled split of `dataset` the unpruned and pruned models are evaluated on.',
   },
   calibration_data: {
     type: 'path', pathKind: 'data', requiredToRun: true, replaces: 'dataset', origin: 'optin-vscode', acted: true,
     aliases: ['calib_data', 'calibration', 'train_data', 'calibration_file'],
-    doc: 'Calibration examples whose forward passes score every head and neuron (labels not needed): a .tsv (GLUE style), .csv or .jsonl file for text models, an ImageFolder directory (`<dir>/<class>/<image>`) for vision models.',
+    doc: 'Calibration examples whose forward passes score every head and neuron (labels not needed): a .tsv (GLUE style), .csv, .jsonl or .parquet file for text models, an ImageFolder directory (`<dir>/<class>/<image>`) or a Parquet file with an Image column for vision models. Not needed when `dataset` names the data.',
   },
   eval_data: {
     type: 'path', pathKind: 'data', requiredToRun: true, replaces: 'dataset', origin: 'optin-vscode', acted: true,
     aliases: ['eval', 'evaluation_data', 'validation_data', 'dev_data', 'test_data', 'eval_file'],
-    doc: 'Labelled evaluation data, same formats as `calibration_data`: the task metric of the unpruned and the pruned model.',
+    doc: 'Labelled evaluation data, same formats as `calibration_data`: the task metric of the unpruned and the pruned model. Not needed when `dataset` names the data.',
   },
   output_dir: {
     type: 'path', pathKind: 'output', default: '.optin/runs', origin: 'optin-vscode', acted: true, aliases: ['output', 'out_dir', 'run_dir'],

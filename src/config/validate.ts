@@ -4,6 +4,7 @@ import { crossFieldRules } from './rules';
 import { CONFIG_KEYS, ConfigKey, ConfigValues, describeDefault, isConfigKey, keySpec } from './schema';
 import { closest, normaliseName } from './suggest';
 import { checkValue } from './values';
+import { KNOWN_DATASETS, namedDataset } from '../data/named';
 
 /**
  * Structure and value checks of a parsed config, without touching the disk (path checks are
@@ -162,13 +163,15 @@ function missingKeys(parsed: ParsedConfig, mode: Mode, values: ConfigValues): Di
     if (present && (!empty || mode === 'lint')) continue;
     const replaced = spec.replaces ? parsed.byKey.get(spec.replaces) : undefined;
     const replacedValue = replaced?.value.kind === 'scalar' && typeof replaced.value.value === 'string' ? replaced.value.value : undefined;
+    // A Hub model id, or a dataset we know how to find, stands in for the path.
+    if (!present && replacedValue !== undefined && (spec.replaces === 'model_name' || namedDataset(replacedValue))) continue;
     const what = describeNeed(key);
     const suffix = mode === 'lint' ? ' Paths are needed to run it, not to lint it.' : '';
     const message = present
       ? `\`${key}\` has no value; set it to ${what}.`
       : replaced && replacedValue !== undefined
-        ? `\`${replaced.key}\` '${replacedValue}' cannot be downloaded here; set \`${key}\` to ${what}.${suffix}`
-        : `\`${key}\` is missing; set it to ${what}.${suffix}`;
+        ? `\`${replaced.key}\` '${replacedValue}' is neither a known dataset (${KNOWN_DATASETS.join(', ')}) nor a Hub dataset id (org/name); set \`${key}\` to ${what}.${suffix}`
+        : `\`${key}\` is missing; set it to ${what}, or name ${spec.replaces === 'model_name' ? 'the Hub model in `model_name`' : 'the data in `dataset`'}.${suffix}`;
     out.push({
       severity: mode === 'run' ? 'error' : 'information',
       code: 'missing-key',
@@ -187,8 +190,8 @@ function describeNeed(key: ConfigKey): string {
       return 'the local Hugging Face checkpoint folder (config.json + model.safetensors), relative to this file';
     case 'data':
       return key === 'eval_data'
-        ? 'labelled evaluation data (a .tsv/.csv/.jsonl file, or an ImageFolder directory), relative to this file'
-        : 'calibration data (a .tsv/.csv/.jsonl file, or an ImageFolder directory), relative to this file';
+        ? 'labelled evaluation data (a .tsv/.csv/.jsonl/.parquet file, or an ImageFolder directory), relative to this file'
+        : 'calibration data (a .tsv/.csv/.jsonl/.parquet file, or an ImageFolder directory), relative to this file';
     default:
       return 'a path relative to this file';
   }

@@ -3,6 +3,9 @@ import * as path from 'path';
 import { UserError } from '../errors';
 import type { ModelSpec } from '../model/spec';
 import { ImageItem, ImagePreprocessor, listImageFolder, loadImage, readPreprocessor } from './images';
+import { readParquet } from './parquet';
+import { describeShards, parquetImageItems, parquetTextTable } from './parquetSource';
+import { readTable, Table } from './table';
 import { meanTokens, readTextDataset, TextExample, TextFields } from './text';
 import { loadTokenizer } from './tokenizer';
 
@@ -21,6 +24,10 @@ export interface DataOptions {
   /** Text: pad every batch to maxSeqLength instead of to its longest example. */
   padToMaxLength?: boolean;
   requireLabels?: boolean;
+  /** Name of the label column of a Parquet split (images: default `label`). */
+  labelField?: string;
+  /** What the data is called in messages (a Hub split: "nyu-mll/glue mnli validation_matched"). */
+  name?: string;
 }
 
 /** Calibration or evaluation data, ready to be cut into model inputs. */
@@ -38,6 +45,8 @@ export interface Dataset {
   batchOf(indices: readonly number[]): Promise<Feeds>;
   /** What identifies example i in its source: the image's path inside the folder, or the table line. */
   key(i: number): string;
+  /** How the data's class names were mapped onto the model's, when they were (Parquet splits). */
+  labelNote?: string;
 }
 
 function checkIndices(ds: { path: string; size: number }, indices: readonly number[]): void {
@@ -45,7 +54,21 @@ function checkIndices(ds: { path: string; size: number }, indices: readonly numb
   if (bad !== undefined) throw new RangeError(`${ds.path}: example index ${bad} is outside 0..${ds.size - 1}.`);
 }
 
-export function openDataset(dataPath: string, spec: ModelSpec, opts: DataOptions = {}): Dataset {
+const isParquet = (f: string) => f.toLowerCase().endsWith('.parquet');
+
+/**
+ * Opens calibration or evaluation data: a table file (.tsv/.csv/.jsonl/.parquet) for text
+ * models, an ImageFolder or a Parquet split with an Image column for image models. Several
+ * paths are the Parquet shards of one split, read in order.
+ */
+export async function openDataset(data: string | readonly string[], spec: ModelSpec, opts: DataOptions = {}): Promise<Dataset> {
+  const files = typeof data === 'string' ? [data] : [...data];
+  if (files.length > 1 || isParquet(files[0])) {
+    const bad = files.find((f) => !isParquet(f));
+    if (bad) throw new UserError(`${bad}: several data files must all be Parquet shards of one split.`, bad);
+    return parquetDataset(files, spec, opts);
+  }
+  const dataPath = files[0];
   if (!fs.existsSync(dataPath)) throw new UserError(`${dataPath}: data path does not exist.`, dataPath);
   const isDir = fs.statSync(dataPath).isDirectory();
   if (spec.modality === 'text') {
@@ -70,14 +93,28 @@ export function defaultMaxLength(spec: ModelSpec): number {
   return max;
 }
 
-function textDataset(file: string, spec: ModelSpec, opts: DataOptions): Dataset {
+async function parquetDataset(files: string[], spec: ModelSpec, opts: DataOptions): Promise<Dataset> {
+  for (const f of files) if (!fs.existsSync(f)) throw new UserError(`${f}: data path does not exist.`, f);
+  const where = opts.name ?? describeShards(files);
+  const data = await readParquet(files);
+  if (spec.modality === 'text') {
+    const { value: table, labelNote } = parquetTextTable(data, spec, opts.fields, where);
+    return { ...textDataset(table, spec, opts, where), labelNote };
+  }
+  const { value: items, labelNote } = parquetImageItems(data, spec, opts.labelField ?? opts.fields?.label, where);
+  return { ...imageDataset(files[0], spec, items, readPreprocessor(spec)), labelNote, key: (i) => `row ${i + 1}` };
+}
+
+function textDataset(source: string | Table, spec: ModelSpec, opts: DataOptions, name?: string): Dataset {
   const text = spec.text!;
+  const table = typeof source === 'string' ? readTable(source) : source;
+  const file = name ?? table.file;
   const maxLength = opts.maxSeqLength ?? defaultMaxLength(spec);
   if (maxLength > text.maxPositionEmbeddings) {
     throw new UserError(`max_seq_length ${maxLength} exceeds the model's max_position_embeddings ${text.maxPositionEmbeddings}.`);
   }
   const tokenizer = loadTokenizer(spec.dir);
-  const ds = readTextDataset(file, spec, tokenizer, { fields: opts.fields, maxLength, requireLabels: opts.requireLabels ?? false });
+  const ds = readTextDataset(table, spec, tokenizer, { fields: opts.fields, maxLength, requireLabels: opts.requireLabels ?? false });
   for (const ex of ds.examples) {
     const bad = ex.ids.find((id) => id < 0 || id >= text.vocabSize);
     if (bad !== undefined) throw new UserError(`${file}:${ex.line}: token id ${bad} is outside the model's vocabulary (vocab_size ${text.vocabSize}); the tokenizer does not belong to this model.`, file);
@@ -85,7 +122,7 @@ function textDataset(file: string, spec: ModelSpec, opts: DataOptions): Dataset 
   }
   const padTo = opts.padToMaxLength ? maxLength : undefined;
   const out: Dataset = {
-    path: file,
+    path: table.file,
     modality: 'text',
     size: ds.examples.length,
     labels: ds.examples.map((e) => e.label),
@@ -95,7 +132,7 @@ function textDataset(file: string, spec: ModelSpec, opts: DataOptions): Dataset 
       checkIndices(out, indices);
       return textFeeds(indices.map((i) => ds.examples[i]), tokenizer.padId, padTo);
     },
-    key: (i) => `line ${ds.examples[i].line}`,
+    key: (i) => `${typeof source === 'string' ? 'line' : 'row'} ${ds.examples[i].line}`,
   };
   return out;
 }
@@ -127,7 +164,7 @@ function imageDataset(dir: string, spec: ModelSpec, items: ImageItem[], pre: Ima
   const plane = img.numChannels * h * w;
   const feeds = async (chosen: ImageItem[]): Promise<Feeds> => {
     const data = new Float32Array(chosen.length * plane);
-    const pixels = await Promise.all(chosen.map((it) => loadImage(it.file, pre, spec)));
+    const pixels = await Promise.all(chosen.map((it) => loadImage(it, pre, spec)));
     pixels.forEach((p, i) => data.set(p, i * plane));
     return { pixel_values: { type: 'float32', dims: [chosen.length, img.numChannels, h, w], data } };
   };

@@ -61,8 +61,11 @@ export function readPreprocessor(spec: ModelSpec): ImagePreprocessor {
 }
 
 export interface ImageItem {
+  /** The image file, or for an image held in a Parquet cell, `<file>#<row>` (for messages). */
   file: string;
   label: number;
+  /** Encoded image bytes (PNG, JPEG, …) when the image is not a file of its own. */
+  bytes?: Uint8Array;
 }
 
 /**
@@ -90,9 +93,11 @@ function byCodePoint(a: string, b: string): number {
 }
 
 /** Decodes one image and returns pixel_values [channels, height, width] as the model expects them. */
-export async function loadImage(file: string, pre: ImagePreprocessor, spec: ModelSpec): Promise<Float32Array> {
+export async function loadImage(item: string | ImageItem, pre: ImagePreprocessor, spec: ModelSpec): Promise<Float32Array> {
   const { numChannels, imageSize } = spec.image!;
-  let img = sharp(file, { failOn: 'error' });
+  const file = typeof item === 'string' ? item : item.file;
+  const bytes = typeof item === 'string' ? undefined : item.bytes;
+  let img = sharp(bytes ?? file, { failOn: 'error' });
   let meta: Metadata;
   try {
     meta = await img.metadata();

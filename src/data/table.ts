@@ -22,7 +22,7 @@ export function formatOf(file: string): TableFormat {
   if (ext === '.tsv' || ext === '.txt') return 'tsv';
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
-  throw new UserError(`${file}: unknown data file type "${ext}"; use .tsv (GLUE style), .csv or .jsonl.`, file);
+  throw new UserError(`${file}: unknown data file type "${ext}"; use .tsv (GLUE style), .csv, .jsonl or .parquet.`, file);
 }
 
 /** Reads a TSV (GLUE style: header row, no quoting), CSV (RFC 4180) or JSON Lines file. */

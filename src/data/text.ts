@@ -1,7 +1,7 @@
 import { UserError } from '../errors';
 import type { ModelSpec } from '../model/spec';
 import { resolveLabel } from './labels';
-import { readTable, Table } from './table';
+import type { Table } from './table';
 import type { TextTokenizer } from './tokenizer';
 
 export interface TextFields {
@@ -60,8 +60,8 @@ export interface ReadTextOptions {
 }
 
 /** Reads and tokenizes a text data file for a BERT-family model. */
-export function readTextDataset(file: string, spec: ModelSpec, tokenizer: TextTokenizer, opts: ReadTextOptions): TextDataset {
-  const table = readTable(file);
+export function readTextDataset(table: Table, spec: ModelSpec, tokenizer: TextTokenizer, opts: ReadTextOptions): TextDataset {
+  const file = table.file;
   const fields = detectFields(table, opts.fields);
   if (opts.requireLabels && !fields.label) {
     throw new UserError(`${file}: no label column (looked for ${LABEL_COLUMNS.join(', ')}); name the column "label" or set it in the config.`, file);

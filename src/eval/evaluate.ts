@@ -94,7 +94,7 @@ export async function evaluate(modelPath: string, dataPath: string, opts: EvalOp
   if (onnxFile && !fs.existsSync(onnxFile)) throw new UserError(`${onnxFile} does not exist.`, onnxFile);
   const defaults = onnxFile ? onnxDefaults(onnxFile, opts) : undefined;
   const model = loadModel(defaults?.modelDir ?? modelPath);
-  const ds = openDataset(dataPath, model.spec, { ...opts, ...(defaults && { maxSeqLength: defaults.maxSeqLength, fields: defaults.fields }), requireLabels: true });
+  const ds = await openDataset(dataPath, model.spec, { ...opts, ...(defaults && { maxSeqLength: defaults.maxSeqLength, fields: defaults.fields }), requireLabels: true });
   const { session, device, notes } = await openSession(onnxFile ?? buildModelGraph(model).bytes, { device: opts.device ?? 'cpu', threads: opts.threads });
   try {
     if (onnxFile) checkOnnxInterface(session, onnxFile, model, ds);

@@ -38,7 +38,7 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
   ctx.save();
   ctx.emit({ type: 'started', runDir });
   try {
-    const loaded = loadPhase(ctx);
+    const loaded = await loadPhase(ctx);
     const scores = await rankingsPhase(ctx, loaded);
     const searches = searchPhase(ctx, loaded, scores);
     const repaired = await repairPhase(ctx, loaded, searches);

@@ -141,18 +141,20 @@ export const CASES: Case[] = [
   // ---- missing paths ----
   { name: 'lint: paths are information', yaml: 'batch_size: 8\n', expect: [e('information', 'missing-key', 'Paths are needed to run it', [0, 0, 0])] },
   {
-    name: 'run: model_name without model_path',
+    name: 'run: model_name (a Hub id) without data names only the data',
     yaml: 'model_name: bert-base-uncased\n',
     mode: 'run',
-    expect: [e('error', 'missing-key', "`model_name` 'bert-base-uncased' cannot be downloaded here; set `model_path` to the local Hugging Face checkpoint folder", [0, 0, 10])],
+    expect: [
+      e('error', 'missing-key', '`calibration_data` is missing; set it to calibration data', [0, 0, 0]),
+      e('error', 'missing-key', '`eval_data` is missing; set it to labelled evaluation data', [0, 0, 0]),
+    ],
   },
   {
-    name: 'run: dataset without data paths',
+    name: 'run: dataset (a known name) without a model names only the model',
     yaml: 'seed: 0\ndataset: mnli\n',
     mode: 'run',
     expect: [
-      e('error', 'missing-key', "`dataset` 'mnli' cannot be downloaded here; set `calibration_data`", [1, 0, 7]),
-      e('error', 'missing-key', "`dataset` 'mnli' cannot be downloaded here; set `eval_data`", [1, 0, 7]),
+      e('error', 'missing-key', '`model_path` is missing; set it to the local Hugging Face checkpoint folder (config.json + model.safetensors), relative to this file, or name the Hub model in `model_name`', [0, 0, 0]),
     ],
   },
   { name: 'run: empty file', yaml: '', mode: 'run', expect: [e('error', 'not-a-config', 'The file is empty, so it is not an OPTIN config', [0, 0, 0])] },

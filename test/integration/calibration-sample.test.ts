@@ -33,7 +33,7 @@ test('vit-mnist: the example config\'s calibration sample covers every class; `f
   const job = await vitJob();
   const labels = loadModel(job.modelPath).spec.labels;
   const ctx = createRunContext(job, tmpDir(), {});
-  const loaded = loadPhase(ctx);
+  const loaded = await loadPhase(ctx);
   const sample = ctx.report.data.calibration.sample!;
   assert.equal(sample.sampling, 'random');
   assert.equal(sample.stratified, true);
@@ -53,7 +53,7 @@ test('vit-mnist: the example config\'s calibration sample covers every class; `f
 
   const firstJob = await vitJob({ calibrationSampling: 'first' });
   const firstCtx = createRunContext(firstJob, tmpDir(), {});
-  loadPhase(firstCtx);
+  await loadPhase(firstCtx);
   const first = firstCtx.report.data.calibration.sample!;
   const expected = new Set(all.slice(0, firstJob.calibrationSize));
   assert.deepEqual(Object.keys(first.classes!).sort(), [...expected].sort());
@@ -62,7 +62,7 @@ test('vit-mnist: the example config\'s calibration sample covers every class; `f
 
 test('Dataset.batchOf(indices) gives the same inputs as batch() of each index, in the order asked', async () => {
   const job = await vitJob();
-  const ds = openDataset(job.calibrationData, loadModel(job.modelPath).spec);
+  const ds = await openDataset(job.calibrationData, loadModel(job.modelPath).spec);
   const picked = [ds.size - 1, 3, 100];
   const got = (await ds.batchOf(picked)).pixel_values as { dims: number[]; data: Float32Array };
   assert.deepEqual(got.dims[0], picked.length);

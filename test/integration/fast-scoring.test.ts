@@ -22,9 +22,9 @@ const importance = {
 
 async function spam(examples: number) {
   const model = loadModel(path.join(FIXTURES, 'bert-spam', 'model'));
-  const ds = openDataset(path.join(FIXTURES, 'bert-spam', 'data', 'calibration.tsv'), model.spec, { maxSeqLength: 64 });
+  const ds = await openDataset(path.join(FIXTURES, 'bert-spam', 'data', 'calibration.tsv'), model.spec, { maxSeqLength: 64 });
   const feeds = await ds.batch(0, examples);
-  const evalDs = openDataset(path.join(FIXTURES, 'bert-spam', 'data', 'eval.tsv'), model.spec, { maxSeqLength: 64 });
+  const evalDs = await openDataset(path.join(FIXTURES, 'bert-spam', 'data', 'eval.tsv'), model.spec, { maxSeqLength: 64 });
   return { model, feeds, labels: ds.labels.slice(0, examples) as number[], macs: macModel(model.spec, evalDs.meanSequenceLength) };
 }
 

@@ -51,7 +51,7 @@ for (const name of ['bert-spam', 'bert-spam3']) {
     const ref = readRef(name);
     const model = loadModel(path.join(FIXTURES, name, 'model'));
     assert.deepEqual(model.spec.labels, ref.label_names);
-    const ds = openDataset(path.join(FIXTURES, name, 'data', 'eval.tsv'), model.spec, { maxSeqLength: ref.max_seq_length });
+    const ds = await openDataset(path.join(FIXTURES, name, 'data', 'eval.tsv'), model.spec, { maxSeqLength: ref.max_seq_length });
     const { session } = await openSession(buildModelGraph(model).bytes);
     const n = ref.examples.length;
     const out = await session.run(toOrtFeeds(await ds.batch(0, n)));
@@ -66,7 +66,7 @@ for (const name of ['bert-spam', 'bert-spam3']) {
 test('vit-mnist: ONNX logits from the PNG files match PyTorch within 1e-4', async () => {
   const ref = readRef('vit-mnist');
   const model = loadModel(path.join(FIXTURES, 'vit-mnist', 'model'));
-  const ds = openDataset(path.join(FIXTURES, 'vit-mnist', 'data', 'eval'), model.spec);
+  const ds = await openDataset(path.join(FIXTURES, 'vit-mnist', 'data', 'eval'), model.spec);
   const { session } = await openSession(buildModelGraph(model).bytes);
   const n = ref.examples.length;
   const out = await session.run(toOrtFeeds(await ds.batch(0, n)));

@@ -54,7 +54,7 @@ test('real fixture (bert-spam, 48 texts of mixed length): packing saves rows and
   })].join('\n');
   const file = path.join(dir, 'mixed.tsv');
   fs.writeFileSync(file, mixed + '\n');
-  const ds = openDataset(file, model.spec, { maxSeqLength: 128 });
+  const ds = await openDataset(file, model.spec, { maxSeqLength: 128 });
   const feeds = await ds.batch(0, 48);
   const baseline = await runBaseline(model, feeds, { mmdTokens: 256, seed: 1, trajectory: 'output_dense' });
   const input = scoringInput(baseline);

@@ -66,7 +66,7 @@ test('a text run writes every artefact, and pruned.onnx computes what the masked
   // pruned.onnx on disk vs the full model with the same masks, on the eval data.
   const masks = JSON.parse(fs.readFileSync(path.join(report.runDir, 'masks.json'), 'utf8'));
   const model = loadModel(p.model);
-  const ds = openDataset(p.eval, model.spec);
+  const ds = await openDataset(p.eval, model.spec);
   const feeds = toOrtFeeds(await ds.batch(0, ds.size));
   const b = masks.budgets[0];
   const m = allOnesMasks(model.spec);

@@ -82,7 +82,7 @@ test('repair with every unit kept: scales 1 and the same outputs; output project
   const p = textProject(dir, { layers: 3, heads: 4, hidden: 16, intermediate: 24, examples: 12 });
   const model = loadModel(p.model);
   const { spec } = model;
-  const feeds = await openDataset(p.calibration, spec).batch(0, 12);
+  const feeds = await (await openDataset(p.calibration, spec)).batch(0, 12);
   assert.ok((feeds.attention_mask.data as BigInt64Array).includes(0n), 'the batch is padded, so the real-token selection is exercised');
   const teacher = await repairTeacher(model, feeds);
   const same = await repairPruned(model, keepAll(model), teacher);
@@ -116,7 +116,7 @@ for (const f of fixtures) {
   test(`${f.name} at budget 0.3: repair lowers every layer's error on the calibration tokens, and the folded export is the masked model with scaled projections`, async () => {
     const model = loadModel(path.join(FIXTURES, f.name, 'model'));
     const { spec } = model;
-    const calib = openDataset(f.calibration, spec, { maxSeqLength: 128 });
+    const calib = await openDataset(f.calibration, spec, { maxSeqLength: 128 });
     const feeds = await calib.batch(0, f.examples);
     const scores = magnitudeScores(model);
     const { keep } = searchMask(spec, scores.heads, scores.neurons, macModel(spec, calib.meanSequenceLength), 0.3);
@@ -158,7 +158,7 @@ for (const f of fixtures) {
           foldScales(w, spec.headDim, expand(keep.heads[l], repaired.headScales[l], spec.headsPerLayer[l]), expand(keep.neurons[l], repaired.neuronScales[l], spec.neuronsPerLayer[l]))),
       },
     };
-    const evalFeeds = toOrtFeeds(await openDataset(f.eval, spec, { maxSeqLength: 128 }).batch(0, 64));
+    const evalFeeds = toOrtFeeds(await (await openDataset(f.eval, spec, { maxSeqLength: 128 })).batch(0, 64));
     const maskFeeds: Record<string, ort.Tensor> = {};
     spec.headsPerLayer.forEach((h, l) => (maskFeeds[`head_mask.${l}`] = new ort.Tensor('float32', Float32Array.from(range(h), (u) => (keep.heads[l].includes(u) ? 1 : 0)), [1, h])));
     spec.neuronsPerLayer.forEach((n, l) => (maskFeeds[`neuron_mask.${l}`] = new ort.Tensor('float32', Float32Array.from(range(n), (u) => (keep.neurons[l].includes(u) ? 1 : 0)), [1, n])));
@@ -189,7 +189,7 @@ test('a run with repair exports the repaired model, records the unrepaired metri
   // The file on disk is the repaired model: not the plainly pruned one.
   const model = loadModel(job.modelPath);
   const masks = JSON.parse(fs.readFileSync(path.join(report.runDir, 'masks.json'), 'utf8'));
-  const feeds = await openDataset(job.evalData, model.spec).batch(0, 32);
+  const feeds = await (await openDataset(job.evalData, model.spec)).batch(0, 32);
   const plain = await logits(pruneModel(model, { heads: masks.budgets[0].heads, neurons: masks.budgets[0].neurons }), feeds);
   assert.ok(maxDiff(await logits(path.join(report.runDir, 'pruned.onnx'), feeds), plain) > 1e-3, 'pruned.onnx equals the unrepaired model');
 

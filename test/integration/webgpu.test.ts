@@ -45,7 +45,7 @@ test('webgpu: vit-mnist eval accuracy equals the CPU run', async (t) => {
 test('webgpu: OPTIN scores equal the CPU scores within 1e-3 of scale (vit-mnist, a sample of every layer)', async (t) => {
   if (!(await needsAdapter(t))) return;
   const model = loadModel(path.join(FIXTURES, 'vit-mnist', 'model'));
-  const feeds = await openDataset(path.join(FIXTURES, 'vit-mnist', 'data', 'calibration'), model.spec).batch(0, 8);
+  const feeds = await (await openDataset(path.join(FIXTURES, 'vit-mnist', 'data', 'calibration'), model.spec)).batch(0, 8);
   const loss = { aggregate: 'sum' as const, temperature: 4, divideByTemperature: true, trajectory: 'layernorm_before' as const };
   const scores = [];
   for (const device of ['cpu', 'webgpu'] as const) {

@@ -67,7 +67,7 @@ const PATH_CASES: PathCase[] = [
   { name: 'folder as text data', yaml: 'model_path: models/bert\ncalibration_data: images\n', code: 'bad-path', fragment: 'is a folder, but `model_path` holds a bert model (text)', at: [1, 18, 24] },
   { name: 'file as image data', yaml: 'model_path: models/vit\neval_data: data/dev.tsv\n', code: 'bad-path', fragment: 'is a file, but `model_path` holds a vit model (images)', at: [1, 11, 23] },
   { name: 'ImageFolder without class folders', yaml: 'model_path: models/vit\ncalibration_data: flat-images\n', code: 'bad-path', fragment: 'has no class folders', at: [1, 18, 29] },
-  { name: 'data file of an unknown type', yaml: 'calibration_data: data/notes.xyz\n', code: 'bad-path', fragment: 'is not a .tsv, .csv or .jsonl file', at: [0, 18, 32] },
+  { name: 'data file of an unknown type', yaml: 'calibration_data: data/notes.xyz\n', code: 'bad-path', fragment: 'is not a .tsv, .csv, .jsonl or .parquet file', at: [0, 18, 32] },
   { name: 'empty data file', yaml: 'eval_data: data/empty.tsv\n', code: 'bad-path', fragment: 'is empty', at: [0, 11, 25] },
   { name: 'missing data file', yaml: 'eval_data: data/missing.tsv\n', code: 'missing-path', fragment: 'does not exist; paths are relative to this file', at: [0, 11, 27] },
   { name: 'task_name decides modality without a model', yaml: 'task_name: vision\ncalibration_data: data/train.tsv\n', code: 'bad-path', fragment: 'but `task_name` is vision (images)', at: [1, 18, 32] },
@@ -149,7 +149,7 @@ test('loadConfig: lint mode loads a config without paths; run mode does not', as
   const linted = await loadConfig(file, { mode: 'lint' });
   assert.equal(linted.config.model_path, undefined);
   assert.equal(linted.config.calibration_size, 8);
-  await assert.rejects(loadConfig(file), /nopaths\.yaml:1:1: error: `model_name` 'bert-base-uncased' cannot be downloaded here; set `model_path`/);
+  await assert.rejects(loadConfig(file), /nopaths\.yaml:1:1: error: `calibration_data` is missing; set it to calibration data .*, or name the data in `dataset`/);
 });
 
 test('loadConfig: an unreadable file and a byte-order mark', async () => {

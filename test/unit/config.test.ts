@@ -85,9 +85,8 @@ function assertLintsLikeTheReleasedConfig(text: string): void {
   assert.deepEqual(notInfo, [], 'only information diagnostics');
   assert.deepEqual(v.values, MNLI_VALUES);
   const codes = new Set(v.diagnostics.map((d) => d.code));
-  assert.deepEqual([...codes].sort(), ['cross-field', 'missing-key', 'not-acted-on']);
-  const missing = v.diagnostics.filter((d) => d.code === 'missing-key').map((d) => d.data?.insertKey).sort();
-  assert.deepEqual(missing, ['calibration_data', 'eval_data', 'model_path']);
+  // model_name and dataset name the checkpoint and the data: no path is missing.
+  assert.deepEqual([...codes].sort(), ['cross-field', 'not-acted-on']);
 }
 
 test('the released mnli_bert.yaml (reconstructed) lints with information only', () => {
@@ -103,12 +102,14 @@ test('the released mnli_bert.yaml itself lints with information only', { skip: !
   assertLintsLikeTheReleasedConfig(fs.readFileSync(SHARED_MNLI, 'utf8'));
 });
 
-test('the released mnli_bert.yaml in run mode names each missing path at model_name / dataset', () => {
-  const v = validateText(MNLI_BERT, { mode: 'run' });
+test('the released mnli_bert.yaml runs by name; a dataset name we cannot resolve is an error at `dataset`', () => {
+  assert.deepEqual(validateText(MNLI_BERT, { mode: 'run' }).diagnostics.filter((d) => d.severity === 'error'), []);
+  const v = validateText(MNLI_BERT.replace('dataset: "mnli"', 'dataset: "my-mnli"'), { mode: 'run' });
   const errors = v.diagnostics.filter((d) => d.severity === 'error');
-  assert.deepEqual(errors.map((d) => d.data?.insertKey), ['calibration_data', 'eval_data', 'model_path']);
-  assert.deepEqual(errors.map((d) => d.range.start.line), [2, 2, 4]);
-  assert.equal(formatDiagnostic(errors[2], 'mnli_bert.yaml').split(': error: ')[0], 'mnli_bert.yaml:5:1');
+  assert.deepEqual(errors.map((d) => d.data?.insertKey), ['calibration_data', 'eval_data']);
+  assert.deepEqual(errors.map((d) => d.range.start.line), [2, 2]);
+  assert.match(errors[0].message, /`dataset` 'my-mnli' is neither a known dataset \(mnli, mnli-mm, .*\) nor a Hub dataset id \(org\/name\); set `calibration_data`/);
+  assert.equal(formatDiagnostic(errors[0], 'mnli_bert.yaml').split(': error: ')[0], 'mnli_bert.yaml:3:1');
 });
 
 test('a valid config of ours resolves with defaults, derived defaults and absolute paths', () => {

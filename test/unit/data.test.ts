@@ -24,19 +24,19 @@ function write(name: string, text: string): string {
   return f;
 }
 
-test('GLUE-style TSV: header, label names and class indices, no quoting', () => {
+test('GLUE-style TSV: header, label names and class indices, no quoting', async () => {
   const f = write('a.tsv', 'sentence\tlabel\nhello world\tham\nbuy now !\tspam\n"hello\t1\n');
-  const ds = openDataset(f, bert.spec, { requireLabels: true });
+  const ds = await openDataset(f, bert.spec, { requireLabels: true });
   assert.equal(ds.size, 3);
   assert.deepEqual(ds.labels, [0, 1, 1]);
   assert.equal(ds.meanSequenceLength, (4 + 5 + 4) / 3);
 });
 
-test('CSV with quoted fields and JSON Lines read the same examples', () => {
+test('CSV with quoted fields and JSON Lines read the same examples', async () => {
   const csv = write('a.csv', 'text,label\n"hello, world",ham\n"buy ""now""",spam\n');
   const jsonl = write('a.jsonl', '{"text": "hello, world", "label": "ham"}\n{"text": "buy \\"now\\"", "label": 1}\n');
-  const a = openDataset(csv, bert.spec, { requireLabels: true });
-  const b = openDataset(jsonl, bert.spec, { requireLabels: true });
+  const a = await openDataset(csv, bert.spec, { requireLabels: true });
+  const b = await openDataset(jsonl, bert.spec, { requireLabels: true });
   assert.deepEqual(a.labels, [0, 1]);
   assert.deepEqual(b.labels, [0, 1]);
   assert.equal(readTable(csv).records[1].fields.get('text'), 'buy "now"');
@@ -44,13 +44,13 @@ test('CSV with quoted fields and JSON Lines read the same examples', () => {
 
 test('sentence pairs are detected from GLUE column names', async () => {
   const f = write('pair.tsv', 'index\tsentence1\tsentence2\tlabel\n0\thello\tworld now\t0\n');
-  const ds = openDataset(f, bert.spec, {});
+  const ds = await openDataset(f, bert.spec, {});
   const feeds = await ds.batch(0, 1);
   assert.deepEqual(Array.from(feeds.input_ids.data as BigInt64Array).map(Number), [2, 5, 3, 6, 8, 3]);
   assert.deepEqual(Array.from(feeds.token_type_ids.data as BigInt64Array).map(Number), [0, 0, 0, 1, 1, 1]);
 });
 
-test('batches pad to the longest example with the pad id and a zero attention mask', () => {
+test('batches pad to the longest example with the pad id and a zero attention mask', async () => {
   const feeds = textFeeds([{ line: 2, ids: [2, 5, 3], typeIds: [0, 0, 0] }, { line: 3, ids: [2, 3], typeIds: [0, 0] }], 0);
   assert.deepEqual(feeds.input_ids.dims, [2, 3]);
   assert.deepEqual(Array.from(feeds.attention_mask.data as BigInt64Array).map(Number), [1, 1, 1, 1, 1, 0]);
@@ -68,17 +68,17 @@ const bad: Array<[string, string, string, RegExp]> = [
   ['no text column', 'c.tsv', 'foo\tlabel\nhello\tham\n', /cannot tell which column holds the text \(columns: foo, label\)/],
   ['no label column', 'n.tsv', 'sentence\nhello\n', /no label column \(looked for label, labels/],
   ['an empty file', 'e.tsv', '', /e\.tsv: empty file; expected a header row/],
-  ['an unknown extension', 'd.parquet', 'x', /unknown data file type "\.parquet"/],
+  ['an unknown extension', 'd.xlsx', 'x', /unknown data file type "\.xlsx"/],
 ];
 for (const [what, name, content, message] of bad) {
-  test(`text data: ${what} is reported with file and line`, () => {
-    assert.throws(() => openDataset(write(name, content), bert.spec, { requireLabels: true }), message);
+  test(`text data: ${what} is reported with file and line`, async () => {
+    await assert.rejects(() => openDataset(write(name, content), bert.spec, { requireLabels: true }), message);
   });
 }
 
-test('a folder given to a text model, and a missing path, are explained', () => {
-  assert.throws(() => openDataset(dir, bert.spec), /is a folder, but BertForSequenceClassification is a text model/);
-  assert.throws(() => openDataset(path.join(dir, 'none.tsv'), bert.spec), /none\.tsv: data path does not exist/);
+test('a folder given to a text model, and a missing path, are explained', async () => {
+  await assert.rejects(() => openDataset(dir, bert.spec), /is a folder, but BertForSequenceClassification is a text model/);
+  await assert.rejects(() => openDataset(path.join(dir, 'none.tsv'), bert.spec), /none\.tsv: data path does not exist/);
 });
 
 const vitDir = path.join(dir, 'vit');
@@ -95,7 +95,7 @@ test('images: ImageFolder order, rescale and per-channel normalisation', async (
   await sharp(pixels, { raw: { width: 8, height: 8, channels: 3 } }).png().toFile(path.join(root, 'class_0', 'a.png'));
   await sharp(pixels, { raw: { width: 8, height: 8, channels: 3 } }).png().toFile(path.join(root, 'class_1', 'c.png'));
   fs.writeFileSync(path.join(root, 'class_1', 'notes.txt'), 'not an image');
-  const ds = openDataset(root, vit.spec);
+  const ds = await openDataset(root, vit.spec);
   assert.equal(ds.size, 3);
   assert.deepEqual(ds.labels, [0, 0, 1]);
   assert.equal(ds.meanSequenceLength, 5);
@@ -122,13 +122,13 @@ test('images: corrupt files, unknown class folders and a file path are explained
   fs.mkdirSync(path.join(root, 'class_0'), { recursive: true });
   const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).png().toBuffer();
   fs.writeFileSync(path.join(root, 'class_0', 'trunc.png'), png.subarray(0, png.length / 2));
-  const ds = openDataset(root, vit.spec);
+  const ds = await openDataset(root, vit.spec);
   await assert.rejects(ds.batch(0, 1), /trunc\.png: cannot decode image/);
   fs.writeFileSync(path.join(root, 'class_0', 'trunc.png'), Buffer.from('garbage, not a png'));
   await assert.rejects(ds.batch(0, 1), /trunc\.png: cannot decode image/);
 
   const unknown = path.join(dir, 'unknown');
   fs.mkdirSync(path.join(unknown, 'cat'), { recursive: true });
-  assert.throws(() => openDataset(unknown, vit.spec), /unknown\/cat: label "cat" is not one of the model's labels/);
-  assert.throws(() => openDataset(path.join(dir, 'a.tsv'), vit.spec), /is a file, but ViTForImageClassification is an image model/);
+  await assert.rejects(() => openDataset(unknown, vit.spec), /unknown\/cat: label "cat" is not one of the model's labels/);
+  await assert.rejects(() => openDataset(path.join(dir, 'a.tsv'), vit.spec), /is a file, but ViTForImageClassification is an image model/);
 });

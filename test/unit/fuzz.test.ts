@@ -180,7 +180,7 @@ test('fuzz: truncated and garbage images are rejected with the file named', asyn
   report('images', runs, tally);
 });
 
-test('fuzz: TSV files with missing columns, extra tabs and stray quotes give file:line errors', () => {
+test('fuzz: TSV files with missing columns, extra tabs and stray quotes give file:line errors', async () => {
   const model = path.join(dir, 'bert');
   writeSyntheticCheckpoint(model, { family: 'bert', vocab: 12, labels: 2 });
   fs.writeFileSync(path.join(model, 'vocab.txt'), ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'hello', 'world', 'buy', 'now', '!', '"', ','].join('\n'));
@@ -189,10 +189,10 @@ test('fuzz: TSV files with missing columns, extra tabs and stray quotes give fil
   const tally = { ok: 0, rejected: 0 };
   const cell = fc.oneof(fc.constantFrom('hello world', 'buy now !', '"', '""', 'class_0', 'class_1', '0', '1', '', '\t', '\r', 'ünïcödé'), fc.string({ maxLength: 12 }));
   const row = fc.array(cell, { minLength: 0, maxLength: 4 }).map((cells) => cells.join('\t'));
-  fc.assert(
-    fc.property(fc.constantFrom('sentence\tlabel', 'sentence', 'text\tlabel\textra', 'sentence1\tsentence2\tlabel', 'label\tsentence', ''), fc.array(row, { maxLength: 8 }), (header, rows) => {
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom('sentence\tlabel', 'sentence', 'text\tlabel\textra', 'sentence1\tsentence2\tlabel', 'label\tsentence', ''), fc.array(row, { maxLength: 8 }), async (header, rows) => {
       fs.writeFileSync(file, [header, ...rows].join('\n'));
-      expectCleanError(file, () => openDataset(file, spec, { requireLabels: true }), tally);
+      await expectCleanErrorAsync(file, () => openDataset(file, spec, { requireLabels: true }), tally);
     }),
     { numRuns: RUNS, seed: SEED },
   );

@@ -33,7 +33,7 @@ function modelFileBytes(dir: string): number {
   return fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
 }
 
-export function loadPhase(ctx: RunContext): Loaded {
+export async function loadPhase(ctx: RunContext): Promise<Loaded> {
   const { job, report } = ctx;
   ctx.phase('load');
   const model = loadModel(job.modelPath);
@@ -46,7 +46,7 @@ export function loadPhase(ctx: RunContext): Loaded {
   const trajectory: Trajectory = spec.normPlacement === 'post' ? 'output_dense' : job.loss.trajectory ?? defaultTrajectory(spec);
   const loss: LossOptions = { ...job.loss, trajectory };
   const dataOpts = { fields: job.fields, maxSeqLength: job.maxSeqLength };
-  const calib = openDataset(job.calibrationData, spec, dataOpts);
+  const calib = await openDataset(job.calibrationData, spec, dataOpts);
   if (job.calibrationSize > calib.size) {
     throw new UserError(`calibration_size ${job.calibrationSize} is larger than ${job.calibrationData}, which has ${calib.size} examples; lower calibration_size or add data.`);
   }
@@ -56,7 +56,7 @@ export function loadPhase(ctx: RunContext): Loaded {
     report.data.calibration.sample = calibSample;
     ctx.log(`calibration sample (${calibSample.sampling}${calibSample.stratified ? ', stratified by label' : ''}): ${calibSample.examples} of ${calib.size} examples${calibSample.classes ? `, per class ${JSON.stringify(calibSample.classes)}` : ''}`);
   }
-  const evalDs = openDataset(job.evalData, spec, { ...dataOpts, requireLabels: true });
+  const evalDs = await openDataset(job.evalData, spec, { ...dataOpts, requireLabels: true });
   const timerSample = chooseExamples(evalDs, Math.min(job.timerBatchSize, evalDs.size), sampling, spec.labels);
   report.data.eval = { path: job.evalData, examples: evalDs.size, meanSequenceLength: evalDs.meanSequenceLength, latencySample: timerSample, maxSeqLength: job.maxSeqLength, fields: job.fields };
   const macs = macModel(spec, evalDs.meanSequenceLength);
