@@ -49,7 +49,7 @@ function fromCache(ref: RepoRef, select: SelectFiles, opts: FetchOptions, why: '
 }
 
 /** A commit never moves: if its snapshot already has every chosen file, no request is needed. */
-function cachedCommit(ref: RepoRef, select: SelectFiles, opts: FetchOptions): Snapshot | undefined {
+function cachedCommitSnapshot(ref: RepoRef, select: SelectFiles, opts: FetchOptions): Snapshot | undefined {
   const snap = findCachedSnapshot(ref, opts.settings.cacheDir);
   if (!snap) return undefined;
   let files: string[];
@@ -72,7 +72,7 @@ export async function fetchSnapshot(ref: RepoRef, select: SelectFiles, opts: Fet
   const { settings, signal, onLog } = opts;
   if (settings.offline) return fromCache(ref, select, opts, 'offline');
   if (isCommit(ref.revision)) {
-    const hit = cachedCommit(ref, select, opts);
+    const hit = cachedCommitSnapshot(ref, select, opts);
     if (hit) return hit;
   }
   let info;

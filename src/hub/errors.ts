@@ -53,6 +53,7 @@ export function hubAnswerError(a: HubAnswer): HubError {
 
 /** The HubError for an error answer (drained here: its body is not needed). */
 export function responseError(res: IncomingMessage, ref: RepoRef, settings: HubSettings, file?: string): HubError {
+  res.on('error', () => undefined); // a connection dropped while draining changes nothing here
   res.resume();
   const code = res.headers['x-error-code'];
   return hubAnswerError({
