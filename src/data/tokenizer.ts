@@ -51,7 +51,10 @@ function wrap(tok: Tokenizer, source: string, config: Record<string, unknown>): 
   const padId = tok.token_to_id(padToken) ?? 0;
   // How many special tokens the post-processor adds, for single texts and pairs.
   const addedSingle = tok.encode('', { add_special_tokens: true }).ids.length;
-  const addedPair = tok.encode('', { text_pair: '', add_special_tokens: true }).ids.length;
+  // Probed with real text: an empty text_pair counts as no pair, which would undercount by one
+  // [SEP] and let a pair with an empty second text (MNLI-style rows) exceed maxLength.
+  const probe = tok.tokenize('a', { add_special_tokens: false }).length;
+  const addedPair = tok.encode('a', { text_pair: 'a', add_special_tokens: true }).ids.length - 2 * probe;
   const toIds = (tokens: string[]) =>
     tokens.map((t) => {
       const id = tok.token_to_id(t);

@@ -56,7 +56,7 @@ function hashPath(h: ReturnType<typeof createHash>, p: string, root: string): vo
 }
 
 /** sha256 over the checkpoint's files, the calibration data and the scoring options. */
-export function fingerprint(modelDir: string, calibrationData: string, scoring: Record<string, unknown>, method: Method): string {
+export function fingerprint(modelDir: string, calibrationData: string | readonly string[], scoring: Record<string, unknown>, method: Method): string {
   try {
     return hashInputs(modelDir, calibrationData, scoring, method);
   } catch (e) {
@@ -65,7 +65,7 @@ export function fingerprint(modelDir: string, calibrationData: string, scoring: 
   }
 }
 
-function hashInputs(modelDir: string, calibrationData: string, scoring: Record<string, unknown>, method: Method): string {
+function hashInputs(modelDir: string, calibrationData: string | readonly string[], scoring: Record<string, unknown>, method: Method): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ method, scoring }));
   for (const f of fs.readdirSync(modelDir).sort()) {
@@ -75,7 +75,7 @@ function hashInputs(modelDir: string, calibrationData: string, scoring: Record<s
       hashFile(h, p);
     }
   }
-  hashPath(h, calibrationData, calibrationData);
+  for (const p of typeof calibrationData === 'string' ? [calibrationData] : calibrationData) hashPath(h, p, p);
   return h.digest('hex');
 }
 

@@ -1,4 +1,5 @@
 import { macBudgets } from '../config';
+import { namedDataset } from '../data/named';
 import type { RunConfig } from '../config';
 import type { RepairMethod } from '../optin/repair';
 import type { DeviceChoice } from '../runtime/session';
@@ -14,11 +15,22 @@ export interface JobOverrides {
 
 /** From a validated, resolved config (keys as the user wrote them) to what the pipeline runs. */
 export function jobFromConfig(c: RunConfig, configText: string, o: JobOverrides = {}): PruneJob {
+  // Paths win; names stand in for the paths a config leaves out (validation made sure one is there).
+  const modelPath = c.model_path as string | undefined;
+  const calibration = c.calibration_data as string | undefined;
+  const evalData = c.eval_data as string | undefined;
+  const dataset = c.dataset && (!calibration || !evalData)
+    ? namedDataset(c.dataset, { config: c.dataset_config, calibrationSplit: c.calibration_split, evalSplit: c.eval_split })
+    : undefined;
+  const model = !modelPath && c.model_name ? { id: c.model_name, revision: c.model_revision } : undefined;
   return {
     configText,
-    modelPath: c.model_path,
-    calibrationData: c.calibration_data,
-    evalData: c.eval_data,
+    modelPath: modelPath ?? '',
+    calibrationData: calibration ?? '',
+    evalData: evalData ?? '',
+    ...((model || dataset) && {
+      hub: { model, dataset: dataset && { ...dataset, revision: c.dataset_revision }, calibration: !!dataset && !calibration, eval: !!dataset && !evalData },
+    }),
     outputDir: c.output_dir,
     runDir: o.runDir,
     device: o.device ?? c.device,

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { UserError } from '../errors';
 import { writeFileAtomic } from './atomic';
 import { openRunFolder } from './runFolder';
+import { downloadPhase } from './phases/download';
 import { evaluatePhase } from './phases/evaluate';
 import { loadPhase } from './phases/load';
 import { rankingsPhase } from './phases/rankings';
@@ -38,6 +39,7 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
   ctx.save();
   ctx.emit({ type: 'started', runDir });
   try {
+    await downloadPhase(ctx);
     const loaded = await loadPhase(ctx);
     const scores = await rankingsPhase(ctx, loaded);
     const searches = searchPhase(ctx, loaded, scores);

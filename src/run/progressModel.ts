@@ -6,8 +6,8 @@
  */
 import type { RunEvent } from './events';
 
-export const PHASES = ['load', 'calibrate', 'score', 'search', 'repair', 'export', 'evaluate'] as const;
-const WEIGHT: Record<string, number> = { load: 3, calibrate: 4, score: 70, search: 2, repair: 3, export: 6, evaluate: 15 };
+export const PHASES = ['download', 'load', 'calibrate', 'score', 'search', 'repair', 'export', 'evaluate'] as const;
+const WEIGHT: Record<string, number> = { download: 2, load: 3, calibrate: 4, score: 70, search: 2, repair: 3, export: 6, evaluate: 15 };
 const TOTAL = Object.values(WEIGHT).reduce((a, b) => a + b, 0);
 
 export interface ProgressState {
@@ -43,6 +43,8 @@ export function nextProgress(s: ProgressState, e: RunEvent): ProgressState {
 /** "score 120/1,536 · ETA 1m20s" */
 export function describeProgress(s: ProgressState): string {
   if (!s.phase) return 'starting';
+  // Bytes read as "12.0/417 MiB · 8.1 MiB/s", which the detail says.
+  if (s.phase === 'download' && s.detail) return `download ${s.detail}`;
   const units = s.total !== undefined ? ` ${s.done ?? 0}/${s.total.toLocaleString('en-US')}` : '';
   const eta = s.etaSeconds !== undefined && Number.isFinite(s.etaSeconds) ? ` · ETA ${formatDuration(s.etaSeconds)}` : '';
   return `${s.phase}${units}${eta}`;

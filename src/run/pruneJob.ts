@@ -1,4 +1,5 @@
 /** What one pruning run is asked to do: the config, resolved to absolute paths and plain values. */
+import type { NamedDataset } from '../data/named';
 import type { Sampling } from '../data/sample';
 import type { TextFields } from '../data/text';
 import type { MetricName } from '../eval/metrics';
@@ -14,9 +15,19 @@ import type { Method } from './report';
 export interface PruneJob {
   /** The config as the user wrote it, saved as <run>/config.yaml. */
   configText?: string;
+  /** The checkpoint folder; '' until the download phase resolves `hub.model`. */
   modelPath: string;
-  calibrationData: string;
-  evalData: string;
+  /** A data path, or the Parquet shards of one split; '' until the download phase resolves `hub.dataset`. */
+  calibrationData: string | string[];
+  evalData: string | string[];
+  /** What the config names on the Hugging Face Hub instead of paths (`model_name`, `dataset`). */
+  hub?: {
+    model?: { id: string; revision: string };
+    dataset?: NamedDataset & { revision: string };
+    /** Which of the data paths the dataset stands in for. */
+    calibration: boolean;
+    eval: boolean;
+  };
   outputDir: string;
   /** Use exactly this run folder instead of <outputDir>/<run id>. */
   runDir?: string;

@@ -17,7 +17,7 @@ export type RunStatus = 'running' | 'complete' | 'cancelled' | 'failed';
 export type Method = 'optin' | 'magnitude' | 'random';
 
 export interface PhaseTiming {
-  name: 'load' | 'calibrate' | 'score' | 'search' | 'repair' | 'export' | 'evaluate';
+  name: 'download' | 'load' | 'calibrate' | 'score' | 'search' | 'repair' | 'export' | 'evaluate';
   seconds: number;
   status: 'done' | 'reused' | 'cancelled' | 'failed';
 }
@@ -97,7 +97,17 @@ export interface Report {
      * `latencySample`: the examples of the latency batch, chosen the same way; `maxSeqLength`/`fields`:
      * the text options the run read it with (`optin eval` on an export reuses them).
      */
-    eval?: { path: string; examples: number; meanSequenceLength: number; latencySample?: SampleRecord; maxSeqLength?: number; fields?: Partial<TextFields> };
+    eval?: { path: string; files?: string[]; examples: number; meanSequenceLength: number; latencySample?: SampleRecord; maxSeqLength?: number; fields?: Partial<TextFields> };
+    /** How the data's class names were mapped onto the model's (Parquet splits with ClassLabel names). */
+    labelMapping?: string[];
+  };
+  /** Where a model or dataset named by `model_name` / `dataset` came from (the Hugging Face cache, or downloaded into it). */
+  sources?: {
+    model?: { repo: string; revision: string; commit: string; dir: string; fromCache: boolean; bytes: number };
+    dataset?: {
+      repo: string; revision: string; commit: string; config?: string; dir: string; fromCache: boolean; bytes: number;
+      calibrationSplit?: string; calibrationFiles?: string[]; evalSplit?: string; evalFiles?: string[];
+    };
   };
   macModel?: { seqLen: number; perHead: number; perNeuron: number; encoderMacs: number; note: string };
   /** How OPTIN scores were computed (`scoring`): the mode used, why, and a fast run's self-check. */

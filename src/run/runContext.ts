@@ -33,6 +33,11 @@ export interface RunContext {
   throwIfAborted(): void;
 }
 
+/** A data path, or the first shard of a Parquet split (report.json keeps one path per data set). */
+export function firstPath(data: string | readonly string[]): string {
+  return typeof data === 'string' ? data : data[0] ?? '';
+}
+
 export function createRunContext(job: PruneJob, runDir: string, hooks: RunHooks): RunContext {
   const emit = (e: RunEvent) => hooks.onEvent?.(e);
   const logFile = path.join(runDir, 'log.txt');
@@ -46,7 +51,7 @@ export function createRunContext(job: PruneJob, runDir: string, hooks: RunHooks)
     method: job.method,
     device: { requested: job.device, notes: [] },
     model: { dir: job.modelPath, family: '', architecture: '', layers: 0, heads: 0, hidden: 0, intermediate: 0, labels: [], parameters: 0 },
-    data: { calibration: { path: job.calibrationData, examples: job.calibrationSize, paddedLength: 0, realTokens: 0 } },
+    data: { calibration: { path: firstPath(job.calibrationData), examples: job.calibrationSize, paddedLength: 0, realTokens: 0 } },
     budgets: [],
     phases: [],
     peakRssBytes: 0,

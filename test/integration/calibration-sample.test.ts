@@ -41,7 +41,7 @@ test('vit-mnist: the example config\'s calibration sample covers every class; `f
   assert.deepEqual(Object.keys(sample.classes!).sort(), [...labels].sort(), `classes ${JSON.stringify(sample.classes)}`);
   assert.equal(Object.values(sample.classes!).reduce((a, b) => a + b, 0), job.calibrationSize);
   // Each class in proportion to its share of the folder (largest remainder: within one example).
-  const all = labelsInFolderOrder(job.calibrationData);
+  const all = labelsInFolderOrder(job.calibrationData as string);
   for (const [cls, n] of Object.entries(sample.classes!)) {
     const share = (job.calibrationSize * all.filter((c) => c === cls).length) / all.length;
     assert.ok(Math.abs(n - share) < 1 + 1e-9, `class ${cls}: ${n} vs share ${share.toFixed(2)}`);

@@ -193,7 +193,7 @@ test('a run with repair exports the repaired model, records the unrepaired metri
   const plain = await logits(pruneModel(model, { heads: masks.budgets[0].heads, neurons: masks.budgets[0].neurons }), feeds);
   assert.ok(maxDiff(await logits(path.join(report.runDir, 'pruned.onnx'), feeds), plain) > 1e-3, 'pruned.onnx equals the unrepaired model');
 
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'optin.js'), 'eval', path.join(report.runDir, 'pruned.onnx'), job.evalData, '--json'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'optin.js'), 'eval', path.join(report.runDir, 'pruned.onnx'), job.evalData as string, '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { value: number; examples: number; file: string };
   assert.equal(out.value, b.metric);
@@ -203,11 +203,11 @@ test('a run with repair exports the repaired model, records the unrepaired metri
   const alone = path.join(dir, 'delivered.onnx');
   fs.copyFileSync(path.join(report.runDir, 'pruned.onnx'), alone);
   const optin = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'optin.js'), 'eval', ...args], { encoding: 'utf8' });
-  const unnamed = optin(alone, job.evalData);
+  const unnamed = optin(alone, job.evalData as string);
   assert.equal(unnamed.status, 1);
   assert.match(unnamed.stderr, /delivered\.onnx is an ONNX model: give the checkpoint folder it was pruned from .* with --model-dir/);
-  const named = optin(alone, job.evalData, '--model-dir', job.modelPath, '--json');
+  const named = optin(alone, job.evalData as string, '--model-dir', job.modelPath, '--json');
   assert.equal(named.status, 0, named.stderr);
   assert.equal((JSON.parse(named.stdout) as { value: number }).value, b.metric);
-  assert.equal(optin(job.modelPath, job.evalData, '--model-dir', job.modelPath).status, 2, '--model-dir only goes with an .onnx');
+  assert.equal(optin(job.modelPath, job.evalData as string, '--model-dir', job.modelPath).status, 2, '--model-dir only goes with an .onnx');
 });

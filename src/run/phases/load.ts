@@ -10,7 +10,7 @@ import type { LoadedModel } from '../../model/spec';
 import { defaultTrajectory, Trajectory } from '../../onnx/encoder';
 import type { LossOptions } from '../../onnx/segments';
 import { encoderMacs, MacModel, macModel } from '../../optin/search';
-import type { RunContext } from '../runContext';
+import { firstPath, type RunContext } from '../runContext';
 
 export interface Loaded {
   model: LoadedModel;
@@ -46,9 +46,9 @@ export async function loadPhase(ctx: RunContext): Promise<Loaded> {
   const trajectory: Trajectory = spec.normPlacement === 'post' ? 'output_dense' : job.loss.trajectory ?? defaultTrajectory(spec);
   const loss: LossOptions = { ...job.loss, trajectory };
   const dataOpts = { fields: job.fields, maxSeqLength: job.maxSeqLength };
-  const calib = await openDataset(job.calibrationData, spec, dataOpts);
+  const calib = await openDataset(job.calibrationData, spec, { ...dataOpts, name: job.hub?.calibration ? `${job.hub.dataset!.label} ${job.hub.dataset!.calibrationSplit}` : undefined });
   if (job.calibrationSize > calib.size) {
-    throw new UserError(`calibration_size ${job.calibrationSize} is larger than ${job.calibrationData}, which has ${calib.size} examples; lower calibration_size or add data.`);
+    throw new UserError(`calibration_size ${job.calibrationSize} is larger than ${job.hub?.calibration ? `${job.hub.dataset!.label} ${job.hub.dataset!.calibrationSplit}` : firstPath(job.calibrationData)}, which has ${calib.size} examples; lower calibration_size or add data.`);
   }
   const sampling: SampleOptions = { sampling: job.calibrationSampling, seed: job.seed, classLabels: spec.problemType !== 'regression' };
   const calibSample = chooseExamples(calib, job.calibrationSize, sampling, spec.labels);
@@ -56,9 +56,14 @@ export async function loadPhase(ctx: RunContext): Promise<Loaded> {
     report.data.calibration.sample = calibSample;
     ctx.log(`calibration sample (${calibSample.sampling}${calibSample.stratified ? ', stratified by label' : ''}): ${calibSample.examples} of ${calib.size} examples${calibSample.classes ? `, per class ${JSON.stringify(calibSample.classes)}` : ''}`);
   }
-  const evalDs = await openDataset(job.evalData, spec, { ...dataOpts, requireLabels: true });
+  const evalDs = await openDataset(job.evalData, spec, { ...dataOpts, requireLabels: true, name: job.hub?.eval ? `${job.hub.dataset!.label} ${job.hub.dataset!.evalSplit}` : undefined });
+  const mapping = [...new Set([calib.labelNote, evalDs.labelNote].filter((n): n is string => !!n))];
+  if (mapping.length) {
+    report.data.labelMapping = mapping;
+    for (const m of mapping) ctx.log(`labels: ${m}`);
+  }
   const timerSample = chooseExamples(evalDs, Math.min(job.timerBatchSize, evalDs.size), sampling, spec.labels);
-  report.data.eval = { path: job.evalData, examples: evalDs.size, meanSequenceLength: evalDs.meanSequenceLength, latencySample: timerSample, maxSeqLength: job.maxSeqLength, fields: job.fields };
+  report.data.eval = { path: firstPath(job.evalData), ...(typeof job.evalData !== 'string' && job.evalData.length > 1 && { files: job.evalData }), examples: evalDs.size, meanSequenceLength: evalDs.meanSequenceLength, latencySample: timerSample, maxSeqLength: job.maxSeqLength, fields: job.fields };
   const macs = macModel(spec, evalDs.meanSequenceLength);
   const fullMacs = encoderMacs({ heads: sum(spec.headsPerLayer), neurons: sum(spec.neuronsPerLayer) }, macs);
   report.macModel = {

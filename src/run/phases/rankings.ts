@@ -15,7 +15,7 @@ import { chooseScoring, projectExactSeconds } from '../../optin/scoringMode';
 import type { PruneJob } from '../pruneJob';
 import { scoringInput } from '../../optin/packing';
 import { writeJsonAtomic } from '../atomic';
-import type { RunContext } from '../runContext';
+import { firstPath, type RunContext } from '../runContext';
 import { Loaded, sum } from './load';
 
 export interface UnitScores {
@@ -73,7 +73,7 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
     const input = scoringInput(baseline);
     const { batch, seq } = input.layout.shape;
     report.data.calibration = {
-      path: job.calibrationData, examples: job.calibrationSize, paddedLength: baseline.shape.seq, realTokens: baseline.realTokens,
+      path: firstPath(job.calibrationData), examples: job.calibrationSize, paddedLength: baseline.shape.seq, realTokens: baseline.realTokens,
       paddedTokens: baseline.shape.batch * baseline.shape.seq, scoringRows: batch, scoringTokens: batch * seq, sample: calibSample,
     };
     if (input.packing) ctx.log(`calibration packed: ${job.calibrationSize} sequences (${baseline.realTokens} real tokens) in ${batch} rows of ${seq}: ${batch * seq} token rows per candidate instead of ${baseline.shape.batch * seq}`);
