@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { RunSummary } from './run/runData';
 import { registerCommands } from './vscode/commands';
 import { registerConfigLanguage } from './vscode/configLanguage';
+import { registerDownloadCommand } from './vscode/downloadCommand';
 import { ResultsPanel } from './vscode/resultsPanel';
 import { registerRunCodeLens } from './vscode/runCodeLens';
 import { registerRunCommands } from './vscode/runCommands';
@@ -27,6 +28,7 @@ export interface OptinApi {
 export function activate(context: vscode.ExtensionContext): OptinApi {
   const { docs, diagnostics } = registerConfigLanguage(context);
   registerCommands(context, docs, diagnostics);
+  registerDownloadCommand(context, docs, diagnostics);
 
   const controller = new RunController(context.asAbsolutePath('dist/child.js'));
   const history = new RunHistory(context.workspaceState);

@@ -374,6 +374,13 @@ async function main(): Promise<void> {
     XDG_DATA_HOME: xdg,
     XDG_CACHE_HOME: xdg,
     XDG_RUNTIME_DIR: xdg,
+    // An empty Hugging Face cache of its own and an endpoint that cannot answer: no test reads the
+    // user's cache or the network (the by-name run test starts a local Hub and points at it).
+    HF_HOME: path.join(xdg, 'huggingface'),
+    HF_HUB_CACHE: path.join(xdg, 'huggingface', 'hub'),
+    HF_ENDPOINT: 'http://127.0.0.1:9',
+    HF_TOKEN: '',
+    HF_HUB_OFFLINE: '',
     OPTIN_EDITOR_TEST_CONFIG: runnerConfig,
   };
   // Without a config the runner extension does nothing (UI tests only).

@@ -22,7 +22,8 @@ export function progressPrinter(stream: NodeJS.WriteStream): (e: RunEvent) => vo
     } else if (e.type === 'progress') {
       const frac = e.total > 0 ? e.done / e.total : 1;
       const eta = e.etaSeconds !== undefined ? ` · ETA ${duration(e.etaSeconds)}` : '';
-      const text = `${e.phase} ${e.done}/${e.total}${e.detail ? ` (${e.detail})` : ''}${eta}`;
+      // Downloads count bytes, which the detail already puts in MiB.
+      const text = e.phase === 'download' && e.detail ? `download ${e.detail}${eta}` : `${e.phase} ${e.done}/${e.total}${e.detail ? ` (${e.detail})` : ''}${eta}`;
       if (tty) {
         const width = 24;
         const filled = Math.round(frac * width);

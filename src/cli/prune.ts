@@ -41,6 +41,14 @@ export function scoringLine(s: NonNullable<Report['scoring']>): string {
 export function summary(r: Report): string {
   const lines = [`run ${r.status}: ${r.runDir}`];
   if (r.error) lines.push(`  ${r.error}`);
+  const m = r.sources?.model;
+  if (m) lines.push(`  model: ${m.repo}@${m.revision} (${m.fromCache ? 'from the Hugging Face cache' : 'downloaded into the Hugging Face cache'}, commit ${m.commit.slice(0, 12)})`);
+  const d = r.sources?.dataset;
+  if (d) {
+    const splits = [d.calibrationSplit && `calibration ${d.calibrationSplit}`, d.evalSplit && `evaluation ${d.evalSplit}`].filter(Boolean).join(', ');
+    lines.push(`  data: ${d.repo}${d.config ? ` (${d.config})` : ''}@${d.revision}: ${splits} (${d.fromCache ? 'from the Hugging Face cache' : 'downloaded into the Hugging Face cache'})`);
+  }
+  for (const note of r.data.labelMapping ?? []) lines.push(`  labels: ${note}`);
   if (r.scoring) lines.push(`  scoring: ${scoringLine(r.scoring)}`);
   if (r.scoring?.warning) lines.push(`  warning: ${r.scoring.warning}`);
   if (r.unpruned) {

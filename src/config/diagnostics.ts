@@ -35,6 +35,8 @@ export const DIAGNOSTIC_CODES = {
   'missing-path': 'A path that does not exist.',
   'bad-path': 'A path that exists but is not what the key needs (e.g. a file instead of a checkpoint folder).',
   'unsupported-model': "The checkpoint's model_type is not one this tool can prune.",
+  'not-downloaded': 'A model or dataset named by `model_name` / `dataset` is not in the Hugging Face cache yet: a run downloads it (quick fix: Download now).',
+  'hub-name': 'What the Hugging Face cache holds for `model_name` / `dataset` is not what a run needs (a base model without a classifier, a split that is not there).',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -9,6 +9,7 @@ import { SUPPORTED_MODEL_TYPES } from '../model';
 import type { Family } from '../model/spec';
 import type { Diagnostic, DiagnosticCode } from './diagnostics';
 import { sortDiagnostics } from './diagnostics';
+import { checkHubNames } from './hubChecks';
 import { modalityRules, Modality } from './rules';
 import { ConfigKey, DERIVED_DEFAULTS, KEYS } from './schema';
 import type { ValidatedConfig } from './validate';
@@ -48,6 +49,15 @@ export async function checkPaths(config: ValidatedConfig, configFile: string): P
   if (values.model_path !== undefined) {
     const checked = await inspectCheckpoint(values.model_path, resolveConfigPath(values.model_path, dir));
     report('model_path', checked.problem);
+    family = checked.family;
+    modelLabels = checked.problem ? undefined : checked.classes;
+  }
+  // Names instead of paths: what the Hugging Face cache holds (a cached model is inspected as the checkpoint).
+  const names = checkHubNames(config);
+  out.push(...names.diagnostics);
+  if (names.modelDir) {
+    const checked = await inspectCheckpoint(values.model_name!, names.modelDir);
+    if (checked.problem) out.push({ severity: 'warning', code: checked.problem.code, message: checked.problem.message.replace(/^`model_path`/, '`model_name`'), key: 'model_name', range: config.entry('model_name')!.value.range });
     family = checked.family;
     modelLabels = checked.problem ? undefined : checked.classes;
   }

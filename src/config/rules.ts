@@ -119,6 +119,20 @@ const sameData: Rule = ({ values, entry }) => {
   return [note('information', 'eval_data', e, 'value', '`eval_data` is the same as `calibration_data`: the pruned model is evaluated on the examples that chose its mask, so its accuracy is optimistic. Use held-out data (e.g. the dev set) to evaluate.')];
 };
 
+/** A name that paths override is only recorded: say so, so nobody expects the named data to be used. */
+const namesOverridden: Rule = ({ values, entry }) => {
+  const out: Diagnostic[] = [];
+  const model = entry('model_name');
+  if (model && values.model_name !== undefined && values.model_path !== undefined) {
+    out.push(note('information', 'model_name', model, 'key', `\`model_name\` is only recorded: \`model_path\` is set, and a path wins over a Hub name. Delete \`model_path\` to load ${values.model_name} from the Hugging Face cache or the Hub.`));
+  }
+  const ds = entry('dataset');
+  if (ds && values.dataset !== undefined && values.calibration_data !== undefined && values.eval_data !== undefined) {
+    out.push(note('information', 'dataset', ds, 'key', `\`dataset\` is only recorded: \`calibration_data\` and \`eval_data\` are set, and paths win over a dataset name.`));
+  }
+  return out;
+};
+
 const byTaskName: Rule = (ctx) => {
   const task = ctx.values.task_name;
   const e = ctx.entry('task_name');
@@ -145,7 +159,7 @@ export function modalityRules(ctx: RuleContext, modality: Modality, because: str
   return out;
 }
 
-export const RULES: readonly Rule[] = [finDecay, compatKd, unusedByLoss, unusedByMethod, baselineIsMethod, countsWithoutBaselines, sameData, byTaskName];
+export const RULES: readonly Rule[] = [finDecay, compatKd, unusedByLoss, unusedByMethod, baselineIsMethod, countsWithoutBaselines, sameData, namesOverridden, byTaskName];
 
 export function crossFieldRules(ctx: RuleContext): Diagnostic[] {
   return RULES.flatMap((rule) => rule(ctx));

@@ -30,6 +30,46 @@ export function yamlString(s: string): string {
   return plain && !special ? s : JSON.stringify(s);
 }
 
+export interface NewHubConfigOptions {
+  /** A Hugging Face model id (`model_name`). */
+  model: string;
+  /** What the cache holds for it, when it does (the config then says text or vision). */
+  checkpoint?: CheckpointSummary;
+  /** A dataset name (`dataset`), or undefined to leave data paths as comments. */
+  dataset?: string;
+}
+
+/** A new config that names its model (and data) on the Hub instead of paths. */
+export function newHubConfigText(opts: NewHubConfigOptions): string {
+  const s = opts.checkpoint;
+  const vision = s ? s.modelType === 'vit' || s.modelType === 'deit' : false;
+  const d = (k: keyof typeof KEYS) => String((KEYS[k] as { default?: unknown }).default);
+  const lines = [
+    `# OPTIN pruning config for ${opts.model} (Hugging Face Hub)`,
+    ...(s ? [`# ${describeCheckpoint(s)}`] : ['# Not in the Hugging Face cache yet: a run (or the quick fix "Download now") downloads it.']),
+    '# Written by "OPTIN: New Config". Hover a key for what it does; paths are relative to this file.',
+    '',
+    '# What to prune, and the data to score and evaluate it on (read from the Hugging Face cache, else downloaded into it).',
+    ...(s ? [`task_name: ${vision ? 'vision' : 'language'}`] : []),
+    `model_name: ${yamlString(opts.model)}`,
+    ...(opts.dataset
+      ? [`dataset: ${yamlString(opts.dataset)}`]
+      : [`# calibration_data: ${vision ? 'path/to/imagefolder' : 'path/to/data.tsv'}   # or name the data: dataset: mnli`, `# eval_data: ${vision ? 'path/to/imagefolder' : 'path/to/data.tsv'}`]),
+    `output_dir: ${d('output_dir')}`,
+    '',
+    "# The FLOP budget: the fraction of the encoder's MACs to keep. A list, e.g. [0.5, 0.6, 0.7], is a sweep.",
+    `mac_constraint: ${d('mac_constraint')}`,
+    `method: ${d('method')}`,
+    'baselines: [magnitude, random]',
+    `batch_size: ${d('batch_size')}`,
+    '',
+    '# ONNX Runtime execution provider: auto tries cuda, then webgpu, then the cpu.',
+    `device: ${d('device')}`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
 export function newConfigText(opts: NewConfigOptions): string {
   const dir = path.dirname(opts.configFile);
   const s = opts.checkpoint;

@@ -103,9 +103,10 @@ export interface Report {
   };
   /** Where a model or dataset named by `model_name` / `dataset` came from (the Hugging Face cache, or downloaded into it). */
   sources?: {
-    model?: { repo: string; revision: string; commit: string; dir: string; fromCache: boolean; bytes: number };
+    /** fromCache: nothing was downloaded (`downloaded` lists what was). */
+    model?: { repo: string; revision: string; commit: string; dir: string; fromCache: boolean; downloaded?: string[]; bytes: number };
     dataset?: {
-      repo: string; revision: string; commit: string; config?: string; dir: string; fromCache: boolean; bytes: number;
+      repo: string; revision: string; commit: string; config?: string; dir: string; fromCache: boolean; downloaded?: string[]; bytes: number;
       calibrationSplit?: string; calibrationFiles?: string[]; evalSplit?: string; evalFiles?: string[];
     };
   };

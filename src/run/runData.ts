@@ -31,6 +31,9 @@ export interface RunSummary {
   metricName?: string;
   unprunedMetric?: number;
   metrics: Array<number | undefined>;
+  /** Where the model and data came from: a folder, or a Hub id (`model_name`, `dataset`). */
+  model?: string;
+  data?: string;
 }
 
 const LOG_TAIL_LINES = 40;
@@ -88,6 +91,10 @@ export function summarizeRun(report: Report): RunSummary {
     metricName: report.metric,
     unprunedMetric: report.unpruned?.metric,
     metrics: report.budgets.map((b) => b.metric),
+    model: report.sources?.model ? `${report.sources.model.repo}@${report.sources.model.revision}` : report.model.dir || undefined,
+    data: report.sources?.dataset
+      ? `${report.sources.dataset.repo}${report.sources.dataset.config ? ` (${report.sources.dataset.config})` : ''}`
+      : report.data.calibration.path || undefined,
   };
 }
 

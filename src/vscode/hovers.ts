@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { entryAt, isConfigKey, keyHoverMarkdown, keySpec, parseConfig } from '../config';
 import { pathHoverMarkdown } from '../config/disk';
+import { hubHoverMarkdown } from '../config/hubHover';
 import type { ConfigDocuments } from './configDocuments';
 import { toVscodeRange } from './diagnostics';
 
@@ -24,6 +25,12 @@ export class ConfigHovers implements vscode.HoverProvider {
     const value = entry.value.kind === 'scalar' ? entry.value.value : undefined;
     if (keySpec(key).type === 'path' && typeof value === 'string' && value.trim() !== '' && doc.uri.scheme === 'file') {
       markdown.appendMarkdown(`\n\n---\n\n${await pathHoverMarkdown(key, value, doc.uri.fsPath)}`);
+    }
+    if ((key === 'model_name' || key === 'dataset') && typeof value === 'string' && value.trim() !== '') {
+      const values: Record<string, unknown> = {};
+      for (const [k, e] of parsed.byKey) if (e.value.kind === 'scalar') values[k] = e.value.value;
+      const hub = hubHoverMarkdown(key, value.trim(), values);
+      if (hub) markdown.appendMarkdown(`\n\n---\n\n${hub}`);
     }
     return new vscode.Hover(markdown, toVscodeRange(on === 'key' ? entry.keyRange : entry.value.range));
   }

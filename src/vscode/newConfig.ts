@@ -2,7 +2,11 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { describeData, findDataNear, summariseCheckpoint, summariseData } from '../config/disk';
 import type { DataCandidate } from '../config/disk';
-import { newConfigText, relativePath } from '../config/template';
+import { newConfigText, newHubConfigText, relativePath } from '../config/template';
+import { KNOWN_DATASETS } from '../data/named';
+import { findCachedSnapshot } from '../hub/cache';
+import { repoRef } from '../hub/repo';
+import { hubSettings } from '../hub/settings';
 
 /**
  * "OPTIN: New Config": pick a checkpoint folder, read its config.json, propose calibration and
@@ -20,12 +24,28 @@ export interface NewConfigArgs {
   calibrationData?: vscode.Uri | null;
   evalData?: vscode.Uri | null;
   pick?: 'ask' | 'best';
+  /** A Hugging Face model id instead of a checkpoint folder (`model_name`), and optionally a `dataset` name. */
+  model?: string;
+  dataset?: string;
 }
 
 /** Names that say nothing about the model; the parent folder names the config then. */
 const GENERIC = new Set(['model', 'models', 'checkpoint', 'checkpoints', 'best', 'final', 'output', 'hf']);
 
 export async function newConfigCommand(args: NewConfigArgs = {}): Promise<vscode.Uri | undefined> {
+  let source: 'folder' | 'hub' | undefined = args.model ? 'hub' : args.checkpoint ? 'folder' : undefined;
+  if (!source) {
+    const picked = await vscode.window.showQuickPick(
+      [
+        { label: '$(folder) A checkpoint folder on disk…', description: 'config.json + model.safetensors', source: 'folder' as const },
+        { label: '$(cloud) A Hugging Face model id…', description: 'e.g. textattack/bert-base-uncased-MNLI; read from the cache or downloaded', source: 'hub' as const },
+      ],
+      { title: 'OPTIN: New Config: the fine-tuned model to prune' },
+    );
+    source = picked?.source;
+  }
+  if (source === 'hub') return newHubConfig(args);
+  if (!source) return undefined;
   const checkpoint = args.checkpoint ?? (await askCheckpoint());
   if (!checkpoint) return undefined;
   const summary = await summariseCheckpoint(checkpoint.fsPath);
@@ -100,4 +120,57 @@ async function chooseData(role: 'calibration' | 'evaluation', candidates: DataCa
   });
   if (!chosen) return null;
   return chosen.path;
+}
+
+/** A config that names its model (and data) on the Hub: `model_name`, `dataset`. */
+async function newHubConfig(args: NewConfigArgs): Promise<vscode.Uri | undefined> {
+  const model = args.model ?? (await vscode.window.showInputBox({
+    title: 'OPTIN: New Config: Hugging Face model id',
+    prompt: 'The fine-tuned classifier to prune (org/name); a base model such as bert-base-uncased has no trained classifier.',
+    placeHolder: 'textattack/bert-base-uncased-MNLI',
+    validateInput: (v) => {
+      try {
+        repoRef('model', v.trim(), 'main', 'model id');
+        return undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    },
+  }))?.trim();
+  if (!model) return undefined;
+  let dataset = args.dataset;
+  if (dataset === undefined && args.pick !== 'best') {
+    const items: (vscode.QuickPickItem & { name?: string })[] = [
+      ...KNOWN_DATASETS.map((n) => ({ label: n, description: n === 'cifar10' ? 'uoft-cs/cifar10' : 'GLUE (nyu-mll/glue)', name: n })),
+      { label: 'None for now', description: 'set calibration_data / eval_data, or a Hub dataset id (org/name), in the config' },
+    ];
+    const chosen = await vscode.window.showQuickPick(items, { title: 'OPTIN: New Config: the data (dataset:)', placeHolder: 'A GLUE task, cifar10, or none' });
+    if (!chosen) return undefined;
+    dataset = chosen.name;
+  }
+  const cached = findCachedSnapshot(repoRef('model', model), hubSettings().cacheDir);
+  const checkpoint = cached ? await summariseCheckpoint(cached.dir) : undefined;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (!args.configFile && !folder) {
+    void vscode.window.showErrorMessage('OPTIN: open a folder first; the config is written into it.');
+    return undefined;
+  }
+  const name = model.split('/').pop()!.replace(/[^\w.-]+/g, '-');
+  let configFile = args.configFile;
+  if (!configFile) {
+    for (const n of ['config.yaml', `optin-${name}.yaml`, ...Array.from({ length: 98 }, (_, i) => `optin-${name}-${i + 2}.yaml`)]) {
+      const uri = vscode.Uri.joinPath(folder!, n);
+      if (!(await exists(uri))) {
+        configFile = uri;
+        break;
+      }
+    }
+  }
+  if (!configFile || (await exists(configFile))) {
+    void vscode.window.showErrorMessage(`OPTIN: ${configFile?.fsPath ?? 'the config'} already exists; not overwriting it.`);
+    return undefined;
+  }
+  await vscode.workspace.fs.writeFile(configFile, Buffer.from(newHubConfigText({ model, checkpoint, dataset }), 'utf8'));
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(configFile));
+  return configFile;
 }

@@ -38,6 +38,7 @@ export class ConfigQuickFixes implements vscode.CodeActionProvider {
       if (d.data?.replacement !== undefined) add(replaceAction(doc, d));
       if (d.data?.insertKey) add(await insertKeyAction(doc, d.data.insertKey as ConfigKey));
       if (d.code === 'unknown-key' || d.code === 'duplicate-key') add(removeAction(doc, d));
+      if (d.code === 'not-downloaded') add(downloadAction(doc));
     }
     return actions;
   }
@@ -117,4 +118,12 @@ async function proposePath(configFile: string, key: ConfigKey, modelEntry: Confi
   const found = await findDataNear(model, modality);
   const best = key === 'calibration_data' ? found.calibration[0] : found.eval[0];
   return best ? relativePath(dir, best.path) : undefined;
+}
+
+/** "Download now": fetches what `model_name` / `dataset` name into the Hugging Face cache. */
+function downloadAction(doc: vscode.TextDocument): vscode.CodeAction {
+  const action = new vscode.CodeAction('Download now', vscode.CodeActionKind.QuickFix);
+  action.command = { command: 'optin.download', title: 'Download now', arguments: [doc.uri] };
+  action.isPreferred = true;
+  return action;
 }

@@ -109,7 +109,8 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
     item.resourceUri = vscode.Uri.file(run.runDir);
     const when = new Date(run.createdAt);
     item.tooltip = new vscode.MarkdownString(
-      `**${run.id}** (${run.method})\n\n${Number.isNaN(when.getTime()) ? '' : when.toLocaleString()}\n\n${describeRun(run)}\n\n\`${run.runDir}\``,
+      `**${run.id}** (${run.method})\n\n${Number.isNaN(when.getTime()) ? '' : when.toLocaleString()}\n\n${describeRun(run)}` +
+        `${run.model ? `\n\nModel: \`${run.model}\`` : ''}${run.data ? `\n\nData: \`${run.data}\`` : ''}\n\n\`${run.runDir}\``,
     );
     item.command = { command: 'optin.openResults', title: 'Open Results', arguments: [run.runDir] };
     return item;

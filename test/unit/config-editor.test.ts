@@ -6,7 +6,7 @@ import * as path from 'path';
 import { checkPaths, validateText } from '../../src/config';
 import { configLikeness, isOptinConfigText } from '../../src/config/detect';
 import { describeCheckpoint, findCheckpointsNear, findDataNear, pathHoverMarkdown, summariseCheckpoint, summariseData } from '../../src/config/disk';
-import { newConfigText, yamlString } from '../../src/config/template';
+import { newConfigText, newHubConfigText, yamlString } from '../../src/config/template';
 import { FIXTURES, ROOT, tmpDir } from '../helpers/tmp';
 
 const dir = tmpDir('optin-editor-');
@@ -85,6 +85,17 @@ test('newConfigText writes a config that validates cleanly and passes the disk c
   // Without data: commented out, so a run-mode check says what is missing.
   const bare = newConfigText({ configFile, checkpoint });
   assert.deepEqual(validateText(bare, { mode: 'run' }).diagnostics.map((d) => `${d.code} ${d.key}`), ['missing-key calibration_data', 'missing-key eval_data']);
+});
+
+test('newHubConfigText names the model and data on the Hub; it validates for a run with no path set', async () => {
+  const text = newHubConfigText({ model: 'textattack/bert-base-uncased-MNLI', dataset: 'mnli' });
+  assert.match(text, /\nmodel_name: textattack\/bert-base-uncased-MNLI\ndataset: mnli\n/);
+  assert.doesNotMatch(text, /task_name/, 'the modality is not known before the checkpoint is in the cache');
+  assert.deepEqual(validateText(text, { mode: 'run' }).diagnostics, []);
+  const checkpoint = (await summariseCheckpoint(path.join(FIXTURES, 'bert-spam', 'model')))!;
+  const cached = newHubConfigText({ model: 'me/spam', checkpoint });
+  assert.match(cached, /\ntask_name: language\nmodel_name: me\/spam\n# calibration_data: /);
+  assert.deepEqual(validateText(cached, { mode: 'run' }).diagnostics.map((d) => `${d.code} ${d.key}`), ['missing-key calibration_data', 'missing-key eval_data']);
 });
 
 test('yamlString quotes only what YAML would not read back as the same string', () => {

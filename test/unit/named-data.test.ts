@@ -6,6 +6,7 @@ import * as path from 'path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { openDataset } from '../../src/data/dataset';
 import { loadImage, readPreprocessor } from '../../src/data/images';
+import { hubHoverMarkdown } from '../../src/config/hubHover';
 import { mapLabels } from '../../src/data/labelMap';
 import { namedDataset, splitFiles } from '../../src/data/named';
 import { loadTokenizer } from '../../src/data/tokenizer';
@@ -103,4 +104,26 @@ test('a Parquet image split: an Image column of PNG bytes reads like the ImageFo
   const feeds = await ds.batch(0, 2);
   const fromFile = await loadImage(picked[1].file, readPreprocessor(vit), vit);
   assert.deepEqual(Array.from((feeds.pixel_values.data as Float32Array).slice(fromFile.length)), Array.from(fromFile));
+});
+
+test('hovers over model_name and dataset say what the Hugging Face cache holds, or what a run downloads', () => {
+  const cache = path.join(dir, 'hf-cache');
+  const saved = { HF_HUB_CACHE: process.env.HF_HUB_CACHE, HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE, HF_ENDPOINT: process.env.HF_ENDPOINT };
+  Object.assign(process.env, { HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '', HF_ENDPOINT: 'http://hub.test' });
+  try {
+    const commit = 'a'.repeat(40);
+    const snap = path.join(cache, 'models--me--tiny', 'snapshots', commit);
+    fs.mkdirSync(snap, { recursive: true });
+    fs.writeFileSync(path.join(snap, 'config.json'), '{}');
+    fs.mkdirSync(path.join(cache, 'models--me--tiny', 'refs'));
+    fs.writeFileSync(path.join(cache, 'models--me--tiny', 'refs', 'main'), commit);
+    assert.match(hubHoverMarkdown('model_name', 'me/tiny', {})!, /\*\*In the Hugging Face cache:\*\* me\/tiny@main → commit `aaaaaaaaaaaa`, 1 file/);
+    assert.match(hubHoverMarkdown('model_name', 'me/other', { model_path: 'model' })!, /\*\*Not in the Hugging Face cache\*\* .*a run downloads config\.json.* from http:\/\/hub\.test\.[\s\S]*`model_path` is set/);
+    assert.match(hubHoverMarkdown('dataset', 'mnli', {})!, /\*\*nyu-mll\/glue \(mnli\)\*\* · calibration: `train`, evaluation: `validation_matched`, metric accuracy/);
+    process.env.HF_HUB_OFFLINE = '1';
+    assert.match(hubHoverMarkdown('dataset', 'cola', {})!, /HF_HUB_OFFLINE is set/);
+    assert.equal(hubHoverMarkdown('dataset', 'imagenet', {}), undefined);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  }
 });

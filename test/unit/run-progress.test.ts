@@ -15,8 +15,12 @@ test('parseBudgetList: fractions in the order given, duplicates dropped; anythin
 test('progress: phases weigh by a typical run, never go back, and read as phase units/total and ETA', () => {
   let s = initialProgress();
   assert.equal(describeProgress(s), 'starting');
-  s = nextProgress(s, { type: 'phase', phase: 'load' });
+  s = nextProgress(s, { type: 'phase', phase: 'download' });
   assert.equal(s.overall, 0);
+  s = nextProgress(s, { type: 'progress', phase: 'download', done: 5 * 2 ** 20, total: 10 * 2 ** 20, detail: 'me/model: model.safetensors 5.0/10.0 MiB · 2.0 MiB/s' });
+  assert.equal(describeProgress(s), 'download me/model: model.safetensors 5.0/10.0 MiB · 2.0 MiB/s');
+  s = nextProgress(s, { type: 'phase', phase: 'load' });
+  assert.ok(s.overall > 0 && s.overall < 0.05, String(s.overall));
   s = nextProgress(s, { type: 'phase', phase: 'score' });
   const scoreStart = s.overall;
   s = nextProgress(s, { type: 'progress', phase: 'score', done: 768, total: 1536, etaSeconds: 80 });

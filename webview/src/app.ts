@@ -230,7 +230,8 @@ export class App {
       'header',
       'page-head',
       el('div', 'title-row', text('h1', undefined, title(r)), text('span', `status status-${r.status}`, STATUS_TEXT[r.status] ?? r.status)),
-      text('p', 'muted subtitle', `${r.method.toUpperCase()} pruning of ${r.model.dir}${budget ? ` · showing the ${budgetLabel(budget.budget)} MAC budget` : ''}`),
+      text('p', 'muted subtitle', `${r.method.toUpperCase()} pruning of ${modelSource(r)}${budget ? ` · showing the ${budgetLabel(budget.budget)} MAC budget` : ''}`),
+      ...(r.sources?.dataset || r.data.labelMapping?.length ? [text('p', 'muted subtitle data-source', dataSource(r))] : []),
     );
     this.bar = this.toolbar(r, prefix);
     this.root.append(head, this.bar);
@@ -297,4 +298,22 @@ function budgetsCsv(r: Report): string {
 /** Exported files are named after the run folder: optin-<run id>-<what>.<ext>. */
 function exportPrefix(r: Report): string {
   return `optin-${r.runDir.split(/[\\/]/).filter(Boolean).pop() ?? 'run'}-`;
+}
+
+/** The model as the config named it: a Hub id with its revision and where it came from, else its folder. */
+function modelSource(r: Report): string {
+  const m = r.sources?.model;
+  return m ? `${m.repo}@${m.revision} (commit ${m.commit.slice(0, 12)}, ${m.fromCache ? 'from the Hugging Face cache' : 'downloaded'})` : r.model.dir;
+}
+
+/** "Data: nyu-mll/glue (mnli) · calibration train, evaluation validation_matched · labels mapped by name …" */
+function dataSource(r: Report): string {
+  const d = r.sources?.dataset;
+  const parts: string[] = [];
+  if (d) {
+    const splits = [d.calibrationSplit && `calibration ${d.calibrationSplit}`, d.evalSplit && `evaluation ${d.evalSplit}`].filter(Boolean).join(', ');
+    parts.push(`Data: ${d.repo}${d.config ? ` (${d.config})` : ''}@${d.revision} · ${splits} · ${d.fromCache ? 'from the Hugging Face cache' : 'downloaded'}`);
+  }
+  for (const note of r.data.labelMapping ?? []) parts.push(`Labels: ${note}`);
+  return parts.join(' · ');
 }

@@ -78,6 +78,21 @@ describe('OPTIN commands', () => {
     await vscode.commands.executeCommand('notifications.clearAll');
   });
 
+  it('optin.newConfig with a Hugging Face model id and a dataset name writes a config that names them; the linter says a run downloads them', async () => {
+    const target = vscode.Uri.file(path.join(workspaceDir(), 'suite-files', 'new-config', 'optin-hub.yaml'));
+    fs.mkdirSync(path.dirname(target.fsPath), { recursive: true });
+    const written = await vscode.commands.executeCommand<vscode.Uri>('optin.newConfig', { model: 'someone/bert-tiny-mnli', dataset: 'mnli', configFile: target });
+    assert.strictEqual(written?.fsPath, target.fsPath);
+    const text = fs.readFileSync(target.fsPath, 'utf8');
+    assert.match(text, /^# OPTIN pruning config for someone\/bert-tiny-mnli \(Hugging Face Hub\)\n/);
+    assert.match(text, /\nmodel_name: someone\/bert-tiny-mnli\ndataset: mnli\n/);
+    await lintSettled(target);
+    const ds = optinDiagnostics(target);
+    // Nothing missing (the names stand in for the paths); both names noted as not cached yet.
+    assert.deepStrictEqual(ds.map((d) => [d.code, d.severity]).sort(), [['not-downloaded', vscode.DiagnosticSeverity.Information], ['not-downloaded', vscode.DiagnosticSeverity.Information]], describeDiagnostics(ds));
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
   it('optin.newConfig refuses a folder without config.json', async () => {
     const dir = vscode.Uri.file(path.join(workspaceDir(), 'bert-spam', 'data'));
     const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('optin.newConfig', { checkpoint: dir, pick: 'best' });

@@ -12,7 +12,10 @@ import { monitorEventLoopDelay } from 'perf_hooks';
 import type { OptinApi } from '../../../src/extension';
 import type { RunOutcome } from '../../../src/run/runProcess';
 import type { RunSummary } from '../../../src/run/runData';
-import { closeAllEditors, ourExtension, removeSuiteFiles, sleep, waitFor, workspaceDir, writeConfig } from './helpers';
+import type { Report } from '../../../src/run/report';
+import { sst2Repos } from '../../helpers/hubFixtures';
+import { startHubServer } from '../../helpers/hubServer';
+import { closeAllEditors, ourExtension, quickFixes, removeSuiteFiles, sleep, waitFor, waitForDiagnostics, workspaceDir, writeConfig } from './helpers';
 
 /** Small enough to run in ~15 s on 2 cores, big enough to be a real run: two budgets and a baseline. */
 const FAST_CONFIG = [
@@ -198,6 +201,47 @@ describe('OPTIN runs', function () {
     assert.strictEqual(optin.resultsPanel().runDir, undefined);
     await vscode.commands.executeCommand('optin.openResults', a.runDir);
     assert.deepStrictEqual(optin.resultsPanel(), { visible: true, runDir: a.runDir, compared: undefined });
+  });
+
+  it('a config that names its model and data (model_name, dataset: sst2) lints as "not downloaded", Download now fetches them from the (local test) Hub, and it prunes end to end', async () => {
+    // The Hub, the cache and the token as the extension host and the run's child process see them.
+    const hub = await startHubServer({ repos: sst2Repos('optin-test/bert-tiny-sst2', path.join(workspaceDir(), 'bert-spam')) });
+    const hfHome = fs.mkdtempSync(path.join(workspaceDir(), 'hf-'));
+    const saved = { HF_ENDPOINT: process.env.HF_ENDPOINT, HF_HOME: process.env.HF_HOME, HF_HUB_CACHE: process.env.HF_HUB_CACHE, HF_TOKEN: process.env.HF_TOKEN, HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE };
+    Object.assign(process.env, { HF_ENDPOINT: hub.endpoint, HF_HOME: hfHome, HF_HUB_CACHE: path.join(hfHome, 'hub'), HF_TOKEN: '', HF_HUB_OFFLINE: '' });
+    try {
+      const uri = writeConfig('hub-run/config.yaml', [
+        'model_name: optin-test/bert-tiny-sst2', 'dataset: sst2', 'output_dir: runs', 'mac_constraint: 0.5', 'calibration_size: 8',
+        'max_seq_length: 64', 'latency_runs: 3', 'timer_batch_size: 8', 'device: cpu', '',
+      ].join('\n'));
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+      const notCached = (ds: vscode.Diagnostic[]) => ds.filter((d) => d.source === 'optin' && d.code === 'not-downloaded');
+      const before = await waitForDiagnostics(uri, (ds) => notCached(ds).length === 2, 'model_name and dataset reported as not in the cache');
+      const modelDiag = notCached(before).find((d) => d.message.includes('`model_name` optin-test/bert-tiny-sst2@main'));
+      assert.ok(modelDiag && modelDiag.severity === vscode.DiagnosticSeverity.Information, JSON.stringify(before.map((d) => d.message)));
+      const fix = (await quickFixes(uri, modelDiag.range)).find((a) => a.title === 'Download now');
+      assert.ok(fix?.command, 'no "Download now" quick fix at model_name');
+      const lines = await vscode.commands.executeCommand<string[] | undefined>(fix.command.command, ...(fix.command.arguments ?? []));
+      assert.ok(lines && lines.length === 2 && lines.every((l) => / downloaded \d+ file/.test(l)), JSON.stringify(lines));
+      await waitForDiagnostics(uri, (ds) => notCached(ds).length === 0, 'the not-downloaded notes gone after Download now');
+
+      const running = vscode.commands.executeCommand<RunOutcome | undefined>('optin.prune', uri);
+      const outcome = await outcomeOf(running, 'the by-name run');
+      assert.ok(outcome && outcome.status === 'complete' && outcome.runDir, JSON.stringify(outcome));
+      const report = JSON.parse(fs.readFileSync(path.join(outcome.runDir, 'report.json'), 'utf8')) as Report;
+      assert.ok(report.sources?.model?.fromCache && report.sources.dataset?.fromCache, JSON.stringify(report.sources));
+      assert.deepStrictEqual(report.sources.dataset.evalFiles, ['sst2/validation-00000-of-00001.parquet']);
+      assert.ok(report.data.labelMapping?.some((m) => /by name/.test(m)), JSON.stringify(report.data.labelMapping));
+      // Mapped by name, the gold labels are bert-spam's own, so its accuracy stays far above chance.
+      assert.ok((report.unpruned?.metric ?? 0) > 0.9, `unpruned accuracy ${report.unpruned?.metric}`);
+      const optin = await api();
+      const listed = () => optin.runHistory().find((r) => r.runDir === outcome.runDir);
+      assert.ok(await waitFor(() => listed()?.model === 'optin-test/bert-tiny-sst2@main', 30_000), `the Runs view lists the run with its Hub model: ${JSON.stringify(listed())}`);
+    } finally {
+      Object.assign(process.env, saved);
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      await hub.close();
+    }
   });
 
   it('a run folder written outside the editor (the CLI, another window) shows in the Runs view by itself', async () => {
