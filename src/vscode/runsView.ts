@@ -62,7 +62,14 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
       deletions,
       deletions.onDidDelete(soon),
       controller.onDidChange(() => this.changed.fire(undefined)),
-      controller.onDidFinish(() => void this.refresh()),
+      controller.onDidFinish(({ outcome }) => {
+        // Until the re-read below lands, the history still holds the 'running' report this run
+        // wrote, and a re-render now (the controller starts the next run at once) would show it
+        // as "interrupted": take the outcome's status meanwhile.
+        const listed = this.history.find((r) => r.runDir === outcome.runDir);
+        if (listed?.status === 'running') listed.status = outcome.status === 'crashed' ? 'failed' : outcome.status;
+        void this.refresh();
+      }),
       { dispose: () => clearTimeout(this.refreshTimer) },
     );
   }

@@ -34,3 +34,18 @@ export function button(label: string, onClick: () => void, secondary = false, to
   b.addEventListener('click', onClick);
   return b;
 }
+
+/** A labelled vscode-single-select (`data-select` = name) that calls onChange with the chosen value. */
+export function select(label: string, options: Array<[string, string]>, value: string, onChange: (v: string) => void, name: string): HTMLElement {
+  const s = document.createElement('vscode-single-select');
+  s.dataset.select = name;
+  for (const [v, t] of options) {
+    const o = document.createElement('vscode-option');
+    o.value = v;
+    o.textContent = t;
+    if (v === value) o.selected = true;
+    s.append(o);
+  }
+  s.addEventListener('change', () => onChange(s.value));
+  return el('label', 'field', text('span', 'field-label', label), s);
+}

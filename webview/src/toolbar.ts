@@ -4,7 +4,7 @@
  */
 import type { RunSummary } from '../../src/run/runData';
 import type { Report } from '../../src/run/report';
-import { button, el, text } from './dom';
+import { button, el, select, text } from './dom';
 import { budgetLabel, DASH, pct } from './format';
 
 export interface ToolbarActions {
@@ -15,20 +15,6 @@ export interface ToolbarActions {
   command?(command: 'revealRunFolder' | 'exportModel' | 'openConfig', budget?: number): void;
   exportJson(): void;
   exportCsv(): void;
-}
-
-function select(label: string, options: Array<[string, string]>, value: string, onChange: (v: string) => void, name: string): HTMLElement {
-  const s = document.createElement('vscode-single-select');
-  s.dataset.select = name;
-  for (const [v, t] of options) {
-    const o = document.createElement('vscode-option');
-    o.value = v;
-    o.textContent = t;
-    if (v === value) o.selected = true;
-    s.append(o);
-  }
-  s.addEventListener('change', () => onChange(s.value));
-  return el('label', 'field', text('span', 'field-label', label), s);
 }
 
 function runLabel(r: RunSummary): string {

@@ -6,103 +6,20 @@
  * Every test fails on a console error, a page error or a CSP violation.
  */
 import * as assert from 'assert';
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Page } from 'playwright-core';
 import type { Report } from '../../../src/run/report';
 import { ROOT } from '../workspace';
-import { until, type UiTest } from './workbench';
+import { prune, writeFixtureConfig } from './optinCli';
+import { chartDrawn, download, openReport } from './staticPage';
+import type { UiTest } from './workbench';
 
 const OUT = path.join(ROOT, 'test-output', 'editor');
-const FIXTURE = path.join(ROOT, 'fixtures', 'bert-spam');
-
 function writeConfig(dir: string): string {
-  const file = path.join(dir, 'optin-report.yaml');
-  fs.writeFileSync(
-    file,
-    [
-      'task_name: language',
-      `model_path: ${JSON.stringify(path.join(FIXTURE, 'model'))}`,
-      `calibration_data: ${JSON.stringify(path.join(FIXTURE, 'data', 'calibration.tsv'))}`,
-      `eval_data: ${JSON.stringify(path.join(FIXTURE, 'data', 'eval.tsv'))}`,
-      'output_dir: runs',
-      'method: optin',
-      'mac_constraint: [0.5, 0.7]',
-      'baselines: [magnitude]',
-      'calibration_size: 8',
-      'max_seq_length: 64',
-      'latency_runs: 3',
-      'device: cpu',
-      '',
-    ].join('\n'),
-  );
-  return file;
-}
-
-/** Runs `optin prune` (bin/optin.js loads dist/cli.js); `stopOn` sends SIGTERM at the first stderr line matching it. */
-function prune(config: string, runDir: string, stopOn?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'optin.js'), 'prune', config, '--run-dir', runDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let stopped = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stopOn && !stopped && stopOn.test(stderr)) {
-        stopped = true;
-        child.kill('SIGTERM');
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A fresh tab that records console errors, page errors and CSP violations from the first script on. */
-async function openReport(page: Page, file: string, scheme: 'light' | 'dark'): Promise<{ tab: Page; problems: string[] }> {
-  const tab = await page.context().newPage();
-  const problems: string[] = [];
-  tab.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await tab.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
-  });
-  await tab.setViewportSize({ width: 1280, height: 900 });
-  await tab.emulateMedia({ colorScheme: scheme });
-  await tab.goto(`file://${file}`);
-  await until(tab.locator('h1'), `the heading of ${file}`);
-  return { tab, problems };
-}
-
-/** True once the chart's canvas has drawn pixels (waits for it, up to `timeoutMs`). */
-async function chartDrawn(tab: Page, name: string, timeoutMs = 30_000): Promise<boolean> {
-  const drawn = tab.waitForFunction(
-    (chart) => {
-      const c = document.querySelector<HTMLCanvasElement>(`[data-chart="${chart}"] canvas`);
-      if (!c || !c.width || !c.height) return false;
-      const px = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
-      if (!px) return false;
-      for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
-      return false;
-    },
-    name,
-    { timeout: timeoutMs, polling: 100 },
-  );
-  return drawn.then(
-    () => true,
-    () => false,
-  );
-}
-
-async function download(tab: Page, card: string, label: string): Promise<{ name: string; text: string }> {
-  const [d] = await Promise.all([tab.waitForEvent('download'), tab.locator(`.chart-card:has([data-chart="${card}"]) vscode-button`, { hasText: label }).click()]);
-  const file = await d.path();
-  return { name: d.suggestedFilename(), text: fs.readFileSync(file, 'utf8') };
+  return writeFixtureConfig(path.join(dir, 'optin-report.yaml'), [
+    'mac_constraint: [0.5, 0.7]', 'baselines: [magnitude]', 'calibration_size: 8', 'max_seq_length: 64', 'latency_runs: 3', 'device: cpu',
+  ]);
 }
 
 export const tests: UiTest[] = [

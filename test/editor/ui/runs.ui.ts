@@ -7,9 +7,9 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
-import type { FrameLocator, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { UI_RUN_CONFIG } from '../workspace';
-import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputLabels, quickInputRow, quickInputTitled, runCommand, typeUntilRow, until, webviewContent, type UiContext, type UiTest } from './workbench';
+import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputLabels, quickInputRow, quickInputTitled, resultsFrame, runCommand, typeUntilRow, until, type UiContext, type UiTest } from './workbench';
 
 type Theme = 'dark' | 'light' | 'high-contrast';
 const THEME_LABEL: Record<Theme, string> = { dark: 'Dark Modern', light: 'Light Modern', 'high-contrast': 'Dark High Contrast' };
@@ -101,21 +101,6 @@ async function waitForRunEnd(page: Page, text: RegExp, what: string): Promise<st
     }
   }
   return (await finished.locator('.notification-list-item-message').innerText()).trim();
-}
-
-/** The results panel's document among the open webviews (the Markdown preview may be one too). */
-async function resultsFrame(page: Page, timeoutMs = 30_000): Promise<FrameLocator> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const n = await page.locator('iframe.webview.ready').count();
-    for (let i = 0; i < n; i++) {
-      const frame = webviewContent(page, i);
-      if ((await frame.locator('.page-head').count().catch(() => 0)) > 0) return frame;
-    }
-    if (Date.now() > end) throw new Error(`no results panel among ${n} webviews within ${timeoutMs / 1000} s`);
-    // A poll interval (the frames are looked up again), not a wait for something to happen.
-    await page.waitForTimeout(250);
-  }
 }
 
 async function pruneAndCancel(ctx: UiContext, theme: Theme): Promise<void> {

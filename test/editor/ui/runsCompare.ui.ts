@@ -14,12 +14,11 @@ import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { loadComparison, type Comparison } from '../../../src/run/compare';
 import type { Report } from '../../../src/run/report';
 import { ROOT } from '../workspace';
-import { optin, prune } from './optinCli';
+import { optin, prune, writeFixtureConfig } from './optinCli';
 import { chartDrawn, download, openReport } from './staticPage';
 import { clearNotifications, closeQuickInput, notificationToasts, quickInputRow, resultsFrame, runCommand, setTheme, typeUntilRow, type UiTest } from './workbench';
 
 const OUT = path.join(ROOT, 'test-output', 'editor');
-const FIXTURE = path.join(ROOT, 'fixtures', 'bert-spam');
 const QUICK_INPUT = '.quick-input-widget';
 /** Folder names in the Runs view; neither is a substring of the other (rows are found by text). */
 const RUN_A = 'cmp-a-lambda1';
@@ -30,29 +29,17 @@ const RUN_C = 'cmp-c-copy';
 const made: { a?: string; b?: string } = {};
 
 function writeConfig(dir: string, name: string, lambda: number, calibrationSize: number, budgets: string): string {
-  const file = path.join(dir, `${name}.yaml`);
-  fs.writeFileSync(
-    file,
-    [
-      'task_name: language',
-      `model_path: ${JSON.stringify(path.join(FIXTURE, 'model'))}`,
-      `calibration_data: ${JSON.stringify(path.join(FIXTURE, 'data', 'calibration.tsv'))}`,
-      `eval_data: ${JSON.stringify(path.join(FIXTURE, 'data', 'eval.tsv'))}`,
-      'output_dir: runs',
-      'method: optin',
-      // 30% prunes heads, so the heatmaps have something to differ in; the other budget differs so
-      // that neither run's curve can hide the other's entirely.
-      `mac_constraint: ${budgets}`,
-      'baselines: [magnitude]',
-      `calibration_size: ${calibrationSize}`,
-      `lambda_contribution: ${lambda}`,
-      'max_seq_length: 64',
-      'latency_runs: 3',
-      'device: cpu',
-      '',
-    ].join('\n'),
-  );
-  return file;
+  return writeFixtureConfig(path.join(dir, `${name}.yaml`), [
+    // 30% prunes heads, so the heatmaps have something to differ in; the other budget differs so
+    // that neither run's curve can hide the other's entirely.
+    `mac_constraint: ${budgets}`,
+    'baselines: [magnitude]',
+    `calibration_size: ${calibrationSize}`,
+    `lambda_contribution: ${lambda}`,
+    'max_seq_length: 64',
+    'latency_runs: 3',
+    'device: cpu',
+  ]);
 }
 
 /** The two runs, in the folder the workspace's example config writes to (so the Runs view lists them). */

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import type { Page } from 'playwright-core';
+import { until } from './workbench';
 
 /** A fresh tab that records console errors, page errors and CSP violations from the first script on. */
 export async function openReport(page: Page, file: string, scheme: 'light' | 'dark'): Promise<{ tab: Page; problems: string[] }> {
@@ -20,19 +21,28 @@ export async function openReport(page: Page, file: string, scheme: 'light' | 'da
   await tab.setViewportSize({ width: 1280, height: 900 });
   await tab.emulateMedia({ colorScheme: scheme });
   await tab.goto(`file://${file}`);
-  await tab.locator('h1').waitFor();
+  await until(tab.locator('h1'), `the heading of ${file}`);
   return { tab, problems };
 }
 
-/** True when the chart's canvas has drawn pixels. */
-export async function chartDrawn(tab: Page, name: string): Promise<boolean> {
-  return tab.locator(`[data-chart="${name}"] canvas`).first().evaluate((c: HTMLCanvasElement) => {
-    if (!c.width || !c.height) return false;
-    const px = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
-    if (!px) return false;
-    for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
-    return false;
-  });
+/** True once the chart's canvas has drawn pixels (waits for it, up to `timeoutMs`: a busy machine draws late). */
+export async function chartDrawn(tab: Page, name: string, timeoutMs = 30_000): Promise<boolean> {
+  const drawn = tab.waitForFunction(
+    (chart) => {
+      const c = document.querySelector<HTMLCanvasElement>(`[data-chart="${chart}"] canvas`);
+      if (!c || !c.width || !c.height) return false;
+      const px = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+      if (!px) return false;
+      for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
+      return false;
+    },
+    name,
+    { timeout: timeoutMs, polling: 100 },
+  );
+  return drawn.then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function download(tab: Page, card: string, label: string): Promise<{ name: string; text: string }> {

@@ -194,8 +194,9 @@ export async function resultsFrame(page: Page, timeoutMs = 30_000): Promise<Fram
       const frame = webviewContent(page, i);
       if ((await frame.locator('.page-head').count().catch(() => 0)) > 0) return frame;
     }
-    if (Date.now() > end) throw new Error(`no results panel among ${n} webviews`);
-    await page.waitForTimeout(500);
+    if (Date.now() > end) throw new Error(`no results panel among ${n} webviews within ${timeoutMs / 1000} s`);
+    // A poll interval (the frames are looked up again), not a wait for something to happen.
+    await page.waitForTimeout(250);
   }
 }
 

@@ -142,3 +142,31 @@ export class ChartView {
 export function tooltipLines(head: string, rows: Array<[string, string]>): string {
   return [`<b>${escapeHtml(head)}</b>`, ...rows.map(([k, v]) => `${escapeHtml(k)}: ${escapeHtml(v)}`)].join('<br/>');
 }
+
+/**
+ * The axes every metric-vs-MACs chart shares (one run's and the comparison's): MACs kept as a
+ * percentage from a little under the lowest point to 100%, the metric scaled to its points.
+ */
+export function tradeoffAxes(p: Palette, metricLabel: string, percent: boolean, digits: number) {
+  return {
+    xAxis: {
+      type: 'value' as const,
+      name: 'encoder MACs kept',
+      nameLocation: 'middle' as const,
+      nameGap: 28,
+      min: (e: { min: number }) => Math.max(0, Math.floor((e.min - 0.05) * 10) / 10),
+      max: 1,
+      ...axisStyle(p),
+      axisLabel: { color: p.muted, formatter: (x: number) => `${Math.round(x * 100)}%` },
+    },
+    yAxis: {
+      type: 'value' as const,
+      name: metricLabel,
+      nameLocation: 'middle' as const,
+      nameGap: 48,
+      scale: true,
+      ...axisStyle(p),
+      axisLabel: { color: p.muted, formatter: (x: number) => (percent ? `${+(x * 100).toFixed(digits)}%` : `${+x.toFixed(digits)}`) },
+    },
+  };
+}

@@ -8,7 +8,7 @@ import type { Report } from '../../../src/run/report';
 import { toCsv } from '../csv';
 import { budgetLabel, isPercentMetric, metric, metricName, pct } from '../format';
 import type { Palette } from '../theme';
-import { axisStyle, baseOption, tooltipLines, type ChartSpec, type Option } from './chart';
+import { baseOption, tooltipLines, tradeoffAxes, type ChartSpec, type Option } from './chart';
 import type { View } from './view';
 
 interface Point {
@@ -89,25 +89,7 @@ export function tradeoffSpec(v: View): ChartSpec {
       },
       legend: { top: 0, textStyle: { color: p.fg }, inactiveColor: p.grid },
       grid: { left: 64, right: 24, top: 40, bottom: 44 },
-      xAxis: {
-        type: 'value',
-        name: 'encoder MACs kept',
-        nameLocation: 'middle',
-        nameGap: 28,
-        min: (e: { min: number }) => Math.max(0, Math.floor((e.min - 0.05) * 10) / 10),
-        max: 1,
-        ...axisStyle(p),
-        axisLabel: { color: p.muted, formatter: (x: number) => `${Math.round(x * 100)}%` },
-      },
-      yAxis: {
-        type: 'value',
-        name: metricName(r),
-        nameLocation: 'middle',
-        nameGap: 48,
-        scale: true,
-        ...axisStyle(p),
-        axisLabel: { color: p.muted, formatter: (x: number) => (percent ? `${+(x * 100).toFixed(digits)}%` : `${+x.toFixed(digits)}`) },
-      },
+      ...tradeoffAxes(p, metricName(r), percent, digits),
       series,
     };
   };

@@ -6,7 +6,7 @@
 import type { AlignedBudget, Comparison, DiffRow } from '../../../src/run/compare';
 import type { RunSummary } from '../../../src/run/runData';
 import { toCsv } from '../csv';
-import { button, el, text } from '../dom';
+import { button, el, select, text } from '../dom';
 import { budgetLabel, count, DASH, metric, metricName, ms, pct, speedup } from '../format';
 
 export interface CompareActions {
@@ -46,20 +46,6 @@ export function compareHead(c: Comparison): HTMLElement {
     head.append(el('div', 'callout different-models', text('strong', undefined, 'Different models: '), `${models}. The "model" row below says how they differ; head heatmaps are set side by side only for runs of the same model.`));
   }
   return head;
-}
-
-function select(label: string, options: Array<[string, string]>, value: string, onChange: (v: string) => void, name: string): HTMLElement {
-  const s = document.createElement('vscode-single-select');
-  s.dataset.select = name;
-  for (const [v, t] of options) {
-    const o = document.createElement('vscode-option');
-    o.value = v;
-    o.textContent = t;
-    if (v === value) o.selected = true;
-    s.append(o);
-  }
-  s.addEventListener('change', () => onChange(s.value));
-  return el('label', 'field', text('span', 'field-label', label), s);
 }
 
 export function compareToolbar(c: Comparison, runs: RunSummary[] | undefined, budgetIndex: number, showBaselines: boolean, a: CompareActions): HTMLElement {

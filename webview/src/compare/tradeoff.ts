@@ -5,7 +5,7 @@
  */
 import type { Comparison } from '../../../src/run/compare';
 import type { Report } from '../../../src/run/report';
-import { axisStyle, baseOption, tooltipLines, type ChartSpec, type Option } from '../charts/chart';
+import { baseOption, tooltipLines, tradeoffAxes, type ChartSpec, type Option } from '../charts/chart';
 import { toCsv } from '../csv';
 import { budgetLabel, isPercentMetric, metric, metricName, pct } from '../format';
 import type { Palette } from '../theme';
@@ -69,25 +69,7 @@ export function compareTradeoffSpec(c: Comparison, showBaselines: boolean, selec
     // A plain legend wraps onto more lines: every series stays visible and clickable.
     legend: { data: legendNames, top: 0, left: 8, right: 8, textStyle: { color: p.fg }, inactiveColor: p.grid },
     grid: { left: 64, right: 24, top: 28 + legendLines * 22, bottom: 44 },
-    xAxis: {
-      type: 'value',
-      name: 'encoder MACs kept',
-      nameLocation: 'middle',
-      nameGap: 28,
-      min: (e: { min: number }) => Math.max(0, Math.floor((e.min - 0.05) * 10) / 10),
-      max: 1,
-      ...axisStyle(p),
-      axisLabel: { color: p.muted, formatter: (x: number) => `${Math.round(x * 100)}%` },
-    },
-    yAxis: {
-      type: 'value',
-      name: metricName(first),
-      nameLocation: 'middle',
-      nameGap: 48,
-      scale: true,
-      ...axisStyle(p),
-      axisLabel: { color: p.muted, formatter: (x: number) => (percent ? `${+(x * 100).toFixed(2)}%` : `${+x.toFixed(4)}`) },
-    },
+    ...tradeoffAxes(p, metricName(first), percent, percent ? 2 : 4),
     series: groups.map((g) => {
       const main = g.series === reports[g.run].method;
       return {
