@@ -8,7 +8,7 @@
  *   npm run bench -- packing      BERT-base shape, 128 GLUE-like calibration texts: exact scoring padded vs packed
  *   npm run bench -- fast         scoring: fast vs exact on the trained fixtures: kept-unit Jaccard and accuracy, 0.4-0.8
  *   npm run bench -- gpu          execution providers that load, node placement, scorer and model timings vs the CPU (scripts/gpu/check.sh)
- *   npm run bench -- quality      accuracy at budgets 0.5/0.6/0.7: optin vs magnitude vs random, 3 seeds
+ *   npm run bench -- quality      accuracy at budgets 0.3-0.8 on every trained fixture, 3 seeds: optin ± repair, magnitude ± repair, random ± repair, first-N calibration, head/neuron weightings (scripts/bench-quality.ts)
  *   npm run bench -- host         event-loop delay of the caller: a run in-process vs in a child process
  *
  * Writes bench-results/<part>.json and prints a summary.
@@ -33,7 +33,6 @@ import { scoreUnitsNaive } from '../src/optin/naive';
 import { mulberry32 } from '../src/optin/random';
 import { defaultCandidatesPerRun, RawLosses, scoreUnits } from '../src/optin/scoring';
 import { macModel, searchMask } from '../src/optin/search';
-import type { Report } from '../src/run/report';
 import { openSession } from '../src/runtime/session';
 import { writeSyntheticCheckpoint } from '../test/helpers/synthetic';
 
@@ -379,53 +378,6 @@ async function fastVsExact() {
   save('fast', results);
 }
 
-/** OPTIN (seeds 0-2: the token sample) vs magnitude vs random (3 seeds each) on both fixtures. */
-async function quality() {
-  const { runPrune } = await import('../src/run/pipeline');
-  const results: Record<string, unknown> = {};
-  const fixturesList = [
-    { name: 'bert-spam', calibration: 'data/calibration.tsv', eval: 'data/eval.tsv', calibrationSize: 32, maxSeqLength: 128 },
-    { name: 'vit-mnist', calibration: 'data/calibration', eval: 'data/eval', calibrationSize: 64, maxSeqLength: undefined },
-  ];
-  for (const f of fixturesList) {
-    const dir = path.join(ROOT, 'fixtures', f.name);
-    if (!fs.existsSync(dir)) continue;
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), `optin-quality-${f.name}-`));
-    const runs: Array<{ seed: number; seconds: number; report: Report }> = [];
-    for (const seed of [0, 1, 2]) {
-      const t = performance.now();
-      const report = await runPrune({
-        modelPath: path.join(dir, 'model'), calibrationData: path.join(dir, f.calibration), evalData: path.join(dir, f.eval), outputDir: out,
-        device: 'cpu', threads: THREADS, budgets: [0.5, 0.6, 0.7], method: 'optin', baselines: seed === 0 ? ['magnitude', 'random'] : [], seed,
-        calibrationSize: f.calibrationSize, calibrationSampling: 'random', baselineCounts: 'global', mmdTokens: 768, maxSeqLength: f.maxSeqLength, batchSize: 64, timerBatchSize: 32, latencyRuns: 20,
-        loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true }, importance,
-      });
-      if (report.status !== 'complete') throw new Error(`${f.name} seed ${seed}: ${report.error}`);
-      runs.push({ seed, seconds: (performance.now() - t) / 1000, report });
-      console.log(`${f.name} seed ${seed}: ${report.budgets.map((b) => `${b.budget}: ${b.metric!.toFixed(4)}`).join(', ')}`);
-    }
-    const first = runs[0].report;
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    results[f.name] = {
-      unpruned: first.unpruned!.metric,
-      metric: first.metric,
-      calibrationSize: f.calibrationSize,
-      budgets: first.budgets.map((b, i) => ({
-        budget: b.budget,
-        macFraction: b.macFraction,
-        optin: { mean: mean(runs.map((r) => r.report.budgets[i].metric!)), perSeed: runs.map((r) => r.report.budgets[i].metric!) },
-        magnitude: b.baselines.find((x) => x.method === 'magnitude')!.metric,
-        random: { mean: b.baselines.find((x) => x.method === 'random')!.metric, perSeed: b.baselines.find((x) => x.method === 'random')!.perSeed },
-        optinKept: { heads: b.heads, neurons: b.neurons, perLayer: b.perLayer.map((l) => ({ heads: l.heads.length, neurons: l.neurons })) },
-        speedup: b.speedup,
-      })),
-      scoringSeconds: runs.map((r) => r.report.rankings!.seconds),
-    };
-    fs.rmSync(out, { recursive: true, force: true });
-  }
-  save('quality', results);
-}
-
 async function main() {
   const parts = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const all = parts.length === 0;
@@ -434,7 +386,7 @@ async function main() {
   if (all || parts.includes('bert-base')) await bertBase();
   if (all || parts.includes('packing')) await packing();
   if (all || parts.includes('fast')) await fastVsExact();
-  if (all || parts.includes('quality')) await quality();
+  if (all || parts.includes('quality')) await (await import('./bench-quality')).quality(save);
   // Not part of `all`: meant for a machine with a GPU (on a software driver it only checks correctness).
   if (parts.includes('gpu')) save('gpu', await gpuBench());
   if (all || parts.includes('host')) save('host', await hostResponsiveness());

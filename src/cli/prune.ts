@@ -60,7 +60,7 @@ export function summary(r: Report): string {
     lines.push(`  calibration: ${sample.examples} examples (${sample.sampling}${sample.seed !== undefined ? `, seed ${sample.seed}` : ''}${sample.stratified ? ', stratified by label' : ''})${classes}`);
   }
   for (const b of r.budgets) {
-    const base = b.baselines.map((x) => `${x.method} ${pct(x.metric, 2)}`).join(', ');
+    const base = b.baselines.map((x) => `${x.method} ${pct(x.metric, 2)}${x.repaired ? ` (repaired ${pct(x.repaired.metric, 2)})` : ''}`).join(', ');
     const plain = b.unrepaired ? ` (unrepaired ${pct(b.unrepaired.metric, 2)})` : '';
     lines.push(
       `  budget ${b.budget}: MACs kept ${pct(b.macFraction)}, ${b.heads} heads, ${b.neurons} neurons, ${r.metric} ${pct(b.metric, 2)}${plain}` +

@@ -45,7 +45,7 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
     const searches = searchPhase(ctx, loaded, scores);
     const repaired = await repairPhase(ctx, loaded, searches);
     exportPhase(ctx, loaded, searches, repaired?.models);
-    await evaluatePhase(ctx, loaded, repaired?.unrepairedGraph);
+    await evaluatePhase(ctx, loaded, repaired);
     report.status = 'complete';
   } catch (e) {
     const cancelled = hooks.signal?.aborted === true;

@@ -32,6 +32,8 @@ export interface LayerKeep {
 
 export interface BaselineResult {
   method: 'magnitude' | 'random';
+  /** With `repair: least_squares`: the same baseline masks repaired like the method's (mean, and per seed for random). */
+  repaired?: { metric: number; perSeed?: number[] };
   /**
    * `global` / `per_layer`: the method's numbers of heads and neurons (in all / in every layer),
    * chosen by this ranking; `search`: this ranking's scores through the mask search

@@ -168,11 +168,11 @@ for (const f of fixtures) {
   });
 }
 
-test('a run with repair exports the repaired model, records the unrepaired metric and a repair phase, and optin eval on the export reproduces its metric', async () => {
+test('a run with repair exports the repaired model, records the unrepaired metric, a repair phase and repaired baselines, and optin eval on the export reproduces its metric', async () => {
   const dir = tmpDir();
   const job: PruneJob = {
     modelPath: path.join(FIXTURES, 'vit-mnist', 'model'), calibrationData: fixtures[1].calibration, evalData: fixtures[1].eval, outputDir: path.join(dir, 'runs'),
-    device: 'cpu', budgets: [0.3], method: 'magnitude', baselines: [], seed: 0, calibrationSize: 64, calibrationSampling: 'random', baselineCounts: 'global', mmdTokens: 64,
+    device: 'cpu', budgets: [0.3], method: 'magnitude', baselines: ['random'], seed: 0, calibrationSize: 64, calibrationSampling: 'random', baselineCounts: 'global', mmdTokens: 64,
     batchSize: 32, timerBatchSize: 8, latencyRuns: 2, repair: 'least_squares',
     loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true },
     importance: { lossType: 'MMD+KL', lambda: 10, metricDecay: { head: 0.5, neuron: 1 }, includeFinalLayer: { head: true, neuron: true }, finalDecay: { head: 0.5, neuron: 0.5 }, compat: 'none' },
@@ -185,6 +185,11 @@ test('a run with repair exports the repaired model, records the unrepaired metri
   assert.equal(b.file, 'pruned.onnx');
   assert.equal(b.repair!.layers.length, 4);
   assert.ok(b.metric !== undefined && b.unrepaired !== undefined && b.unrepaired.metric >= 0 && b.unrepaired.metric <= 1);
+  // The baseline's masks are repaired the same way: one repaired metric per seed, and their mean.
+  const random = b.baselines[0];
+  assert.equal(random.repaired?.perSeed?.length, 3);
+  assert.ok(Math.abs(random.repaired!.metric - random.repaired!.perSeed!.reduce((x, y) => x + y, 0) / 3) < 1e-12);
+  assert.notDeepEqual(random.repaired!.perSeed, random.perSeed, 'repair changed none of the random masks\' metrics');
 
   // The file on disk is the repaired model: not the plainly pruned one.
   const model = loadModel(job.modelPath);

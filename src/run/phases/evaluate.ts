@@ -13,11 +13,15 @@ import { countMatchedMask, searchMask } from '../../optin/search';
 import { DeviceChoice, openSession } from '../../runtime/session';
 import type { RunContext } from '../runContext';
 import type { Loaded } from './load';
+import type { RepairOutcome } from './repair';
 
 const RANDOM_SEEDS = 3;
 
-/** `unrepairedGraph`: with repair on, the graph of budget i's mask without repair (report `unrepaired`). */
-export async function evaluatePhase(ctx: RunContext, loaded: Loaded, unrepairedGraph?: (index: number) => Uint8Array): Promise<void> {
+/**
+ * `repaired`: with repair on, budget i's mask without repair (report `unrepaired`) and the
+ * repair of any mask, so that each baseline is also evaluated repaired (`repaired`).
+ */
+export async function evaluatePhase(ctx: RunContext, loaded: Loaded, repaired?: Pick<RepairOutcome, 'unrepairedGraph' | 'repairMask'>): Promise<void> {
   const { job, report, hooks } = ctx;
   const { model, evalDs, macs, fullMacs } = loaded;
   const { spec } = model;
@@ -65,8 +69,8 @@ export async function evaluatePhase(ctx: RunContext, loaded: Loaded, unrepairedG
     r.latency = res.latency;
     r.speedup = unpruned.latency!.medianMs / res.latency!.medianMs;
     ctx.log(`budget ${r.budget}: ${metric} ${res.metric.toFixed(4)}, MACs ${(r.macFraction * 100).toFixed(1)}%, latency ${res.latency!.medianMs.toFixed(2)} ms (${r.speedup.toFixed(2)}×)`);
-    if (unrepairedGraph) {
-      r.unrepaired = { metric: (await evaluateModel(unrepairedGraph(index), false)).metric };
+    if (repaired) {
+      r.unrepaired = { metric: (await evaluateModel(repaired.unrepairedGraph(index), false)).metric };
       ctx.log(`budget ${r.budget} without repair: ${metric} ${r.unrepaired.metric.toFixed(4)}`);
     }
     tick();
@@ -74,6 +78,7 @@ export async function evaluatePhase(ctx: RunContext, loaded: Loaded, unrepairedG
     for (const method of job.baselines) {
       const sets = method === 'magnitude' ? [baselineScores.magnitude!] : baselineScores.random!;
       const values: number[] = [];
+      const repairedValues: number[] = [];
       let fraction = 0;
       let kept = { heads: 0, neurons: 0 };
       for (const sc of sets) {
@@ -84,9 +89,14 @@ export async function evaluatePhase(ctx: RunContext, loaded: Loaded, unrepairedG
         fraction = s.macFraction;
         kept = { heads: kept.heads + s.heads / sets.length, neurons: kept.neurons + s.neurons / sets.length };
         values.push((await evaluateModel(buildModelGraph(pruneModel(model, s.keep)).bytes, false)).metric);
+        if (repaired) repairedValues.push((await evaluateModel(buildModelGraph(await repaired.repairMask(s.keep)).bytes, false)).metric);
         tick();
       }
-      r.baselines.push({ method, counts: job.baselineCounts, metric: values.reduce((a, b) => a + b, 0) / values.length, perSeed: method === 'random' ? values : undefined, macFraction: fraction, ...kept });
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      r.baselines.push({
+        method, counts: job.baselineCounts, metric: mean(values), perSeed: method === 'random' ? values : undefined, macFraction: fraction, ...kept,
+        ...(repaired && { repaired: { metric: mean(repairedValues), perSeed: method === 'random' ? repairedValues : undefined } }),
+      });
       ctx.save();
     }
   }

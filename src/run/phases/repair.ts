@@ -9,6 +9,7 @@ import type { LoadedModel } from '../../model/spec';
 import { pruneModel } from '../../model/prune';
 import { buildModelGraph } from '../../onnx/model';
 import { repairPruned, repairTeacher } from '../../optin/repair';
+import type { KeepMask } from '../../model/prune';
 import type { SearchResult } from '../../optin/search';
 import type { RunContext } from '../runContext';
 import type { Loaded } from './load';
@@ -18,6 +19,8 @@ export interface RepairOutcome {
   models: LoadedModel[];
   /** The same mask without repair, as an ONNX graph, for the evaluation of `unrepaired`. */
   unrepairedGraph(index: number): Uint8Array;
+  /** Any other mask (a baseline's) repaired the same way, on the same calibration targets. */
+  repairMask(keep: KeepMask): Promise<LoadedModel>;
 }
 
 export async function repairPhase(ctx: RunContext, loaded: Loaded, searches: SearchResult[]): Promise<RepairOutcome | undefined> {
@@ -47,5 +50,9 @@ export async function repairPhase(ctx: RunContext, loaded: Loaded, searches: Sea
     ctx.save();
   }
   ctx.endPhase();
-  return { models, unrepairedGraph: (i) => buildModelGraph(pruneModel(loaded.model, searches[i].keep)).bytes };
+  return {
+    models,
+    unrepairedGraph: (i) => buildModelGraph(pruneModel(loaded.model, searches[i].keep)).bytes,
+    repairMask: async (keep) => (await repairPruned(loaded.model, keep, teacher, opts)).model,
+  };
 }

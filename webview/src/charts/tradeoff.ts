@@ -24,19 +24,25 @@ function points(r: Report): Point[] {
   for (const b of r.budgets) {
     if (b.metric !== undefined) out.push({ series: r.method, budget: b.budget, macFraction: b.macFraction, metric: b.metric });
     if (b.unrepaired) out.push({ series: UNREPAIRED, budget: b.budget, macFraction: b.macFraction, metric: b.unrepaired.metric });
-    for (const x of b.baselines) out.push({ series: x.method, budget: b.budget, macFraction: x.macFraction, metric: x.metric, perSeed: x.perSeed });
+    for (const x of b.baselines) {
+      out.push({ series: x.method, budget: b.budget, macFraction: x.macFraction, metric: x.metric, perSeed: x.perSeed });
+      if (x.repaired) out.push({ series: `${x.method}${REPAIRED}`, budget: b.budget, macFraction: x.macFraction, metric: x.repaired.metric, perSeed: x.repaired.perSeed });
+    }
   }
   if (r.unpruned) out.push({ series: 'unpruned', macFraction: 1, metric: r.unpruned.metric });
   return out;
 }
 
 const UNREPAIRED = 'unrepaired';
+/** Suffix of a baseline's repaired series (`magnitude+repair`). */
+const REPAIRED = '+repair';
 const LABEL: Record<string, string> = { optin: 'OPTIN', magnitude: 'Magnitude', random: 'Random (mean of seeds)', unpruned: 'Unpruned' };
 
 function seriesLabel(r: Report, name: string): string {
   const method = LABEL[r.method] ?? r.method;
   if (name === UNREPAIRED) return `${method} without repair`;
   if (name === r.method && r.budgets.some((b) => b.unrepaired)) return `${method} + repair`;
+  if (name.endsWith(REPAIRED)) return `${(LABEL[name.slice(0, -REPAIRED.length)] ?? name).replace(' (mean of seeds)', '')} + repair${name.startsWith('random') ? ' (mean of seeds)' : ''}`;
   return LABEL[name] ?? name;
 }
 
@@ -59,10 +65,11 @@ export function tradeoffSpec(v: View): ChartSpec {
       return {
         type: name === 'unpruned' ? 'scatter' : 'line',
         name: seriesLabel(r, name),
-        color: colour[name] ?? p.green,
+        color: colour[name] ?? colour[name.replace(REPAIRED, '')] ?? p.green,
         symbol: name === 'unpruned' ? 'diamond' : isMain ? 'circle' : 'triangle',
         symbolSize: (_: unknown, params: { dataIndex: number }) => (isMain && pts[params.dataIndex]?.budget === v.budget?.budget ? 14 : 8),
-        lineStyle: { width: isMain ? 3 : 2, type: isMain ? 'solid' : 'dashed' },
+        // A baseline's repaired curve: its colour, solid; unrepaired baselines stay dashed.
+        lineStyle: { width: isMain ? 3 : 2, type: isMain || name.endsWith(REPAIRED) ? 'solid' : 'dashed' },
         z: isMain ? 3 : 2,
         data: pts.map((x) => ({ value: [x.macFraction, x.metric], point: x })),
         markLine:
