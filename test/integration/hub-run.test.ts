@@ -9,7 +9,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Report } from '../../src/run/report';
-import { glueRepo, mnliModelRepo } from '../helpers/hubFixtures';
+import { glueRepo, mnistRepos, mnliModelRepo } from '../helpers/hubFixtures';
 import { startHubServer } from '../helpers/hubServer';
 import { ROOT, tmpDir } from '../helpers/tmp';
 
@@ -109,4 +109,32 @@ test('a base model named by model_name is refused with what to name instead; an 
   } finally {
     await hub.close();
   }
+});
+
+test('a vision model and an image dataset by Hub id (Parquet with an Image column, default data/ layout) run end to end; accuracy matches the ImageFolder run', async () => {
+  const dir = tmpDir();
+  const hub = await startHubServer({ repos: mnistRepos('optin-test/vit-mnist', 'optin-test/mnist-parquet') });
+  const env = { ...process.env, HF_ENDPOINT: hub.endpoint, HF_HOME: path.join(dir, 'hf'), HF_HUB_CACHE: path.join(dir, 'hf', 'hub'), HF_TOKEN: '', HF_HUB_OFFLINE: '' };
+  const common = 'output_dir: runs\nmac_constraint: 0.5\ncalibration_size: 16\nmmd_tokens: 40\nlatency_runs: 2\ntimer_batch_size: 4\ndevice: cpu\nscoring: exact\n';
+  const byName = path.join(dir, 'by-name.yaml');
+  fs.writeFileSync(byName, `model_name: optin-test/vit-mnist\ndataset: optin-test/mnist-parquet\neval_split: test\n${common}`);
+  const fixture = path.join(ROOT, 'fixtures', 'vit-mnist');
+  const byPath = path.join(dir, 'by-path.yaml');
+  fs.writeFileSync(byPath, `model_path: ${fixture}/model\ncalibration_data: ${fixture}/data/calibration\neval_data: ${fixture}/data/eval\n${common}`);
+  let named: Report;
+  try {
+    const r = await optin(['prune', byName, '--json'], env);
+    assert.equal(r.status, 0, r.stderr);
+    named = JSON.parse(r.stdout) as Report;
+  } finally {
+    await hub.close();
+  }
+  assert.equal(named.status, 'complete', named.error);
+  assert.deepEqual(named.sources?.dataset?.evalFiles, ['data/test-00000-of-00001.parquet']);
+  const r2 = await optin(['prune', byPath, '--json'], env);
+  assert.equal(r2.status, 0, r2.stderr);
+  const local = JSON.parse(r2.stdout) as Report;
+  // The same images through the Parquet reader and through the ImageFolder reader: the same unpruned accuracy.
+  assert.equal(named.data.eval?.examples, local.data.eval?.examples);
+  assert.equal(named.unpruned?.metric, local.unpruned?.metric);
 });
