@@ -99,7 +99,8 @@ async function parquetDataset(files: string[], spec: ModelSpec, opts: DataOption
   const data = await readParquet(files);
   if (spec.modality === 'text') {
     const { value: table, labelNote } = parquetTextTable(data, spec, opts.fields, where);
-    return { ...textDataset(table, spec, opts, where), labelNote };
+    // Not spread: that would read the lazy meanSequenceLength (and tokenize every row) now.
+    return Object.assign(textDataset(table, spec, opts, where), { labelNote });
   }
   const { value: items, labelNote } = parquetImageItems(data, spec, opts.labelField ?? opts.fields?.label, where);
   return { ...imageDataset(files[0], spec, items, readPreprocessor(spec)), labelNote, key: (i) => `row ${i + 1}` };
@@ -107,32 +108,34 @@ async function parquetDataset(files: string[], spec: ModelSpec, opts: DataOption
 
 function textDataset(source: string | Table, spec: ModelSpec, opts: DataOptions, name?: string): Dataset {
   const text = spec.text!;
-  const table = typeof source === 'string' ? readTable(source) : source;
-  const file = name ?? table.file;
+  const read = typeof source === 'string' ? readTable(source) : source;
+  // Messages name the data as the caller does (a Hub split by its repo and split).
+  const table = name ? { ...read, file: name } : read;
   const maxLength = opts.maxSeqLength ?? defaultMaxLength(spec);
   if (maxLength > text.maxPositionEmbeddings) {
     throw new UserError(`max_seq_length ${maxLength} exceeds the model's max_position_embeddings ${text.maxPositionEmbeddings}.`);
   }
   const tokenizer = loadTokenizer(spec.dir);
   const ds = readTextDataset(table, spec, tokenizer, { fields: opts.fields, maxLength, requireLabels: opts.requireLabels ?? false });
-  for (const ex of ds.examples) {
-    const bad = ex.ids.find((id) => id < 0 || id >= text.vocabSize);
-    if (bad !== undefined) throw new UserError(`${file}:${ex.line}: token id ${bad} is outside the model's vocabulary (vocab_size ${text.vocabSize}); the tokenizer does not belong to this model.`, file);
-    if (ex.typeIds.some((t) => t >= text.typeVocabSize)) throw new UserError(`${file}:${ex.line}: token type ids exceed the model's type_vocab_size ${text.typeVocabSize}.`, file);
-  }
   const padTo = opts.padToMaxLength ? maxLength : undefined;
+  const examples = (start: number, end: number) => Array.from({ length: end - start }, (_, k) => ds.example(start + k));
+  let meanLength: number | undefined;
   const out: Dataset = {
-    path: table.file,
+    path: read.file,
     modality: 'text',
-    size: ds.examples.length,
-    labels: ds.examples.map((e) => e.label),
-    meanSequenceLength: meanTokens(ds),
-    batch: async (start, end) => textFeeds(ds.examples.slice(start, end), tokenizer.padId, padTo),
+    size: ds.size,
+    labels: ds.labels,
+    // The MAC model needs every example's length: computed (tokenizing all) only when asked.
+    get meanSequenceLength() {
+      meanLength ??= meanTokens(ds);
+      return meanLength;
+    },
+    batch: async (start, end) => textFeeds(examples(start, Math.min(end, ds.size)), tokenizer.padId, padTo),
     batchOf: async (indices) => {
       checkIndices(out, indices);
-      return textFeeds(indices.map((i) => ds.examples[i]), tokenizer.padId, padTo);
+      return textFeeds(indices.map((i) => ds.example(i)), tokenizer.padId, padTo);
     },
-    key: (i) => `${typeof source === 'string' ? 'line' : 'row'} ${ds.examples[i].line}`,
+    key: (i) => `${typeof source === 'string' ? 'line' : 'row'} ${ds.lines[i]}`,
   };
   return out;
 }

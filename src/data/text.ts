@@ -17,10 +17,18 @@ export interface TextExample {
   label?: number;
 }
 
+/**
+ * A text table with its labels read and its examples tokenized on first use (a GLUE train split
+ * has 392k rows; a run tokenizes the calibration sample, not all of them).
+ */
 export interface TextDataset {
   file: string;
   fields: TextFields;
-  examples: TextExample[];
+  size: number;
+  /** The 1-based line (or row) of each example, for messages. */
+  lines: number[];
+  labels: Array<number | undefined>;
+  example(i: number): TextExample;
 }
 
 /** Column names used by GLUE and common Hugging Face datasets, in the order we try them. */
@@ -59,7 +67,7 @@ export interface ReadTextOptions {
   requireLabels: boolean;
 }
 
-/** Reads and tokenizes a text data file for a BERT-family model. */
+/** Reads a text table for a BERT-family model: labels now, tokens when an example is first used. */
 export function readTextDataset(table: Table, spec: ModelSpec, tokenizer: TextTokenizer, opts: ReadTextOptions): TextDataset {
   const file = table.file;
   const fields = detectFields(table, opts.fields);
@@ -67,19 +75,39 @@ export function readTextDataset(table: Table, spec: ModelSpec, tokenizer: TextTo
     throw new UserError(`${file}: no label column (looked for ${LABEL_COLUMNS.join(', ')}); name the column "label" or set it in the config.`, file);
   }
   if (table.records.length === 0) throw new UserError(`${file}: has a header but no examples.`, file);
-  const examples = table.records.map((rec) => {
-    const where = `${file}:${rec.line}`;
-    const [a, b] = fields.text.map((c) => rec.fields.get(c) ?? '');
-    const enc = tokenizer.encode(a, fields.text.length === 2 ? b : undefined, opts.maxLength);
+  const labels = table.records.map((rec) => {
     const rawLabel = fields.label ? rec.fields.get(fields.label) : undefined;
-    const label = rawLabel === undefined || rawLabel === '' ? undefined : resolveLabel(spec, rawLabel, where);
-    if (opts.requireLabels && label === undefined) throw new UserError(`${where}: the label is empty.`, file);
-    return { line: rec.line, ids: enc.ids, typeIds: enc.typeIds, label };
+    const label = rawLabel === undefined || rawLabel === '' ? undefined : resolveLabel(spec, rawLabel, `${file}:${rec.line}`);
+    if (opts.requireLabels && label === undefined) throw new UserError(`${file}:${rec.line}: the label is empty.`, file);
+    return label;
   });
-  return { file, fields, examples };
+  const text = spec.text!;
+  const cache = new Map<number, TextExample>();
+  return {
+    file,
+    fields,
+    size: table.records.length,
+    lines: table.records.map((r) => r.line),
+    labels,
+    example(i) {
+      const hit = cache.get(i);
+      if (hit) return hit;
+      const rec = table.records[i];
+      const [a, b] = fields.text.map((c) => rec.fields.get(c) ?? '');
+      const enc = tokenizer.encode(a, fields.text.length === 2 ? b : undefined, opts.maxLength);
+      const bad = enc.ids.find((id) => id < 0 || id >= text.vocabSize);
+      if (bad !== undefined) throw new UserError(`${file}:${rec.line}: token id ${bad} is outside the model's vocabulary (vocab_size ${text.vocabSize}); the tokenizer does not belong to this model.`, file);
+      if (enc.typeIds.some((t) => t >= text.typeVocabSize)) throw new UserError(`${file}:${rec.line}: token type ids exceed the model's type_vocab_size ${text.typeVocabSize}.`, file);
+      const ex = { line: rec.line, ids: enc.ids, typeIds: enc.typeIds, label: labels[i] };
+      cache.set(i, ex);
+      return ex;
+    },
+  };
 }
 
-/** Mean number of real (non-padding) tokens: the sequence length OPTIN's MAC model uses. */
+/** Mean number of real (non-padding) tokens: the sequence length OPTIN's MAC model uses (tokenizes every example). */
 export function meanTokens(ds: TextDataset): number {
-  return ds.examples.reduce((s, e) => s + e.ids.length, 0) / ds.examples.length;
+  let sum = 0;
+  for (let i = 0; i < ds.size; i++) sum += ds.example(i).ids.length;
+  return sum / ds.size;
 }
