@@ -128,3 +128,29 @@ export async function quality(save: (part: string, result: unknown) => void): Pr
   }
   save('quality', results);
 }
+
+/** Markdown tables of bench-results/quality.json, for BENCHMARKS.md: `node --import tsx scripts/bench-quality.ts --table`. */
+function table(file: string): string {
+  type S = { mean: number; sd: number };
+  const q = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const f = (s: S) => `${(s.mean * 100).toFixed(2)} ± ${(s.sd * 100).toFixed(2)}`;
+  const out: string[] = [];
+  for (const name of FIXTURES.map((x) => x.name)) {
+    const r = q[name] as { unpruned: number; calibrationSize: number; budgets: Array<Record<string, unknown> & { budget: number; firstN: { optin: S; optinRepair: S }; kept: { heads: number; neurons: number } }>; weightings: Array<{ name: string; budgets: Array<{ budget: number; accuracy: S; heads: number }> }>; repairSeconds: number[]; scoringSeconds: number[] } | undefined;
+    if (!r) continue;
+    out.push(`#### ${name} (unpruned ${(r.unpruned * 100).toFixed(2)}%, calibration ${r.calibrationSize}; accuracy %, mean ± sd over 3 seeds)`, '');
+    out.push('| budget | OPTIN | OPTIN + repair | magnitude | magnitude + repair | random | random + repair | first-N: OPTIN | first-N: OPTIN + repair | heads, neurons (seed 0) |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|');
+    for (const b of r.budgets) {
+      const s = (k: string) => f(b[k] as S);
+      out.push(`| ${b.budget} | ${s('optin')} | ${s('optinRepair')} | ${s('magnitude')} | ${s('magnitudeRepair')} | ${s('random')} | ${s('randomRepair')} | ${f(b.firstN.optin)} | ${f(b.firstN.optinRepair)} | ${b.kept.heads}, ${b.kept.neurons} |`);
+    }
+    out.push('', `Scoring ${r.scoringSeconds.map((x) => x.toFixed(0)).join(' / ')} s per seed; repair (six budgets) ${r.repairSeconds.map((x) => x.toFixed(1)).join(' / ')} s.`, '');
+    out.push('| weighting (no repair) | ' + r.weightings[0].budgets.map((b) => b.budget).join(' | ') + ' |', '|---|' + r.weightings[0].budgets.map(() => '---').join('|') + '|');
+    for (const w of r.weightings) out.push(`| ${w.name} | ${w.budgets.map((b) => `${f(b.accuracy)} (${b.heads.toFixed(0)} h)`).join(' | ')} |`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+if (require.main === module && process.argv.includes('--table')) console.log(table(path.join(ROOT, 'bench-results', 'quality.json')));

@@ -119,7 +119,7 @@ test('SIGKILL during evaluation: the folder states what finished, and a re-run r
   assert.equal(signal, 'SIGKILL', stderr);
   const report = JSON.parse(fs.readFileSync(path.join(runDir, 'report.json'), 'utf8')) as Report;
   assert.equal(report.status, 'running', 'a killed run cannot write its end; the phases say what finished');
-  assert.deepEqual(report.phases.map((p) => `${p.name}:${p.status}`), ['load:done', 'calibrate:done', 'score:done', 'search:done', 'export:done']);
+  assert.deepEqual(report.phases.map((p) => `${p.name}:${p.status}`), ['load:done', 'calibrate:done', 'score:done', 'search:done', 'repair:done', 'export:done']);
   for (const f of ['rankings.json', 'masks.json', 'pruned.onnx']) assert.ok(fs.existsSync(path.join(runDir, f)), f);
   JSON.parse(fs.readFileSync(path.join(runDir, 'rankings.json'), 'utf8'));
   const again = spawnSync(process.execPath, [BIN, 'prune', cfg, '--json', '--quiet'], { encoding: 'utf8' });

@@ -52,7 +52,7 @@ test('a run in the child process reports started/phase/progress/done; its folder
   assert.equal(path.dirname(started.runDir), path.join(dir, 'runs'));
   assert.deepEqual(
     events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase),
-    ['load', 'calibrate', 'score', 'search', 'export', 'evaluate'],
+    ['load', 'calibrate', 'score', 'search', 'repair', 'export', 'evaluate'],
   );
   // The overall fraction never goes back and ends at 1.
   assert.ok(overall.every((x, i) => i === 0 || x >= overall[i - 1]));
