@@ -9,7 +9,8 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Report } from '../../src/run/report';
-import { glueRepo, mnistRepos, mnliModelRepo } from '../helpers/hubFixtures';
+import { glueRepo, mnliModelRepo } from '../helpers/hubFixtures';
+import { mnistRepos } from '../helpers/hubImageFixtures';
 import { startHubServer } from '../helpers/hubServer';
 import { ROOT, tmpDir } from '../helpers/tmp';
 
