@@ -7,7 +7,7 @@ import { namedDataset, splitFiles } from '../data/named';
 import { findCachedSnapshot } from '../hub/cache';
 import { repoRef } from '../hub/repo';
 import { hubSettings, type HubSettings } from '../hub/settings';
-import { baseModelArchitectures, notAClassifier } from '../model/classifier';
+import { baseModelArchitectures, isKnownBaseModel, notAClassifier } from '../model/classifier';
 import type { Diagnostic } from './diagnostics';
 import type { ValidatedConfig } from './validate';
 
@@ -34,7 +34,10 @@ export function checkHubNames(config: ValidatedConfig, settings: HubSettings = h
       const ref = repoRef('model', values.model_name, values.model_revision ?? 'main', 'model_name');
       const cached = findCachedSnapshot(ref, settings.cacheDir);
       const complete = cached?.files.includes('config.json') && cached.files.some((f) => f === 'model.safetensors' || f === 'model.safetensors.index.json');
-      if (!cached || !complete) {
+      if (!cached && isKnownBaseModel(ref.id)) {
+        // Say it before a run downloads hundreds of MB only to stop at the missing classifier.
+        push('model_name', 'warning', 'hub-name', `${notAClassifier(ref.id, ['pretrained base model'])} The released OPTIN configs name the base model their fine-tuning started from.`);
+      } else if (!cached || !complete) {
         push('model_name', settings.offline ? 'warning' : 'information', 'not-downloaded', missing(`\`model_name\` ${ref.id}@${ref.revision}`));
       } else {
         const base = baseModelArchitectures(cached.dir);

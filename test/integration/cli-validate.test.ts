@@ -37,11 +37,15 @@ test('optin validate --json: 1-based ranges, severity, code', () => {
   assert.ok(!noDisk.some((d) => d.message.includes('nowhere')));
 });
 
-test('the released mnli_bert.yaml validates with information only', { skip: !fs.existsSync(path.join(ROOT, '..', 'shared', 'reference-configs', 'mnli_bert.yaml')) }, () => {
+test('the released mnli_bert.yaml validates: information, and a warning that bert-base-uncased has no trained classifier', { skip: !fs.existsSync(path.join(ROOT, '..', 'shared', 'reference-configs', 'mnli_bert.yaml')) }, () => {
   const r = run(path.join(ROOT, '..', 'shared', 'reference-configs', 'mnli_bert.yaml'), '--json');
   assert.equal(r.status, 0);
-  const list = JSON.parse(r.stdout) as Array<{ severity: string }>;
-  assert.ok(list.length > 0 && list.every((d) => d.severity === 'information'));
+  const list = JSON.parse(r.stdout) as Array<{ severity: string; code: string; message: string }>;
+  const warnings = list.filter((d) => d.severity !== 'information');
+  assert.deepEqual(warnings.map((d) => [d.severity, d.code]), [['warning', 'hub-name']]);
+  assert.match(warnings[0].message, /`model_name` bert-base-uncased is a pretrained base model checkpoint, not a fine-tuned classifier.*Set `model_name` to a checkpoint fine-tuned on your dataset/);
+  // The dataset name is information: a run downloads mnli's Parquet files (the tests' cache is empty).
+  assert.ok(list.some((d) => d.code === 'not-downloaded' && /`dataset` nyu-mll\/glue \(mnli\)@main/.test(d.message)), JSON.stringify(list));
 });
 
 test('optin validate over the whole bad-config table: same codes, severities and (1-based) ranges as the editor', async () => {
