@@ -13,14 +13,12 @@ import type { HubRepoSpec } from './hubServer';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** An ImageFolder as one Parquet split the way `datasets` stores images: an `img` struct of PNG bytes and path, a ClassLabel. */
-export function imageFolderParquet(folder: string, modelDir: string, names: readonly string[]): Buffer {
-  const spec = loadModel(modelDir).spec;
-  const items = listImageFolder(folder, spec);
+/** Image files as one Parquet split the way `datasets` stores images: an `img` struct of the file's bytes and name, a ClassLabel. */
+export function imageParquet(images: Array<{ file: string; label: number }>, names: readonly string[]): Buffer {
   const buf = parquetWriteBuffer({
     columnData: [
-      { name: 'img', data: items.map((it) => ({ bytes: new Uint8Array(fs.readFileSync(it.file)), path: path.basename(it.file) })) },
-      { name: 'label', data: items.map((it) => BigInt(names.indexOf(spec.labels[it.label]))) },
+      { name: 'img', data: images.map((it) => ({ bytes: new Uint8Array(fs.readFileSync(it.file)), path: path.basename(it.file) })) },
+      { name: 'label', data: images.map((it) => BigInt(it.label)) },
     ],
     schema: [
       { name: 'schema', num_children: 2 },
@@ -32,6 +30,12 @@ export function imageFolderParquet(folder: string, modelDir: string, names: read
     kvMetadata: [{ key: 'huggingface', value: JSON.stringify({ info: { features: { img: { _type: 'Image' }, label: { names, _type: 'ClassLabel' } } } }) }],
   });
   return Buffer.from(buf);
+}
+
+/** An ImageFolder (classes named as the model's labels) as one Parquet split with the class names `names`. */
+export function imageFolderParquet(folder: string, modelDir: string, names: readonly string[]): Buffer {
+  const spec = loadModel(modelDir).spec;
+  return imageParquet(listImageFolder(folder, spec).map((it) => ({ file: it.file, label: names.indexOf(spec.labels[it.label]) })), names);
 }
 
 /** vit-mnist as a Hub model and its data as a Hub dataset in the default layout (data/train-…, data/test-…). */

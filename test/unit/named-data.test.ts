@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import { openDataset } from '../../src/data/dataset';
 import { loadImage, readPreprocessor } from '../../src/data/images';
 import { hubHoverMarkdown } from '../../src/config/hubHover';
@@ -13,6 +12,7 @@ import { loadTokenizer } from '../../src/data/tokenizer';
 import { loadModel } from '../../src/model';
 import type { ModelSpec } from '../../src/model/spec';
 import { hfParquet } from '../helpers/hubFixtures';
+import { imageParquet } from '../helpers/hubImageFixtures';
 import { ROOT, tmpDir } from '../helpers/tmp';
 
 const dir = tmpDir();
@@ -83,22 +83,8 @@ test('a Parquet image split: an Image column of PNG bytes reads like the ImageFo
   const vit = loadModel(path.join(ROOT, 'fixtures', 'vit-mnist', 'model')).spec;
   const folder = path.join(ROOT, 'fixtures', 'vit-mnist', 'data', 'eval');
   const picked = ['3', '7'].map((c) => ({ c, file: path.join(folder, c, fs.readdirSync(path.join(folder, c)).sort()[0]) }));
-  const buf = parquetWriteBuffer({
-    columnData: [
-      { name: 'img', data: picked.map((p) => ({ bytes: new Uint8Array(fs.readFileSync(p.file)), path: path.basename(p.file) })) },
-      { name: 'label', data: picked.map((p) => BigInt(p.c)) },
-    ],
-    schema: [
-      { name: 'schema', num_children: 2 },
-      { name: 'img', repetition_type: 'OPTIONAL', num_children: 2 },
-      { name: 'bytes', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
-      { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-      { name: 'label', type: 'INT64', repetition_type: 'OPTIONAL' },
-    ],
-    kvMetadata: [{ key: 'huggingface', value: JSON.stringify({ info: { features: { img: { _type: 'Image' }, label: { names: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], _type: 'ClassLabel' } } } }) }],
-  });
   const file = path.join(dir, 'digits.parquet');
-  fs.writeFileSync(file, Buffer.from(buf));
+  fs.writeFileSync(file, imageParquet(picked.map((p) => ({ file: p.file, label: Number(p.c) })), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']));
   const ds = await openDataset(file, vit);
   assert.deepEqual(ds.labels, [3, 7]);
   const feeds = await ds.batch(0, 2);
