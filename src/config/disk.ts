@@ -2,6 +2,7 @@ import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { IMAGE_EXTENSIONS } from '../data/imageFiles';
 import { parquetSummary } from '../data/parquet';
+import { bytesText } from '../format';
 import { resolveConfigPath } from './paths';
 import { ConfigKey, keySpec } from './schema';
 
@@ -93,13 +94,6 @@ export function describeCheckpoint(s: CheckpointSummary): string {
 
 function listSome(items: string[], n: number): string {
   return items.length <= n ? items.join(', ') : `${items.slice(0, n).join(', ')}, …`;
-}
-
-function bytesText(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 /** Rows of a data file (header excluded for TSV/CSV) or the classes and images of an ImageFolder. */

@@ -3,13 +3,10 @@
  * a run would download. Reads the cache only (synchronously, no network), like the disk checks.
  */
 import { namedDataset } from '../data/named';
+import { bytesText } from '../format';
 import { findCachedSnapshot } from '../hub/cache';
 import { repoRef, type RepoRef } from '../hub/repo';
 import { hubSettings } from '../hub/settings';
-
-function bytesText(n: number): string {
-  return n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${Math.max(1, Math.round(n / 1024))} KiB`;
-}
 
 function cacheLine(ref: RepoRef, wanted: string): string {
   const settings = hubSettings();

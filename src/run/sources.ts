@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { UserError } from '../errors';
 import { splitFiles } from '../data/named';
+import { bytesText } from '../format';
 import { baseModelArchitectures, notAClassifier } from '../model/classifier';
 import { fetchSnapshot, type FetchOptions, type Snapshot } from '../hub/download';
 import { resolveModel } from '../hub/modelFiles';
@@ -24,23 +25,11 @@ export interface ResolvedSources {
   lines: string[];
 }
 
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
-}
-export { formatBytes };
 
 export async function fetchSources(hub: HubNames, opts: FetchOptions): Promise<ResolvedSources> {
   const out: ResolvedSources = { sources: {}, lines: [] };
   // "From the cache" means nothing was downloaded (a branch is still checked against the Hub when online).
-  const describe = (s: Snapshot) => `${s.downloaded.length === 0 ? `from the cache${s.fromCache ? '' : ' (up to date with the Hub)'}` : `downloaded ${s.downloaded.length} file(s)`}: ${s.dir} (${formatBytes(s.bytes)}, commit ${s.commit.slice(0, 12)})`;
+  const describe = (s: Snapshot) => `${s.downloaded.length === 0 ? `from the cache${s.fromCache ? '' : ' (up to date with the Hub)'}` : `downloaded ${s.downloaded.length} file(s)`}: ${s.dir} (${bytesText(s.bytes)}, commit ${s.commit.slice(0, 12)})`;
   if (hub.model) {
     const ref = repoRef('model', hub.model.id, hub.model.revision, 'model_name');
     const snap = await resolveModel(ref, opts);

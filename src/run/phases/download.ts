@@ -6,11 +6,12 @@
 import type { DownloadProgress } from '../../hub/download';
 import { hubSettings } from '../../hub/settings';
 import type { RunContext } from '../runContext';
-import { fetchSources, formatBytes } from '../sources';
+import { bytesText } from '../../format';
+import { fetchSources } from '../sources';
 
 /** "textattack/bert-…: model.safetensors 12.0/417 MiB · 8.1 MiB/s" */
 export function describeDownload(p: DownloadProgress): string {
-  return `${p.repo}: ${p.file} ${formatBytes(p.bytes)}/${formatBytes(p.total)} · ${formatBytes(Math.round(p.bytesPerSecond))}/s`;
+  return `${p.repo}: ${p.file} ${bytesText(p.bytes)}/${bytesText(p.total)} · ${bytesText(Math.round(p.bytesPerSecond))}/s`;
 }
 
 export async function downloadPhase(ctx: RunContext): Promise<void> {
