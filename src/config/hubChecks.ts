@@ -3,7 +3,7 @@
  * Hugging Face cache holds for them, read synchronously and never over the network. A name not
  * cached yet is information (a run downloads it; the quick fix "Download now" does it first).
  */
-import { namedDataset, splitFiles } from '../data/named';
+import { datasetOfKeys, splitFiles } from '../data/named';
 import { findCachedSnapshot } from '../hub/cache';
 import { repoRef } from '../hub/repo';
 import { hubSettings, type HubSettings } from '../hub/settings';
@@ -51,9 +51,7 @@ export function checkHubNames(config: ValidatedConfig, settings: HubSettings = h
 
   const needCalib = values.calibration_data === undefined;
   const needEval = values.eval_data === undefined;
-  const ds = values.dataset !== undefined && (needCalib || needEval)
-    ? namedDataset(values.dataset, { config: values.dataset_config, calibrationSplit: values.calibration_split, evalSplit: values.eval_split })
-    : undefined;
+  const ds = needCalib || needEval ? datasetOfKeys(values) : undefined;
   if (ds) {
     try {
       const ref = repoRef('dataset', ds.repo, values.dataset_revision ?? 'main', 'dataset');

@@ -2,7 +2,7 @@
  * Hovers over `model_name` and `dataset`: what the Hugging Face cache holds for the name, or what
  * a run would download. Reads the cache only (synchronously, no network), like the disk checks.
  */
-import { namedDataset } from '../data/named';
+import { datasetOfKeys } from '../data/named';
 import { bytesText } from '../format';
 import { findCachedSnapshot } from '../hub/cache';
 import { repoRef, type RepoRef } from '../hub/repo';
@@ -27,7 +27,7 @@ export function hubHoverMarkdown(key: string, value: string, values: Record<stri
       return cacheLine(repoRef('model', value, str('model_revision') ?? 'main', 'model_name'), 'config.json, model.safetensors (or its shards) and the tokenizer or preprocessor files') + note;
     }
     if (key === 'dataset') {
-      const ds = namedDataset(value, { config: str('dataset_config'), calibrationSplit: str('calibration_split'), evalSplit: str('eval_split') });
+      const ds = datasetOfKeys({ ...values, dataset: value });
       if (!ds) return undefined;
       const splits = `calibration: \`${ds.calibrationSplit}\`, evaluation: \`${ds.evalSplit}\`${ds.metric ? `, metric ${ds.metric}` : ''}`;
       const paths = str('calibration_data') && str('eval_data') ? '\n\n`calibration_data` and `eval_data` are set, so runs read those and not this name.' : '';

@@ -56,8 +56,8 @@ export async function checkPaths(config: ValidatedConfig, configFile: string): P
   const names = checkHubNames(config);
   out.push(...names.diagnostics);
   if (names.modelDir) {
-    const checked = await inspectCheckpoint(values.model_name!, names.modelDir);
-    if (checked.problem) out.push({ severity: 'warning', code: checked.problem.code, message: checked.problem.message.replace(/^`model_path`/, '`model_name`'), key: 'model_name', range: config.entry('model_name')!.value.range });
+    const checked = await inspectCheckpoint(values.model_name!, names.modelDir, 'model_name');
+    if (checked.problem) out.push({ severity: 'warning', code: checked.problem.code, message: checked.problem.message, key: 'model_name', range: config.entry('model_name')!.value.range });
     family = checked.family;
     modelLabels = checked.problem ? undefined : checked.classes;
   }
@@ -111,10 +111,11 @@ async function statOrError(p: string): Promise<Stat | string> {
 
 const CHECKPOINT = 'the Hugging Face checkpoint folder (config.json + model.safetensors)';
 
-async function inspectCheckpoint(value: string, abs: string): Promise<{ problem?: Problem; family?: Family; classes?: number }> {
+/** `key`: the key whose value led here (`model_path`, or `model_name` for a cached Hub snapshot), named in every message. */
+async function inspectCheckpoint(value: string, abs: string, key: 'model_path' | 'model_name' = 'model_path'): Promise<{ problem?: Problem; family?: Family; classes?: number }> {
   const st = await statOrError(abs);
-  if (st === 'ENOENT') return { problem: { code: 'missing-path', message: `\`model_path\`: ${abs} does not exist; set it to ${CHECKPOINT}, relative to this file.` } };
-  if (typeof st === 'string') return { problem: { code: 'bad-path', message: `\`model_path\`: cannot read ${abs} (${st}).` } };
+  if (st === 'ENOENT') return { problem: { code: 'missing-path', message: `\`${key}\`: ${abs} does not exist; set it to ${CHECKPOINT}, relative to this file.` } };
+  if (typeof st === 'string') return { problem: { code: 'bad-path', message: `\`${key}\`: cannot read ${abs} (${st}).` } };
   if (!st.isDirectory()) {
     // Pointing at a file inside the checkpoint is a common slip: offer its folder.
     const inside = ['config.json', 'model.safetensors', 'model.safetensors.index.json'].includes(path.basename(abs));
@@ -122,7 +123,7 @@ async function inspectCheckpoint(value: string, abs: string): Promise<{ problem?
     return {
       problem: {
         code: 'bad-path',
-        message: `\`model_path\`: ${abs} is a file; give ${CHECKPOINT}${inside ? `, here ${folder}` : ''}.`,
+        message: `\`${key}\`: ${abs} is a file; give ${CHECKPOINT}${inside ? `, here ${folder}` : ''}.`,
         ...(inside ? { replacement: folder } : {}),
       },
     };
@@ -131,35 +132,35 @@ async function inspectCheckpoint(value: string, abs: string): Promise<{ problem?
   try {
     names = await fsp.readdir(abs);
   } catch (e) {
-    return { problem: { code: 'bad-path', message: `\`model_path\`: cannot list ${abs} (${(e as NodeJS.ErrnoException).code ?? e}).` } };
+    return { problem: { code: 'bad-path', message: `\`${key}\`: cannot list ${abs} (${(e as NodeJS.ErrnoException).code ?? e}).` } };
   }
   const has = (n: string) => names.includes(n);
   if (!has('config.json')) {
-    return { problem: { code: 'bad-path', message: `\`model_path\`: ${abs} has no config.json; give ${CHECKPOINT}.` } };
+    return { problem: { code: 'bad-path', message: `\`${key}\`: ${abs} has no config.json; give ${CHECKPOINT}.` } };
   }
   if (!has('model.safetensors') && !has('model.safetensors.index.json')) {
     const others = names.filter((f) => /\.(bin|pt|pth|h5|ckpt|msgpack)$/.test(f));
     const hint = others.length
       ? ` Found ${others.join(', ')}: only safetensors weights are read (pickled PyTorch files can run code when loaded); re-save with \`model.save_pretrained(dir, safe_serialization=True)\`.`
       : '';
-    return { problem: { code: 'bad-path', message: `\`model_path\`: ${abs} has no model.safetensors or model.safetensors.index.json.${hint}` } };
+    return { problem: { code: 'bad-path', message: `\`${key}\`: ${abs} has no model.safetensors or model.safetensors.index.json.${hint}` } };
   }
   let modelType: unknown;
   try {
     modelType = (JSON.parse(await fsp.readFile(path.join(abs, 'config.json'), 'utf8')) as Record<string, unknown>)?.model_type;
   } catch (e) {
-    return { problem: { code: 'bad-path', message: `\`model_path\`: ${path.join(abs, 'config.json')} is not readable JSON (${(e as Error).message}).` } };
+    return { problem: { code: 'bad-path', message: `\`${key}\`: ${path.join(abs, 'config.json')} is not readable JSON (${(e as Error).message}).` } };
   }
   if (typeof modelType !== 'string') {
-    return { problem: { code: 'bad-path', message: `\`model_path\`: ${path.join(abs, 'config.json')} has no "model_type"; expected one of ${SUPPORTED_MODEL_TYPES.join(', ')}.` } };
+    return { problem: { code: 'bad-path', message: `\`${key}\`: ${path.join(abs, 'config.json')} has no "model_type"; expected one of ${SUPPORTED_MODEL_TYPES.join(', ')}.` } };
   }
   if (!(modelType in MODALITY)) {
-    return { problem: { code: 'unsupported-model', message: `\`model_path\`: model_type "${modelType}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}.` } };
+    return { problem: { code: 'unsupported-model', message: `\`${key}\`: model_type "${modelType}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}.` } };
   }
   const family = modelType as Family;
   const classes = await classCount(path.join(abs, 'config.json'));
   if (MODALITY[family] === 'text' && !has('tokenizer.json') && !has('vocab.txt')) {
-    return { family, problem: { code: 'bad-path', message: `\`model_path\`: ${abs} has no tokenizer.json or vocab.txt; a text model needs its tokenizer files next to config.json.` } };
+    return { family, problem: { code: 'bad-path', message: `\`${key}\`: ${abs} has no tokenizer.json or vocab.txt; a text model needs its tokenizer files next to config.json.` } };
   }
   return { family, classes };
 }

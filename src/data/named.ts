@@ -64,6 +64,13 @@ export function namedDataset(name: string, o: NamedDatasetOverrides = {}): Named
   };
 }
 
+/** What a config's keys name (`dataset` with `dataset_config`, `calibration_split`, `eval_split`); undefined when nothing resolvable. */
+export function datasetOfKeys(keys: { dataset?: unknown; dataset_config?: unknown; calibration_split?: unknown; eval_split?: unknown }): NamedDataset | undefined {
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+  const name = str(keys.dataset);
+  return name === undefined ? undefined : namedDataset(name, { config: str(keys.dataset_config), calibrationSplit: str(keys.calibration_split), evalSplit: str(keys.eval_split) });
+}
+
 /** The part of a path inside the subset folder, or undefined when the file is not in it. */
 function inSubset(file: string, config: string | undefined): string | undefined {
   if (config) return file.startsWith(`${config}/`) ? file.slice(config.length + 1) : undefined;

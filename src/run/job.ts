@@ -1,5 +1,5 @@
 import { macBudgets } from '../config';
-import { namedDataset } from '../data/named';
+import { datasetOfKeys } from '../data/named';
 import type { RunConfig } from '../config';
 import type { RepairMethod } from '../optin/repair';
 import type { DeviceChoice } from '../runtime/session';
@@ -19,9 +19,7 @@ export function jobFromConfig(c: RunConfig, configText: string, o: JobOverrides 
   const modelPath = c.model_path as string | undefined;
   const calibration = c.calibration_data as string | undefined;
   const evalData = c.eval_data as string | undefined;
-  const dataset = c.dataset && (!calibration || !evalData)
-    ? namedDataset(c.dataset, { config: c.dataset_config, calibrationSplit: c.calibration_split, evalSplit: c.eval_split })
-    : undefined;
+  const dataset = !calibration || !evalData ? datasetOfKeys(c) : undefined;
   const model = !modelPath && c.model_name ? { id: c.model_name, revision: c.model_revision } : undefined;
   return {
     configText,
