@@ -33,6 +33,17 @@ function points(r: Report): Point[] {
   return out;
 }
 
+/** The tooltip rows of one metric-vs-MACs point (this chart's and the compare page's). */
+export function pointRows(r: Report, x: { budget?: number; macFraction: number; metric: number; perSeed?: number[] }): Array<[string, string]> {
+  const rows: Array<[string, string]> = [
+    [metricName(r), metric(r, x.metric)],
+    ['MACs kept', pct(x.macFraction)],
+  ];
+  if (x.budget !== undefined) rows.unshift(['budget', budgetLabel(x.budget)]);
+  if (x.perSeed) rows.push(['per seed', x.perSeed.map((s) => metric(r, s)).join(', ')]);
+  return rows;
+}
+
 const UNREPAIRED = 'unrepaired';
 /** Suffix of a baseline's repaired series (`magnitude+repair`). */
 const REPAIRED = '+repair';
@@ -84,14 +95,7 @@ export function tradeoffSpec(v: View): ChartSpec {
         ...(baseOption(p).tooltip as object),
         trigger: 'item',
         formatter: (params: { seriesName: string; data: { point: Point } }) => {
-          const x = params.data.point;
-          const rows: Array<[string, string]> = [
-            [metricName(r), metric(r, x.metric)],
-            ['MACs kept', pct(x.macFraction)],
-          ];
-          if (x.budget !== undefined) rows.unshift(['budget', budgetLabel(x.budget)]);
-          if (x.perSeed) rows.push(['per seed', x.perSeed.map((s) => metric(r, s)).join(', ')]);
-          return tooltipLines(params.seriesName, rows);
+          return tooltipLines(params.seriesName, pointRows(r, params.data.point));
         },
       },
       legend: { top: 0, textStyle: { color: p.fg }, inactiveColor: p.grid },

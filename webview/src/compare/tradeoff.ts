@@ -7,7 +7,8 @@ import type { Comparison } from '../../../src/run/compare';
 import type { Report } from '../../../src/run/report';
 import { baseOption, tooltipLines, tradeoffAxes, type ChartSpec, type Option } from '../charts/chart';
 import { toCsv } from '../csv';
-import { budgetLabel, isPercentMetric, metric, metricName, pct } from '../format';
+import { isPercentMetric, metricName } from '../format';
+import { pointRows } from '../charts/tradeoff';
 import type { Palette } from '../theme';
 import { runColour } from './colours';
 
@@ -57,13 +58,7 @@ export function compareTradeoffSpec(c: Comparison, showBaselines: boolean, selec
       trigger: 'item',
       formatter: (params: { seriesName: string; data: { point: Point } }) => {
         const x = params.data.point;
-        const r = reports[x.run];
-        const rows: Array<[string, string]> = [
-          [metricName(r), metric(r, x.metric)],
-          ['MACs kept', pct(x.macFraction)],
-        ];
-        if (x.budget !== undefined) rows.unshift(['budget', budgetLabel(x.budget)]);
-        return tooltipLines(params.seriesName, rows);
+        return tooltipLines(params.seriesName, pointRows(reports[x.run], x));
       },
     },
     // A plain legend wraps onto more lines: every series stays visible and clickable.
