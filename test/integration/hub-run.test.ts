@@ -30,6 +30,22 @@ function optin(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number
   });
 }
 
+/** `optin prune CONFIG --json` against the test Hub, which is closed afterwards (later runs must do without it). */
+async function pruneThenClose(config: string, env: NodeJS.ProcessEnv, hub: { close(): Promise<void> }): Promise<Report> {
+  try {
+    const r = await optin(['prune', config, '--json'], env);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as Report;
+  } finally {
+    await hub.close();
+  }
+}
+
+/** The CLI's environment: the test Hub, an empty cache under `dir`/hf, no token, online. */
+function hubEnv(dir: string, endpoint: string): NodeJS.ProcessEnv {
+  return { ...process.env, HF_ENDPOINT: endpoint, HF_HOME: path.join(dir, 'hf'), HF_HUB_CACHE: path.join(dir, 'hf', 'hub'), HF_TOKEN: '', HF_HUB_OFFLINE: '' };
+}
+
 /** The released config, one line naming the fine-tuned checkpoint, and our keys that keep the run short. */
 function releasedConfig(dir: string): string {
   const released = fs.existsSync(RELEASED)
@@ -47,15 +63,8 @@ test('the released mnli_bert.yaml with a fine-tuned model_name runs end to end f
   const cache = path.join(dir, 'hf', 'hub');
   const hub = await startHubServer({ repos: [mnliModelRepo(MODEL_ID), glueRepo()] });
   const cfg = releasedConfig(dir);
-  const env = { ...process.env, HF_ENDPOINT: hub.endpoint, HF_HOME: path.join(dir, 'hf'), HF_HUB_CACHE: cache, HF_TOKEN: '', HF_HUB_OFFLINE: '' };
-  let first: Report;
-  try {
-    const r = await optin(['prune', cfg, '--json'], env);
-    assert.equal(r.status, 0, r.stderr);
-    first = JSON.parse(r.stdout) as Report;
-  } finally {
-    await hub.close();
-  }
+  const env = hubEnv(dir, hub.endpoint);
+  const first = await pruneThenClose(cfg, env, hub);
   assert.equal(first.status, 'complete', first.error);
   // The model: only what we read, from the cache layout the Python tools share.
   const model = first.sources?.model;
@@ -96,7 +105,7 @@ test('a base model named by model_name is refused with what to name instead; an 
   const config = JSON.parse(String(base.files['config.json'])) as Record<string, unknown>;
   base.files['config.json'] = JSON.stringify({ ...config, architectures: ['BertForMaskedLM'] });
   const hub = await startHubServer({ repos: [base, mnliModelRepo(MODEL_ID), glueRepo()] });
-  const env = { ...process.env, HF_ENDPOINT: hub.endpoint, HF_HOME: path.join(dir, 'hf'), HF_HUB_CACHE: path.join(dir, 'hf', 'hub'), HF_TOKEN: '', HF_HUB_OFFLINE: '' };
+  const env = hubEnv(dir, hub.endpoint);
   try {
     const cfg = path.join(dir, 'base.yaml');
     fs.writeFileSync(cfg, 'model_name: google-bert/bert-base-uncased\ndataset: mnli\noutput_dir: runs\ndevice: cpu\ncalibration_size: 8\n');
@@ -115,21 +124,14 @@ test('a base model named by model_name is refused with what to name instead; an 
 test('a vision model and an image dataset by Hub id (Parquet with an Image column, default data/ layout) run end to end; accuracy matches the ImageFolder run', async () => {
   const dir = tmpDir();
   const hub = await startHubServer({ repos: mnistRepos('optin-test/vit-mnist', 'optin-test/mnist-parquet') });
-  const env = { ...process.env, HF_ENDPOINT: hub.endpoint, HF_HOME: path.join(dir, 'hf'), HF_HUB_CACHE: path.join(dir, 'hf', 'hub'), HF_TOKEN: '', HF_HUB_OFFLINE: '' };
+  const env = hubEnv(dir, hub.endpoint);
   const common = 'output_dir: runs\nmac_constraint: 0.5\ncalibration_size: 16\nmmd_tokens: 40\nlatency_runs: 2\ntimer_batch_size: 4\ndevice: cpu\nscoring: exact\n';
   const byName = path.join(dir, 'by-name.yaml');
   fs.writeFileSync(byName, `model_name: optin-test/vit-mnist\ndataset: optin-test/mnist-parquet\neval_split: test\n${common}`);
   const fixture = path.join(ROOT, 'fixtures', 'vit-mnist');
   const byPath = path.join(dir, 'by-path.yaml');
   fs.writeFileSync(byPath, `model_path: ${fixture}/model\ncalibration_data: ${fixture}/data/calibration\neval_data: ${fixture}/data/eval\n${common}`);
-  let named: Report;
-  try {
-    const r = await optin(['prune', byName, '--json'], env);
-    assert.equal(r.status, 0, r.stderr);
-    named = JSON.parse(r.stdout) as Report;
-  } finally {
-    await hub.close();
-  }
+  const named = await pruneThenClose(byName, env, hub);
   assert.equal(named.status, 'complete', named.error);
   assert.deepEqual(named.sources?.dataset?.evalFiles, ['data/test-00000-of-00001.parquet']);
   const r2 = await optin(['prune', byPath, '--json'], env);

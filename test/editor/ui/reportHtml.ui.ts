@@ -12,7 +12,7 @@ import * as path from 'path';
 import type { Report } from '../../../src/run/report';
 import { ROOT } from '../workspace';
 import { prune, writeFixtureConfig } from './optinCli';
-import { chartDrawn, download, openReport } from './staticPage';
+import { chartDrawn, download, openReport, pageScreenshot } from './staticPage';
 import type { UiTest } from './workbench';
 
 const OUT = path.join(ROOT, 'test-output', 'editor');
@@ -51,10 +51,7 @@ export const tests: UiTest[] = [
           assert.ok(await chartDrawn(tab, 'latency'), 'latency: no pixels drawn on its canvas within 30 s');
           assert.ok(await chartDrawn(tab, 'neuron-ranking'), 'neuron rankings: no pixels drawn on its canvas within 30 s');
           assert.ok((await tab.locator('pre[data-block="config"]').innerText()).includes('mac_constraint: [0.5, 0.7]'));
-          const shotPath = path.join(OUT, `report-html-${scheme}.png`);
-          fs.mkdirSync(OUT, { recursive: true });
-          await tab.screenshot({ path: shotPath, fullPage: true });
-          note(`screenshot ${path.relative(ROOT, shotPath)}`);
+          await pageScreenshot(tab, `report-html-${scheme}`, note);
           if (scheme === 'light') {
             const csv = await download(tab, 'head-importance', 'CSV');
             assert.match(csv.name, /head-importance\.csv$/);

@@ -13,12 +13,10 @@ import * as path from 'path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { loadComparison, type Comparison } from '../../../src/run/compare';
 import type { Report } from '../../../src/run/report';
-import { ROOT } from '../workspace';
 import { optin, prune, writeFixtureConfig } from './optinCli';
-import { chartDrawn, download, openReport } from './staticPage';
+import { chartDrawn, download, openReport, pageScreenshot } from './staticPage';
 import { clearNotifications, closeQuickInput, notificationToasts, quickInputRow, resultsFrame, runCommand, setTheme, typeUntilRow, type UiTest } from './workbench';
 
-const OUT = path.join(ROOT, 'test-output', 'editor');
 const QUICK_INPUT = '.quick-input-widget';
 /** Folder names in the Runs view; neither is a substring of the other (rows are found by text). */
 const RUN_A = 'cmp-a-lambda1';
@@ -162,10 +160,7 @@ export const tests: UiTest[] = [
           await tab.locator('[data-table="budgets"] tr[data-budget="0.3"]').click();
           await tab.locator('.heads-summary').filter({ hasText: headsSummary(c, 0.3) }).waitFor();
           note(`${scheme}: ${(await tab.locator('.heads-summary').innerText()).trim()}`);
-          const shot = path.join(OUT, `compare-html-${scheme}.png`);
-          fs.mkdirSync(OUT, { recursive: true });
-          await tab.screenshot({ path: shot, fullPage: true });
-          note(`screenshot ${path.relative(ROOT, shot)}`);
+          await pageScreenshot(tab, `compare-html-${scheme}`, note);
           if (scheme === 'light') {
             const csv = await download(tab, 'compare-tradeoff', 'CSV');
             assert.match(csv.name, /^optin-compare-tradeoff\.csv$/);

@@ -4,7 +4,9 @@
  * that a chart drew, download an export.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import type { Page } from 'playwright-core';
+import { ROOT } from '../workspace';
 import { until } from './workbench';
 
 /** A fresh tab that records console errors, page errors and CSP violations from the first script on. */
@@ -51,3 +53,12 @@ export async function download(tab: Page, card: string, label: string): Promise<
   return { name: d.suggestedFilename(), text: fs.readFileSync(file, 'utf8') };
 }
 
+
+/** A full-page screenshot of the tab as test-output/editor/<name>.png, noted in the test's output. */
+export async function pageScreenshot(tab: Page, name: string, note: (m: string) => void): Promise<void> {
+  const out = path.join(ROOT, 'test-output', 'editor');
+  const file = path.join(out, `${name}.png`);
+  fs.mkdirSync(out, { recursive: true });
+  await tab.screenshot({ path: file, fullPage: true });
+  note(`screenshot ${path.relative(ROOT, file)}`);
+}
