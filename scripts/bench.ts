@@ -6,6 +6,7 @@
  *   npm run bench -- fixtures     fast vs naive scorer and pruned latency on the fixture models
  *   npm run bench -- bert-base    BERT-base-shaped random checkpoint: per-unit time, projection, RSS
  *   npm run bench -- packing      BERT-base shape, 128 GLUE-like calibration texts: exact scoring padded vs packed
+ *   npm run bench -- bert-base-fast  scoring: fast end to end on the BERT-base shape, 128 GLUE-like texts: stage times, peak memory
  *   npm run bench -- fast         scoring: fast vs exact on the trained fixtures: kept-unit Jaccard and accuracy, 0.4-0.8
  *   npm run bench -- gpu          execution providers that load, node placement, scorer and model timings vs the CPU (scripts/gpu/check.sh)
  *   npm run bench -- quality      accuracy at budgets 0.3-0.8 on every trained fixture, 3 seeds: optin ± repair, magnitude ± repair, random ± repair, first-N calibration, head/neuron weightings (scripts/bench-quality.ts)
@@ -35,6 +36,7 @@ import { defaultCandidatesPerRun, RawLosses, scoreUnits } from '../src/optin/sco
 import { macModel, searchMask } from '../src/optin/search';
 import { openSession } from '../src/runtime/session';
 import { writeSyntheticCheckpoint } from '../test/helpers/synthetic';
+import { glueLikeLengths, textFeedsOfLengths } from './benchData';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'bench-results');
@@ -208,34 +210,6 @@ async function bertBase() {
 }
 
 /**
- * Seeded GLUE-like lengths: log-normal around 33 tokens (mean ≈ 40), clipped to [6, 128], with a
- * few examples at the maximum, as the longest pairs of MNLI-style data are.
- */
-function glueLikeLengths(n: number, max: number, seed: number): number[] {
-  const r = mulberry32(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-  return Array.from({ length: n }, (_, i) => (i % 40 === 7 ? max : Math.max(6, Math.min(max, Math.round(33 * Math.exp(0.6 * normal()))))));
-}
-
-function textFeedsOfLengths(lengths: number[], S: number, seed: number): Feeds {
-  const B = lengths.length;
-  const r = mulberry32(seed);
-  const ids = new BigInt64Array(B * S);
-  const mask = new BigInt64Array(B * S);
-  lengths.forEach((n, b) => {
-    for (let s = 0; s < n; s++) {
-      ids[b * S + s] = s === 0 ? 101n : s === n - 1 ? 102n : BigInt(1000 + Math.floor(r() * 28000));
-      mask[b * S + s] = 1n;
-    }
-  });
-  return {
-    input_ids: { type: 'int64', dims: [B, S], data: ids },
-    attention_mask: { type: 'int64', dims: [B, S], data: mask },
-    token_type_ids: { type: 'int64', dims: [B, S], data: new BigInt64Array(B * S) },
-  };
-}
-
-/**
  * Exact scoring of a BERT-base-shaped model on 128 GLUE-like calibration texts, padded vs packed:
  * the steady-state time per unit at layers 0, 6 and 11 (interleaved, so machine noise hits both
  * alike), projected to all 37,008 units as in the bert-base part.
@@ -332,6 +306,50 @@ function jaccard(a: Set<string>, b: Set<string>): number {
   return both / (a.size + b.size - both || 1);
 }
 
+/**
+ * `scoring: fast` measured end to end on the BERT-base shape (random weights) with 128 GLUE-like
+ * calibration texts, packed: the baseline pass and every fast stage (heads exactly, the
+ * linear-response estimate, the self-check, the cut-off refinement) timed, with peak memory.
+ * Budgets 0.4-0.8 as the fixtures' comparison uses.
+ */
+async function bertBaseFast() {
+  const { scoringInput } = await import('../src/optin/packing');
+  const { scoreFast } = await import('../src/optin/fastScoring');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optin-bench-bert-base-fast-'));
+  try {
+    const L = 12, H = 12, D = 768, F = 3072, B = 128, S = 128;
+    writeSyntheticCheckpoint(dir, { family: 'bert', layers: L, heads: H, hidden: D, intermediate: F, labels: 3, vocab: 30522, maxPositions: 512, std: 0.02, seed: 1 });
+    const t0 = performance.now();
+    const model = loadModel(dir);
+    const feeds = textFeedsOfLengths(glueLikeLengths(B, S, 3), S, 5);
+    const baseline = await runBaseline(model, feeds, { mmdTokens: 768, seed: 0, trajectory: defaultTrajectory(model.spec), device: 'cpu', threads: THREADS });
+    const input = scoringInput(baseline);
+    const baselineSeconds = (performance.now() - t0) / 1000;
+    const probes = Number(process.env.OPTIN_BENCH_PROBES ?? 32);
+    let last = '';
+    const t1 = performance.now();
+    const fast = await scoreFast(model, baseline, {
+      loss: lossFor(model), device: 'cpu', threads: THREADS, memoryBudgetBytes: 512 * 2 ** 20, budgets: [0.4, 0.5, 0.6, 0.7, 0.8],
+      macs: macModel(model.spec, baseline.realTokens / B), importance, seed: 0, probes, proxyExamples: 16, checkUnits: 64, refineSeconds: 600,
+      onProgress: (p) => {
+        const line = `${p.stage} layer ${p.layer}`;
+        if (line !== last) console.log(`bert-base fast: ${line} at ${((performance.now() - t1) / 1000).toFixed(0)} s, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB`);
+        last = line;
+      },
+    });
+    const scoringSeconds = (performance.now() - t1) / 1000;
+    const result = {
+      shape: { layers: L, heads: H, hidden: D, intermediate: F, calibration: `${B} GLUE-like texts, ${baseline.realTokens} real tokens, packed ${input.layout.shape.batch}×${S}` },
+      probes, baselineSeconds, scoringSeconds, stageSeconds: fast.check.seconds, check: fast.check, peakRssBytes: rss(),
+    };
+    console.log(`bert-base fast: baseline ${baselineSeconds.toFixed(0)} s, scoring ${scoringSeconds.toFixed(0)} s (${Object.entries(fast.check.seconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}); ` +
+      `${fast.check.exactUnits.neurons} neurons exact, self-check Spearman ${fast.check.sample.spearman.toFixed(3)}; peak RSS ${(rss() / 2 ** 30).toFixed(2)} GiB`);
+    save('bert-base-fast', result);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** scoring: fast against scoring: exact on every trained fixture, budgets 0.4-0.8, one run each. */
 async function fastVsExact() {
   const { runPrune } = await import('../src/run/pipeline');
@@ -385,6 +403,7 @@ async function main() {
   if (all || parts.includes('fixtures')) await fixtures();
   if (all || parts.includes('bert-base')) await bertBase();
   if (all || parts.includes('packing')) await packing();
+  if (all || parts.includes('bert-base-fast')) await bertBaseFast();
   if (all || parts.includes('fast')) await fastVsExact();
   if (all || parts.includes('quality')) await (await import('./bench-quality')).quality(save);
   // Not part of `all`: meant for a machine with a GPU (on a software driver it only checks correctness).

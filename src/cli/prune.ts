@@ -6,6 +6,7 @@ import { UserError } from '../errors';
 import { pct } from '../format';
 import { jobFromConfig, parseBudgetList } from '../run/job';
 import { runPrune } from '../run/pipeline';
+import { estimatorText } from '../optin/fastScoring';
 import type { Report } from '../run/report';
 import { progressPrinter } from './progress';
 import { deviceOption, UsageError } from './usage';
@@ -33,7 +34,7 @@ function parseBudgets(value: string): number[] {
 export function scoringLine(s: NonNullable<Report['scoring']>): string {
   const f = s.fast;
   const check = f
-    ? `; self-check Spearman ${f.sample.spearman.toFixed(3)} on ${f.sample.units} random neurons, ${f.exactUnits.neurons.toLocaleString('en-US')} of ${f.totalUnits.neurons.toLocaleString('en-US')} neurons and all ${f.totalUnits.heads} heads scored exactly`
+    ? `; ${estimatorText(f)}; self-check Spearman ${f.sample.spearman.toFixed(3)} on ${f.sample.units} random neurons, ${f.exactUnits.neurons.toLocaleString('en-US')} of ${f.totalUnits.neurons.toLocaleString('en-US')} neurons and all ${f.totalUnits.heads} heads scored exactly`
     : '';
   return `${s.mode} (${s.reason})${check}`;
 }

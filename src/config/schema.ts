@@ -275,16 +275,24 @@ export const KEYS = defineKeys({
   },
   scoring: {
     type: 'enum', values: ['auto', 'exact', 'fast'], default: 'auto', origin: 'optin-vscode', acted: true, aliases: ['scoring_mode'],
-    doc: "How OPTIN scores are computed. `exact`: every head and neuron by leave-one-out (the paper's definition). `fast`: heads exactly; neurons by the same losses on `fast_calibration_size` examples, rescaled, then scored exactly near each budget's cut-off, with a self-check (Spearman of fast vs exact scores on a random sample) in the report. `auto`: exact when a short timing probe projects it under `scoring_time_limit` minutes, else fast; the report says which and why.",
+    doc: "How OPTIN scores are computed. `exact`: every head and neuron by leave-one-out (the paper's definition). `fast`: heads and the last layer's neurons exactly; the other neurons estimated (`fast_estimator`), then scored exactly near each budget's cut-off (for at most `scoring_time_limit` minutes), with a self-check (Spearman of fast vs exact scores on a random sample) in the report. `auto`: exact when a short timing probe projects it under `scoring_time_limit` minutes, else fast; the report says which and why.",
   },
   scoring_time_limit: {
     type: 'number', min: 0, default: 10, origin: 'optin-vscode', acted: true, aliases: ['exact_time_limit'],
-    doc: 'Minutes of projected exact scoring up to which `scoring: auto` scores exactly.',
+    doc: "Minutes of projected exact scoring up to which `scoring: auto` scores exactly; also the most time `scoring: fast` spends re-scoring neurons exactly near the budgets' cut-offs (which also stops after half the time its other stages took, at least 30 s).",
+  },
+  fast_estimator: {
+    type: 'enum', values: ['linear', 'subset'], default: 'linear', origin: 'optin-vscode', acted: true,
+    doc: "How `scoring: fast` estimates neuron scores before re-scoring those near the cut-offs exactly. `linear`: the second-order (linear-response) expansion of each neuron's losses on the whole calibration batch, from backward sweeps through the encoder: L_KD exact to that order, L_MD from `fast_probes` random probes; a few backward passes per probe instead of one forward per neuron. `subset`: exact losses on `fast_calibration_size` examples, rescaled (slower on large models, noisier on small ones).",
+  },
+  fast_probes: {
+    type: 'integer', min: 1, default: 32, origin: 'optin-vscode', acted: true, aliases: ['probes'],
+    doc: "Random probes of `fast_estimator: linear` for L_MD: its relative noise per neuron is about √(2/probes) (25% at 32; the ranking is far better than that, as most neurons' scores differ by more), and each probe costs about one backward pass through the encoder.",
   },
   fast_calibration_size: {
     type: 'integer', min: 1, origin: 'optin-vscode', acted: true, aliases: ['proxy_examples'],
     whenAbsent: 'an eighth of `calibration_size`, at least 8',
-    doc: "Calibration examples (seeded, spread over the labels) on which `scoring: fast` computes every neuron's proxy score.",
+    doc: "Calibration examples (seeded, spread over the labels) on which `fast_estimator: subset` computes every neuron's proxy score.",
   },
   fast_check_units: {
     type: 'integer', min: 1, origin: 'optin-vscode', acted: true,

@@ -60,7 +60,7 @@ interface MaskIO {
  * candidates. Packed: [B', 1, Q, S'] (Q query rows: all, or the positions `queries` of a row
  * plan) applied per group of B' rows, so it is never copied per candidate.
  */
-function attentionMask(g: GraphBuilder, layout: ScoringLayout, like: string, queries?: RowPlan): MaskIO {
+export function attentionMask(g: GraphBuilder, layout: ScoringLayout, like: string, queries?: RowPlan): MaskIO {
   const { batch: B, seq: S } = layout.shape;
   if (layout.keyMask) {
     const data = Float32Array.from(layout.keyMask, (m) => (m === 0n ? FLOAT32_MIN : 0));

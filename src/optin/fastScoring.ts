@@ -2,20 +2,26 @@
  * `scoring: fast`: OPTIN scores for models where exact leave-one-out scoring of every neuron is
  * too slow, checked against exact scores in the same run.
  *
- * - Heads (few, and each one moves the mask a lot) are scored exactly.
- * - Every neuron gets a proxy score: the same losses on a seeded subset of the calibration
- *   examples (the teacher quantities are sliced from the full baseline, no new forward pass),
- *   rescaled per layer and loss term to the full batch by a ratio fitted on exactly scored units.
+ * - Heads (few, and each one moves the mask a lot) and the last layer's neurons (cheap: nothing
+ *   runs after them) are scored exactly.
+ * - Every other neuron gets an estimate, by one of two estimators:
+ *   `linear` (default): the linear-response estimate of its losses from a few backward sweeps
+ *   (linearResponse.ts), on the whole calibration batch;
+ *   `subset`: the exact losses on a seeded subset of the calibration examples (the teacher
+ *   quantities are sliced from the full baseline), rescaled per layer and loss term to the full
+ *   batch by a ratio fitted on exactly scored units.
  * - Self-check: a seeded random sample of neurons (spread over the layers) is scored exactly;
  *   the rank agreement (Spearman) of proxy and exact scores on it goes into the report.
  * - Refinement: the neurons whose rank lies within a band around each budget's cut-off (the band
- *   sized from the sample's measured rank error) are scored exactly, and the search repeats until
- *   the band around every cut-off holds exact scores only (or the exact-scoring cap is reached).
+ *   sized from the sample's measured rank error) are scored exactly, nearest the cut-offs first,
+ *   and the search repeats until the band around every cut-off holds exact scores only (or the
+ *   exact-scoring cap on count or time is reached).
  */
 import type { LoadedModel } from '../model/spec';
 import { spearman } from '../eval/metrics';
 import { subsetBaseline, type Baseline } from './calibration';
 import { combine, type ImportanceOptions } from './importance';
+import { estimateNeurons } from './linearResponse';
 import { scoringInput } from './packing';
 import { mulberry32 } from './random';
 import { LayerLosses, RawLosses, ScoreProgress, scoreUnits, ScoringOptions, UnitKind } from './scoring';
@@ -26,21 +32,35 @@ export interface FastOptions extends Omit<ScoringOptions, 'units' | 'layers' | '
   macs: MacModel;
   importance: ImportanceOptions;
   seed: number;
-  /** Calibration examples the neuron proxy runs on. */
+  /** How neurons are estimated before the exact refinement (default `linear`). */
+  estimator?: FastEstimator;
+  /** `linear`: random Gram probes for L_MD. */
+  probes?: number;
+  /** `subset`: calibration examples the neuron proxy runs on. */
   proxyExamples: number;
   /** Neurons scored exactly at random for the self-check (spread over the layers). */
   checkUnits: number;
   /** At most this fraction of the neurons is scored exactly in the refinement. */
   maxExactFraction?: number;
+  /**
+   * The refinement stops starting new exact batches after this many seconds, and after half the
+   * time the other stages took (at least 30 s), so it never dominates a run.
+   */
+  refineSeconds?: number;
   /** Labels of the calibration examples, to draw the proxy subset across classes. */
   labels?: number[];
   onProgress?: (p: ScoreProgress & { stage: FastStage }) => void;
 }
 
 export type FastStage = 'heads' | 'proxy' | 'check' | 'refine';
+export type FastEstimator = 'linear' | 'subset';
 
-/** What the fast mode did and how well its proxy agreed with exact scores (report.json). */
+/** What the fast mode did and how well its estimate agreed with exact scores (report.json). */
 export interface FastCheck {
+  estimator: FastEstimator;
+  /** `linear`: Gram probes for L_MD; KD directions, and whether they make KD exact (to first order). */
+  probes?: { md: number; kd: number; kdExact: boolean };
+  /** `subset`: the proxy's examples and their real tokens (`linear`: the whole batch). */
   proxyExamples: number;
   proxyTokens: number;
   /** Units with exact scores in the final rankings. */
@@ -52,8 +72,15 @@ export interface FastCheck {
    * The band re-scored exactly around each cut-off: neurons whose fast score is within a factor
    * e^logFactor of the cut-off score (1.5 × the sample's 95th-percentile |ln(fast/exact)|).
    */
-  band: { logFactor: number; rounds: number; units: number; capped: boolean };
+  band: { logFactor: number; rounds: number; units: number; capped: boolean; cappedBy?: 'count' | 'time' };
   seconds: Record<FastStage, number>;
+}
+
+/** How a fast run estimated its neurons, in words (log, CLI, panel). */
+export function estimatorText(c: FastCheck): string {
+  return c.estimator === 'linear' && c.probes
+    ? `linear-response estimate (${c.probes.md} L_MD probes, L_KD ${c.probes.kdExact ? 'exact to second order' : `from ${c.probes.kd} random directions`})`
+    : `proxy on ${c.proxyExamples} examples`;
 }
 
 const LOSS_KEYS = (l: LayerLosses): string[] => [...Object.keys(l.md).map((z) => `md.${z}`), 'kd', ...(l.mdOwn ? ['mdOwn'] : [])];
@@ -157,9 +184,20 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 
+/** Estimated losses of layers 0..L−2 from the linear response: Σ_z L_MD is kept under z = i + 1. */
+function linearLayers(est: { md: number[][]; kd: number[][] }, L: number): LayerLosses[] {
+  return est.md.slice(0, L - 1).map((mdSum, i) => {
+    const md: Record<number, number[]> = {};
+    for (let z = i + 1; z < L; z++) md[z] = z === i + 1 ? [...mdSum] : new Array(mdSum.length).fill(0);
+    return { layer: i, md, kd: [...est.kd[i]] };
+  });
+}
+
 export async function scoreFast(model: LoadedModel, baseline: Baseline, opts: FastOptions): Promise<{ raw: RawLosses; check: FastCheck }> {
   const { spec } = model;
   const F = spec.neuronsPerLayer;
+  const L = spec.numLayers;
+  const estimator = opts.estimator ?? 'linear';
   const seconds: Record<FastStage, number> = { heads: 0, proxy: 0, check: 0, refine: 0 };
   const base: ScoringOptions = {
     loss: opts.loss, device: opts.device, threads: opts.threads, candidatesPerRun: opts.candidatesPerRun,
@@ -172,26 +210,45 @@ export async function scoreFast(model: LoadedModel, baseline: Baseline, opts: Fa
       .finally(() => { seconds[stage] += (performance.now() - t0) / 1000; });
   };
   const none: number[] = [];
+  const all = (n: number) => Array.from({ length: n }, (_, u) => u);
+  // Layers whose neurons are estimated: the linear estimate leaves the (cheap) last layer exact.
+  const estimatedLayer = (i: number) => estimator === 'subset' || i < L - 1;
 
-  // 1. Heads, exactly.
-  const exact = await exactOf((kind, i) => (kind === 'head' ? Array.from({ length: spec.headsPerLayer[i] }, (_, u) => u) : none), 'heads');
+  // 1. Heads exactly (and the last layer's neurons, for the linear estimator).
+  const exact = await exactOf((kind, i) => (kind === 'head' ? all(spec.headsPerLayer[i]) : estimatedLayer(i) ? none : all(F[i])), 'heads');
 
-  // 2. Every neuron on the proxy subset.
-  const subset = proxySubset(baseline.shape.batch, opts.proxyExamples, opts.seed, opts.labels);
-  const sub = subsetBaseline(baseline, subset);
+  // 2. Every other neuron's estimate.
   const t0 = performance.now();
-  const proxy = await scoreUnits(model, sub, {
-    ...base, units: (kind, i) => (kind === 'neuron' ? Array.from({ length: F[i] }, (_, u) => u) : none),
-    onProgress: (p) => opts.onProgress?.({ ...p, stage: 'proxy' }),
-  });
+  let estimated: LayerLosses[];
+  let subsetInfo = { examples: baseline.shape.batch, tokens: baseline.realTokens };
+  let probes: FastCheck['probes'];
+  if (estimator === 'linear') {
+    const est = await estimateNeurons(model, baseline, full, {
+      loss: opts.loss, device: opts.device, threads: opts.threads, seed: opts.seed, probes: opts.probes ?? 32,
+      memoryBudgetBytes: opts.memoryBudgetBytes, signal: opts.signal,
+      onProgress: (p) => opts.onProgress?.({ done: p.done, total: p.total, layer: p.layer, kind: 'neuron', elapsedSeconds: (performance.now() - t0) / 1000, etaSeconds: ((performance.now() - t0) / 1000 / p.done) * (p.total - p.done), stage: 'proxy' }),
+    });
+    probes = est.probes;
+    estimated = [...linearLayers(est, L), cloneLayer(exact.neurons[L - 1])];
+  } else {
+    const subset = proxySubset(baseline.shape.batch, opts.proxyExamples, opts.seed, opts.labels);
+    const sub = subsetBaseline(baseline, subset);
+    subsetInfo = { examples: subset.length, tokens: sub.realTokens };
+    const proxy = await scoreUnits(model, sub, {
+      ...base, units: (kind, i) => (kind === 'neuron' ? all(F[i]) : none),
+      onProgress: (p) => opts.onProgress?.({ ...p, stage: 'proxy' }),
+    });
+    estimated = proxy.neurons;
+  }
   seconds.proxy = (performance.now() - t0) / 1000;
 
-  // 3. The self-check sample, exactly.
-  const sample = checkSample(F, opts.checkUnits, opts.seed);
+  // 3. The self-check sample, exactly (only where neurons were estimated).
+  const sample = checkSample(F.map((n, i) => (estimatedLayer(i) ? n : 0)), opts.checkUnits, opts.seed);
   overwrite(exact.neurons, (await exactOf((kind, i) => (kind === 'neuron' ? sample[i] : none), 'check')).neurons);
 
-  // Proxy losses on the full batch's scale; exact values wherever they exist.
-  const estimated = rescale(proxy.neurons, exact.neurons);
+  // The subset proxy's losses are on a smaller batch's scale: rescale them to the full batch's.
+  // The linear estimate is on the full batch already (and unbiased), so it is used as it is.
+  if (estimator === 'subset') estimated = rescale(estimated, exact.neurons);
   const mixed: RawLosses = { heads: exact.heads, neurons: estimated.map(cloneLayer) };
   overwrite(mixed.neurons, exact.neurons);
   let combined = combine(mixed, opts.importance);
@@ -202,19 +259,21 @@ export async function scoreFast(model: LoadedModel, baseline: Baseline, opts: Fa
   const sortedDesc = combined.neurons.flat().sort((a, b) => b - a);
   const rankErrors = sampled.map((_, k) => Math.abs(positionIn(sortedDesc, est[k]) - positionIn(sortedDesc, act[k])));
   const rankErrorP95 = quantile(rankErrors, 0.95);
-  // The proxy's error as a factor: a fast score s may be exact anywhere in [s/e^δ, s·e^δ].
+  // The estimate's error as a factor: a fast score s may be exact anywhere in [s/e^δ, s·e^δ].
   const logErrors = sampled.flatMap((_, k) => (est[k] > 0 && act[k] > 0 ? [Math.abs(Math.log(est[k] / act[k]))] : []));
   const delta = 1.5 * quantile(logErrors, 0.95);
   const totalNeurons = F.reduce((a, b) => a + b, 0);
 
-  // 4. Refine: exact scores for every neuron within the band of each budget's cut-off.
+  // 4. Refine: exact scores for every neuron within the band of each budget's cut-off, nearest first.
   const isExact = exact.neurons.map((l) => l.kd.map((v) => !Number.isNaN(v)));
-  const cap = Math.ceil((opts.maxExactFraction ?? 0.25) * totalNeurons);
+  const cap = Math.ceil((opts.maxExactFraction ?? (estimator === 'linear' ? 0.1 : 0.25)) * totalNeurons);
+  const before = seconds.heads + seconds.proxy + seconds.check;
+  const timeCap = Math.min(opts.refineSeconds ?? Infinity, Math.max(30, 0.5 * before));
   let exactCount = isExact.flat().filter(Boolean).length;
   let rounds = 0;
   let bandUnits = 0;
-  let capped = false;
-  while (rounds < 4) {
+  let cappedBy: 'count' | 'time' | undefined;
+  while (rounds < 4 && !cappedBy) {
     const ranked = rankUnits(combined.neurons);
     // Candidates for exact scoring, keyed by layer·unit, with their distance to the nearest cut-off.
     const candidates = new Map<string, { layer: number; unit: number; distance: number }>();
@@ -240,36 +299,44 @@ export async function scoreFast(model: LoadedModel, baseline: Baseline, opts: Fa
       }
     }
     if (candidates.size === 0) break;
-    // Over the cap: the neurons nearest a cut-off first, and say so.
-    let chosen = [...candidates.values()];
+    let chosen = [...candidates.values()].sort((x, y) => x.distance - y.distance);
     if (exactCount + chosen.length > cap) {
-      capped = true;
-      chosen = chosen.sort((x, y) => x.distance - y.distance).slice(0, Math.max(0, cap - exactCount));
+      cappedBy = 'count';
+      chosen = chosen.slice(0, Math.max(0, cap - exactCount));
       if (chosen.length === 0) break;
     }
-    const todo: number[][] = F.map(() => []);
-    for (const c of chosen) todo[c.layer].push(c.unit);
-    const wanted = chosen.length;
-    const refined = await exactOf((kind, i) => (kind === 'neuron' ? todo[i].sort((a, b) => a - b) : none), 'refine');
-    overwrite(exact.neurons, refined.neurons);
-    overwrite(mixed.neurons, refined.neurons);
-    todo.forEach((units, i) => units.forEach((u) => { isExact[i][u] = true; }));
-    exactCount += wanted;
-    bandUnits += wanted;
+    // In batches, nearest the cut-offs first, so a time cap drops the farthest.
+    const batch = Math.max(16, Math.ceil(chosen.length / 4));
+    for (let s = 0; s < chosen.length; s += batch) {
+      if (seconds.refine >= timeCap) {
+        cappedBy = 'time';
+        break;
+      }
+      const part = chosen.slice(s, s + batch);
+      const todo: number[][] = F.map(() => []);
+      for (const c of part) todo[c.layer].push(c.unit);
+      const refined = await exactOf((kind, i) => (kind === 'neuron' ? todo[i].sort((a, b) => a - b) : none), 'refine');
+      overwrite(exact.neurons, refined.neurons);
+      overwrite(mixed.neurons, refined.neurons);
+      todo.forEach((units, i) => units.forEach((u) => { isExact[i][u] = true; }));
+      exactCount += part.length;
+      bandUnits += part.length;
+    }
     rounds++;
     combined = combine(mixed, opts.importance);
-    if (capped) break;
   }
 
   return {
     raw: mixed,
     check: {
-      proxyExamples: subset.length,
-      proxyTokens: sub.realTokens,
+      estimator,
+      ...(probes ? { probes } : {}),
+      proxyExamples: subsetInfo.examples,
+      proxyTokens: subsetInfo.tokens,
       exactUnits: { heads: spec.headsPerLayer.reduce((a, b) => a + b, 0), neurons: exactCount },
       totalUnits: { heads: spec.headsPerLayer.reduce((a, b) => a + b, 0), neurons: totalNeurons },
       sample: { units: sampled.length, spearman: spearman(est, act), rankErrorP95 },
-      band: { logFactor: delta, rounds, units: bandUnits, capped },
+      band: { logFactor: delta, rounds, units: bandUnits, capped: cappedBy !== undefined, ...(cappedBy ? { cappedBy } : {}) },
       seconds,
     },
   };

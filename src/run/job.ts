@@ -48,7 +48,7 @@ export function jobFromConfig(c: RunConfig, configText: string, o: JobOverrides 
     batchSize: c.batch_size,
     timerBatchSize: c.timer_batch_size,
     latencyRuns: c.latency_runs,
-    scoring: { mode: o.scoring ?? c.scoring, timeLimitMinutes: c.scoring_time_limit, fastCalibrationSize: c.fast_calibration_size, fastCheckUnits: c.fast_check_units },
+    scoring: { mode: o.scoring ?? c.scoring, timeLimitMinutes: c.scoring_time_limit, fastEstimator: c.fast_estimator, fastProbes: c.fast_probes, fastCalibrationSize: c.fast_calibration_size, fastCheckUnits: c.fast_check_units },
     memoryLimitBytes: c.memory_limit_mb !== undefined ? c.memory_limit_mb * 2 ** 20 : undefined,
     loss: {
       aggregate: c.aggregate,

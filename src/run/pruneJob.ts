@@ -5,6 +5,7 @@ import type { TextFields } from '../data/text';
 import type { MetricName } from '../eval/metrics';
 import type { Trajectory } from '../onnx/encoder';
 import type { LossOptions } from '../onnx/segments';
+import type { FastEstimator } from '../optin/fastScoring';
 import type { ImportanceOptions } from '../optin/importance';
 import type { RepairMethod } from '../optin/repair';
 import type { BaselineCounts } from '../optin/search';
@@ -56,7 +57,7 @@ export interface PruneJob {
   repair?: RepairMethod;
   candidatesPerRun?: number;
   /** `scoring` and its settings (config keys scoring, scoring_time_limit, fast_*). */
-  scoring?: { mode: 'auto' | 'exact' | 'fast'; timeLimitMinutes: number; fastCalibrationSize?: number; fastCheckUnits?: number };
+  scoring?: { mode: 'auto' | 'exact' | 'fast'; timeLimitMinutes: number; fastEstimator?: FastEstimator; fastProbes?: number; fastCalibrationSize?: number; fastCheckUnits?: number };
   /** Refuse scoring that would need more (default: 80% of the machine's memory). */
   memoryLimitBytes?: number;
 }

@@ -52,11 +52,11 @@ test('subsetBaseline equals a baseline pass over the same examples (all tokens s
   sub.hidden.forEach((h, i) => assert.ok(worst(h, direct.hidden[i]) < 1e-4, `layer ${i} input`));
 });
 
-test('fast scoring with the whole batch as its proxy reproduces exact scores and masks', async () => {
+test('fast scoring (subset estimator) with the whole batch as its proxy reproduces exact scores and masks', async () => {
   const { model, feeds, labels, macs } = await spam(16);
   const baseline = await runBaseline(model, feeds, { mmdTokens: 256, seed: 0, trajectory: 'output_dense' });
   const exact = combine(await scoreUnits(model, baseline, { loss }), importance);
-  const fast = await scoreFast(model, baseline, { loss, budgets: [0.5, 0.7], macs, importance, seed: 0, proxyExamples: 16, checkUnits: 40, labels });
+  const fast = await scoreFast(model, baseline, { loss, budgets: [0.5, 0.7], macs, importance, seed: 0, estimator: 'subset', proxyExamples: 16, checkUnits: 40, labels });
   assert.ok(fast.check.sample.spearman > 0.999, `Spearman ${fast.check.sample.spearman}`);
   const scores = combine(fast.raw, importance);
   for (const b of [0.5, 0.7]) {
@@ -64,12 +64,12 @@ test('fast scoring with the whole batch as its proxy reproduces exact scores and
   }
 });
 
-test('fast scoring on a small proxy: heads, sample and cut-off band exact; the self-check is measured', async () => {
+test('fast scoring (subset estimator) on a small proxy: heads, sample and cut-off band exact; the self-check is measured', async () => {
   const { model, feeds, labels, macs } = await spam(32);
   const baseline = await runBaseline(model, feeds, { mmdTokens: 512, seed: 0, trajectory: 'output_dense' });
   const exactRaw = await scoreUnits(model, baseline, { loss });
   const budgets = [0.4, 0.6];
-  const fast = await scoreFast(model, baseline, { loss, budgets, macs, importance, seed: 3, proxyExamples: 4, checkUnits: 64, labels });
+  const fast = await scoreFast(model, baseline, { loss, budgets, macs, importance, seed: 3, estimator: 'subset', proxyExamples: 4, checkUnits: 64, labels });
   const { check } = fast;
   assert.equal(check.proxyExamples, 4);
   assert.ok(check.sample.units >= 64 && check.sample.spearman > -1 && check.sample.spearman <= 1);

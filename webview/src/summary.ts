@@ -91,7 +91,8 @@ function calibrationFact(c: Report['data']['calibration']): string {
 function fastCheckText(f: NonNullable<NonNullable<Report['scoring']>['fast']>): string {
   return `Spearman ${f.sample.spearman.toFixed(3)} of fast vs exact scores on ${count(f.sample.units)} random neurons; ` +
     `exact: all ${count(f.totalUnits.heads)} heads, ${count(f.exactUnits.neurons)} of ${count(f.totalUnits.neurons)} neurons ` +
-    `(${count(f.band.units)} near the budgets' cut-offs); proxy on ${count(f.proxyExamples)} examples`;
+    `(${count(f.band.units)} near the budgets' cut-offs); ` +
+    (f.estimator === 'linear' && f.probes ? `linear-response estimate, ${count(f.probes.md)} probes` : `proxy on ${count(f.proxyExamples)} examples`);
 }
 
 function phaseFacts(r: Report): HTMLElement {

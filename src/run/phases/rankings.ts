@@ -10,7 +10,7 @@ import { combine, Scores } from '../../optin/importance';
 import { checkScoringMemory } from '../../optin/memory';
 import { fingerprint, findRankings, Rankings, RANKINGS_VERSION } from '../../optin/rankings';
 import { RawLosses, scoreUnits, ScoringOptions } from '../../optin/scoring';
-import { FastCheck, scoreFast } from '../../optin/fastScoring';
+import { estimatorText, FastCheck, scoreFast } from '../../optin/fastScoring';
 import { chooseScoring, projectExactSeconds } from '../../optin/scoringMode';
 import type { PruneJob } from '../pruneJob';
 import { scoringInput } from '../../optin/packing';
@@ -36,7 +36,11 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
   const fp = fingerprint(spec.dir, job.calibrationData, scoringOptions, job.method);
   const requested = job.method === 'optin' ? job.scoring?.mode ?? 'auto' : 'exact';
   // Fast rankings are refined around the cut-offs of their budgets: they carry them in their fingerprint.
-  const fastSettings = { calibrationSize: fastCalibrationSize(job), checkUnits: job.scoring?.fastCheckUnits ?? null, budgets: [...job.budgets].sort() };
+  const estimator = job.scoring?.fastEstimator ?? 'linear';
+  const fastSettings = {
+    estimator, ...(estimator === 'linear' ? { probes: job.scoring?.fastProbes ?? 32 } : { calibrationSize: fastCalibrationSize(job) }),
+    checkUnits: job.scoring?.fastCheckUnits ?? null, budgets: [...job.budgets].sort(),
+  };
   const fastFp = requested === 'exact' ? undefined : fingerprint(spec.dir, job.calibrationData, { ...scoringOptions, fast: fastSettings }, job.method);
   // Exact rankings serve any request; fast ones never stand in for exact.
   const found = findRankings(job.outputDir, fp) ?? (fastFp ? findRankings(job.outputDir, fastFp) : undefined);
@@ -98,14 +102,15 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
     } else {
       const fast = await scoreFast(model, baseline, {
         ...scoringOpts, budgets: job.budgets, macs: loaded.macs, importance: job.importance, seed: job.seed, labels: calibLabels,
-        proxyExamples: fastSettings.calibrationSize, checkUnits: job.scoring?.fastCheckUnits ?? Math.max(64, Math.round(0.01 * sum(spec.neuronsPerLayer))),
+        estimator, probes: job.scoring?.fastProbes ?? 32, proxyExamples: fastCalibrationSize(job),
+        refineSeconds: 60 * (job.scoring?.timeLimitMinutes ?? 10), checkUnits: job.scoring?.fastCheckUnits ?? Math.max(64, Math.round(0.01 * sum(spec.neuronsPerLayer))),
         onProgress: (p) => ctx.emit({ type: 'progress', phase: 'score', done: p.done, total: p.total, etaSeconds: p.etaSeconds, detail: `fast: ${FAST_STAGES[p.stage]} · layer ${p.layer}` }),
       });
       raw = fast.raw;
       fastCheck = fast.check;
       report.scoring.fast = fastCheck;
       report.scoring.warning = fastWarning(fastCheck);
-      ctx.log(`fast scoring: proxy on ${fastCheck.proxyExamples} examples; ${fastCheck.exactUnits.neurons} of ${fastCheck.totalUnits.neurons} neurons scored exactly; self-check Spearman ${fastCheck.sample.spearman.toFixed(4)} on ${fastCheck.sample.units} random neurons`);
+      ctx.log(`fast scoring: ${estimatorText(fastCheck)}; ${fastCheck.exactUnits.neurons} of ${fastCheck.totalUnits.neurons} neurons scored exactly; self-check Spearman ${fastCheck.sample.spearman.toFixed(4)} on ${fastCheck.sample.units} random neurons`);
       if (report.scoring.warning) ctx.log(report.scoring.warning, 'warn');
     }
     const combined = combine(raw, job.importance);
@@ -126,7 +131,8 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
   return scores;
 }
 
-const FAST_STAGES = { heads: 'heads exactly', proxy: 'neuron proxy', check: 'self-check sample', refine: 'exact near the cut-offs' } as const;
+const FAST_STAGES = { heads: 'heads exactly', proxy: 'neuron estimate', check: 'self-check sample', refine: 'exact near the cut-offs' } as const;
+
 
 /** Examples the fast proxy runs on: fast_calibration_size, else an eighth of the batch (≥ 8). */
 function fastCalibrationSize(job: PruneJob): number {
@@ -141,6 +147,11 @@ function fastWarning(c: FastCheck): string | undefined {
   if (c.sample.spearman < FAST_SPEARMAN_WARNING) {
     w.push(`fast scores agree poorly with exact ones (Spearman ${c.sample.spearman.toFixed(3)} on ${c.sample.units} random neurons, below ${FAST_SPEARMAN_WARNING})`);
   }
-  if (c.band.capped) w.push('the exact re-scoring around the budget cut-offs hit its cap (25% of the neurons), so masks near the cut-off rest on fast scores');
-  return w.length ? `${w.join('; ')}: use scoring: exact, or raise fast_calibration_size.` : undefined;
+  if (c.band.capped) {
+    w.push(c.band.cappedBy === 'time'
+      ? 'the exact re-scoring around the budget cut-offs hit its time limit (scoring_time_limit), so masks near the cut-off partly rest on fast scores'
+      : 'the exact re-scoring around the budget cut-offs hit its cap on neurons, so masks near the cut-off partly rest on fast scores');
+  }
+  const raise = c.estimator === 'linear' ? 'raise fast_probes' : 'raise fast_calibration_size';
+  return w.length ? `${w.join('; ')}: use scoring: exact, or ${raise}${c.band.cappedBy === 'time' ? ' or scoring_time_limit' : ''}.` : undefined;
 }
