@@ -6,7 +6,9 @@
  *   npm run bench -- fixtures     fast vs naive scorer and pruned latency on the fixture models
  *   npm run bench -- bert-base    BERT-base-shaped random checkpoint: per-unit time, projection, RSS
  *   npm run bench -- packing      BERT-base shape, 128 GLUE-like calibration texts: exact scoring padded vs packed
- *   npm run bench -- bert-base-fast  scoring: fast end to end on the BERT-base shape, 128 GLUE-like texts: stage times, peak memory
+ *   npm run bench -- bert-base-fast  scoring: fast end to end on the BERT-base shape, 128 GLUE-like texts (exact projected beside it)
+ *   npm run bench -- deit-small-fast the same on the DeiT-Small shape, 64 images, 1,000 classes
+ *   npm run bench -- torch-loo    exact and fast scorers vs a plain PyTorch leave-one-out loop (small BERT)
  *   npm run bench -- fast         scoring: fast vs exact on the trained fixtures: kept-unit Jaccard and accuracy, 0.4-0.8
  *   npm run bench -- gpu          execution providers that load, node placement, scorer and model timings vs the CPU (scripts/gpu/check.sh)
  *   npm run bench -- quality      accuracy at budgets 0.3-0.8 on every trained fixture, 3 seeds: optin ± repair, magnitude ± repair, random ± repair, first-N calibration, head/neuron weightings (scripts/bench-quality.ts)
@@ -307,24 +309,56 @@ function jaccard(a: Set<string>, b: Set<string>): number {
 }
 
 /**
- * `scoring: fast` measured end to end on the BERT-base shape (random weights) with 128 GLUE-like
- * calibration texts, packed: the baseline pass and every fast stage (heads exactly, the
- * linear-response estimate, the self-check, the cut-off refinement) timed, with peak memory.
- * Budgets 0.4-0.8 as the fixtures' comparison uses.
+ * `scoring: fast` measured end to end at real sizes, with exact scoring projected beside it in
+ * the same run (steady-state seconds per unit at layers 0, 6 and 11, interpolated, packed):
+ * - `bert-base-fast`: BERT-base shape (random weights), 128 GLUE-like texts, packed;
+ * - `deit-small-fast`: DeiT-Small shape (12 × 6 heads, hidden 384, FFN 1536, 197 tokens,
+ *   1,000 classes: KD from random directions), 64 random images.
+ * Every fast stage is timed (heads exactly, the linear-response estimate, the self-check, the
+ * cut-off refinement), with peak memory. Budgets 0.4-0.8 as the fixtures' comparison uses.
  */
-async function bertBaseFast() {
+async function fastAtScale(shape: 'bert-base-fast' | 'deit-small-fast') {
   const { scoringInput } = await import('../src/optin/packing');
   const { scoreFast } = await import('../src/optin/fastScoring');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optin-bench-bert-base-fast-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `optin-bench-${shape}-`));
   try {
-    const L = 12, H = 12, D = 768, F = 3072, B = 128, S = 128;
-    writeSyntheticCheckpoint(dir, { family: 'bert', layers: L, heads: H, hidden: D, intermediate: F, labels: 3, vocab: 30522, maxPositions: 512, std: 0.02, seed: 1 });
+    const text = shape === 'bert-base-fast';
+    const L = 12, H = text ? 12 : 6, D = text ? 768 : 384, F = text ? 3072 : 1536, B = text ? 128 : 64, S = 128;
+    if (text) writeSyntheticCheckpoint(dir, { family: 'bert', layers: L, heads: H, hidden: D, intermediate: F, labels: 3, vocab: 30522, maxPositions: 512, std: 0.02, seed: 1 });
+    else writeSyntheticCheckpoint(dir, { family: 'vit', layers: L, heads: H, hidden: D, intermediate: F, labels: 1000, imageSize: 224, patchSize: 16, std: 0.02, seed: 1 });
     const t0 = performance.now();
     const model = loadModel(dir);
-    const feeds = textFeedsOfLengths(glueLikeLengths(B, S, 3), S, 5);
+    const r = mulberry32(5);
+    const feeds: Feeds = text
+      ? textFeedsOfLengths(glueLikeLengths(B, S, 3), S, 5)
+      : { pixel_values: { type: 'float32', dims: [B, 3, 224, 224], data: Float32Array.from({ length: B * 3 * 224 * 224 }, () => r() * 2 - 1) } };
     const baseline = await runBaseline(model, feeds, { mmdTokens: 768, seed: 0, trajectory: defaultTrajectory(model.spec), device: 'cpu', threads: THREADS });
     const input = scoringInput(baseline);
     const baselineSeconds = (performance.now() - t0) / 1000;
+    const { batch: rows, seq } = input.layout.shape;
+    const calibration = text ? `${B} GLUE-like texts, ${baseline.realTokens} real tokens, packed ${rows}×${seq}` : `${B} images × ${seq} tokens`;
+    console.log(`${shape}: ${calibration}; baseline ${baselineSeconds.toFixed(0)} s`);
+
+    // Exact, projected: steady state of each kind at three depths.
+    const rate = (m: { t: number; done: number }[]) => (m.length < 2 ? NaN : (m.at(-1)!.t - m[0].t) / 1000 / (m.at(-1)!.done - m[0].done));
+    const per = defaultCandidatesPerRun(model, input.layout.shape);
+    const perUnit: Record<number, { heads: number; neurons: number }> = {};
+    for (const layer of [0, 6, 11]) {
+      const marks: Record<string, { t: number; done: number }[]> = { head: [], neuron: [] };
+      await scoreUnits(model, baseline, {
+        loss: lossFor(model), device: 'cpu', threads: THREADS, layers: [layer], limitPerLayer: per * 2, candidatesPerRun: per, input,
+        onProgress: (p) => marks[p.kind].push({ t: performance.now(), done: p.done }),
+      });
+      perUnit[layer] = { heads: rate(marks.head), neurons: rate(marks.neuron) };
+      console.log(`${shape} exact layer ${layer}: ${perUnit[layer].heads.toFixed(2)} s/head, ${perUnit[layer].neurons.toFixed(2)} s/neuron`);
+    }
+    const at = (layer: number, kind: 'heads' | 'neurons') => {
+      const [a, b] = layer <= 6 ? [0, 6] : [6, 11];
+      return perUnit[a][kind] + ((perUnit[b][kind] - perUnit[a][kind]) * (layer - a)) / (b - a);
+    };
+    let exactProjected = 0;
+    for (let l = 0; l < L; l++) exactProjected += H * at(l, 'heads') + F * at(l, 'neurons');
+
     const probes = Number(process.env.OPTIN_BENCH_PROBES ?? 32);
     let last = '';
     const t1 = performance.now();
@@ -333,18 +367,66 @@ async function bertBaseFast() {
       macs: macModel(model.spec, baseline.realTokens / B), importance, seed: 0, probes, proxyExamples: 16, checkUnits: 64, refineSeconds: 600,
       onProgress: (p) => {
         const line = `${p.stage} layer ${p.layer}`;
-        if (line !== last) console.log(`bert-base fast: ${line} at ${((performance.now() - t1) / 1000).toFixed(0)} s, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB`);
+        if (line !== last) console.log(`${shape}: ${line} at ${((performance.now() - t1) / 1000).toFixed(0)} s, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB`);
         last = line;
       },
     });
     const scoringSeconds = (performance.now() - t1) / 1000;
     const result = {
-      shape: { layers: L, heads: H, hidden: D, intermediate: F, calibration: `${B} GLUE-like texts, ${baseline.realTokens} real tokens, packed ${input.layout.shape.batch}×${S}` },
-      probes, baselineSeconds, scoringSeconds, stageSeconds: fast.check.seconds, check: fast.check, peakRssBytes: rss(),
+      shape: { layers: L, heads: H, hidden: D, intermediate: F, labels: model.spec.numLabels, calibration },
+      probes, baselineSeconds, exactSecondsPerUnit: perUnit, exactProjectedSeconds: exactProjected,
+      fastScoringSeconds: scoringSeconds, fastStageSeconds: fast.check.seconds, speedup: exactProjected / scoringSeconds, check: fast.check, peakRssBytes: rss(),
     };
-    console.log(`bert-base fast: baseline ${baselineSeconds.toFixed(0)} s, scoring ${scoringSeconds.toFixed(0)} s (${Object.entries(fast.check.seconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}); ` +
-      `${fast.check.exactUnits.neurons} neurons exact, self-check Spearman ${fast.check.sample.spearman.toFixed(3)}; peak RSS ${(rss() / 2 ** 30).toFixed(2)} GiB`);
-    save('bert-base-fast', result);
+    console.log(`${shape}: exact projected ${(exactProjected / 3600).toFixed(2)} h; fast ${(scoringSeconds / 60).toFixed(1)} min (${Object.entries(fast.check.seconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}), ` +
+      `${(exactProjected / scoringSeconds).toFixed(1)}×; ${fast.check.exactUnits.neurons} neurons exact, self-check Spearman ${fast.check.sample.spearman.toFixed(3)}; peak RSS ${(rss() / 2 ** 30).toFixed(2)} GiB`);
+    save(shape, result);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Small models are overhead-bound: our exact and fast scorers against a plain PyTorch
+ * leave-one-out loop (scripts/bench-torch-loo.py, Debian's python3-torch) on one 6-layer,
+ * hidden-128 BERT (8 heads, FFN 512: 3,120 units, random weights) and 64 short texts (6-14
+ * tokens), same threads. The PyTorch loop is timed on 5 units of each kind per layer and projected.
+ */
+async function torchLoo() {
+  const { scoringInput } = await import('../src/optin/packing');
+  const { scoreFast } = await import('../src/optin/fastScoring');
+  const { spawnSync } = await import('child_process');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optin-bench-torch-loo-'));
+  try {
+    const L = 6, H = 8, D = 128, F = 512, B = 64, S = 14;
+    writeSyntheticCheckpoint(dir, { family: 'bert', layers: L, heads: H, hidden: D, intermediate: F, labels: 2, vocab: 30522, maxPositions: 512, std: 0.02, seed: 3 });
+    const r = mulberry32(9);
+    const lengths = Array.from({ length: B }, () => 6 + Math.floor(r() * 9));
+    const feeds = textFeedsOfLengths(lengths, S, 4);
+    const model = loadModel(dir);
+    const baseline = await runBaseline(model, feeds, { mmdTokens: 768, seed: 0, trajectory: defaultTrajectory(model.spec), device: 'cpu', threads: THREADS });
+    const rows = (t: BigInt64Array) => Array.from({ length: B }, (_, b) => Array.from(t.subarray(b * S, (b + 1) * S), Number));
+    const batchFile = path.join(dir, 'batch.json');
+    fs.writeFileSync(batchFile, JSON.stringify({ input_ids: rows(feeds.input_ids.data as BigInt64Array), attention_mask: rows(feeds.attention_mask.data as BigInt64Array), token_index: baseline.teacher.tokenIndex }));
+    const py = spawnSync('/usr/bin/python3', [path.join(ROOT, 'scripts', 'bench-torch-loo.py'), dir, batchFile, '4', String(THREADS)], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: String(THREADS) } });
+    if (py.status !== 0) throw new Error(`bench-torch-loo.py failed (Debian's python3-torch installed?): ${py.stderr}`);
+    const torch = JSON.parse(py.stdout.trim().split('\n').at(-1)!) as { projectedSeconds: number; units: number };
+    const input = scoringInput(baseline);
+    let t = performance.now();
+    await scoreUnits(model, baseline, { loss: lossFor(model), device: 'cpu', threads: THREADS, input });
+    const exactSeconds = (performance.now() - t) / 1000;
+    t = performance.now();
+    const fast = await scoreFast(model, baseline, {
+      loss: lossFor(model), device: 'cpu', threads: THREADS, budgets: [0.4, 0.5, 0.6, 0.7, 0.8], macs: macModel(model.spec, baseline.realTokens / B),
+      importance, seed: 0, proxyExamples: 8, checkUnits: 64,
+    });
+    const fastSeconds = (performance.now() - t) / 1000;
+    const result = {
+      shape: { layers: L, heads: H, hidden: D, intermediate: F, calibration: `${B} texts, ${baseline.realTokens} real tokens, packed ${input.layout.shape.batch}×${S}` },
+      torch, exactSeconds, fastSeconds, fastStageSeconds: fast.check.seconds, fastExactNeurons: fast.check.exactUnits.neurons,
+      speedup: { exact: torch.projectedSeconds / exactSeconds, fast: torch.projectedSeconds / fastSeconds },
+    };
+    console.log(`torch-loo: PyTorch loop ${torch.projectedSeconds.toFixed(1)} s projected for ${torch.units} units; exact ${exactSeconds.toFixed(1)} s (${result.speedup.exact.toFixed(1)}×), fast ${fastSeconds.toFixed(1)} s (${result.speedup.fast.toFixed(1)}×)`);
+    save('torch-loo', result);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -359,6 +441,7 @@ async function fastVsExact() {
     { name: 'bert-spam', calibration: 'data/calibration.tsv', eval: 'data/eval.tsv', calibrationSize: 64, maxSeqLength: 128 },
     { name: 'vit-mnist', calibration: 'data/calibration', eval: 'data/eval', calibrationSize: 64, maxSeqLength: undefined },
     { name: 'bert-spam3', calibration: 'data/calibration.tsv', eval: 'data/eval.tsv', calibrationSize: 64, maxSeqLength: 128 },
+    { name: 'bert-spam8', calibration: 'data/calibration.tsv', eval: 'data/eval.tsv', calibrationSize: 64, maxSeqLength: 128 },
   ];
   for (const f of list) {
     const dir = path.join(ROOT, 'fixtures', f.name);
@@ -403,7 +486,9 @@ async function main() {
   if (all || parts.includes('fixtures')) await fixtures();
   if (all || parts.includes('bert-base')) await bertBase();
   if (all || parts.includes('packing')) await packing();
-  if (all || parts.includes('bert-base-fast')) await bertBaseFast();
+  if (all || parts.includes('bert-base-fast')) await fastAtScale('bert-base-fast');
+  if (all || parts.includes('deit-small-fast')) await fastAtScale('deit-small-fast');
+  if (all || parts.includes('torch-loo')) await torchLoo();
   if (all || parts.includes('fast')) await fastVsExact();
   if (all || parts.includes('quality')) await (await import('./bench-quality')).quality(save);
   // Not part of `all`: meant for a machine with a GPU (on a software driver it only checks correctness).

@@ -11,10 +11,8 @@ import { mulberry32 } from './random';
 /** Everything the scorer needs from one pass of the unpruned model over the calibration batch. */
 export interface Baseline {
   shape: CalibrationShape;
-  /** Input of each layer, [B, S, D]. */
+  /** Input of each layer, [B, S, D]. (The trajectory features are reduced to the teacher's Grams.) */
   hidden: Float32Array[];
-  /** Trajectory feature of each layer, [B, S, D]. */
-  features: Float32Array[];
   teacher: Teacher;
   /** Text: attention mask [B, S] (1 = real token). */
   mask?: BigInt64Array;
@@ -64,7 +62,7 @@ export async function runBaseline(model: LoadedModel, feeds: Feeds, opts: { mmdT
   }
   await gramSession.release();
   const realTokens = mask ? mask.reduce((n, m) => n + (m !== 0n ? 1 : 0), 0) : batch * seq;
-  return { shape, hidden, features, teacher: { grams, logits: out.logits.data as Float32Array, tokenIndex }, mask, realTokens };
+  return { shape, hidden, teacher: { grams, logits: out.logits.data as Float32Array, tokenIndex }, mask, realTokens };
 }
 
 /**
@@ -96,7 +94,6 @@ export function subsetBaseline(b: Baseline, examples: number[]): Baseline {
   return {
     shape: { batch: examples.length, seq, hidden: D },
     hidden: b.hidden.map((h) => rows(h, seq * D)),
-    features: b.features.map((f) => rows(f, seq * D)),
     teacher: { grams, logits: rows(b.teacher.logits, C), tokenIndex },
     mask,
     realTokens: mask ? mask.reduce((n, m) => n + (m !== 0n ? 1 : 0), 0) : examples.length * seq,

@@ -27,7 +27,7 @@ import { mulberry32 } from './random';
 import { LayerLosses, RawLosses, ScoreProgress, scoreUnits, ScoringOptions, UnitKind } from './scoring';
 import { MacModel, rankUnits, searchMask } from './search';
 
-export interface FastOptions extends Omit<ScoringOptions, 'units' | 'layers' | 'limitPerLayer' | 'input' | 'onProgress'> {
+export interface FastOptions extends Omit<ScoringOptions, 'units' | 'layers' | 'limitPerLayer' | 'onProgress'> {
   budgets: number[];
   macs: MacModel;
   importance: ImportanceOptions;
@@ -203,7 +203,7 @@ export async function scoreFast(model: LoadedModel, baseline: Baseline, opts: Fa
     loss: opts.loss, device: opts.device, threads: opts.threads, candidatesPerRun: opts.candidatesPerRun,
     memoryBudgetBytes: opts.memoryBudgetBytes, signal: opts.signal, pack: opts.pack,
   };
-  const full = scoringInput(baseline, opts.pack ?? true);
+  const full = opts.input ?? scoringInput(baseline, opts.pack ?? true);
   const exactOf = (unitsOf: (kind: UnitKind, layer: number) => number[], stage: FastStage) => {
     const t0 = performance.now();
     return scoreUnits(model, baseline, { ...base, input: full, units: unitsOf, onProgress: (p) => opts.onProgress?.({ ...p, stage }) })
@@ -269,6 +269,8 @@ export async function scoreFast(model: LoadedModel, baseline: Baseline, opts: Fa
   const cap = Math.ceil((opts.maxExactFraction ?? (estimator === 'linear' ? 0.1 : 0.25)) * totalNeurons);
   const before = seconds.heads + seconds.proxy + seconds.check;
   const timeCap = Math.min(opts.refineSeconds ?? Infinity, Math.max(30, 0.5 * before));
+  // Seconds per exactly scored neuron, as the self-check measured them (graph building included).
+  const perNeuron = Math.max(1e-3, seconds.check / Math.max(1, sample.flat().length));
   let exactCount = isExact.flat().filter(Boolean).length;
   let rounds = 0;
   let bandUnits = 0;
@@ -305,23 +307,23 @@ export async function scoreFast(model: LoadedModel, baseline: Baseline, opts: Fa
       chosen = chosen.slice(0, Math.max(0, cap - exactCount));
       if (chosen.length === 0) break;
     }
-    // In batches, nearest the cut-offs first, so a time cap drops the farthest.
-    const batch = Math.max(16, Math.ceil(chosen.length / 4));
-    for (let s = 0; s < chosen.length; s += batch) {
-      if (seconds.refine >= timeCap) {
-        cappedBy = 'time';
-        break;
-      }
-      const part = chosen.slice(s, s + batch);
-      const todo: number[][] = F.map(() => []);
-      for (const c of part) todo[c.layer].push(c.unit);
-      const refined = await exactOf((kind, i) => (kind === 'neuron' ? todo[i].sort((a, b) => a - b) : none), 'refine');
-      overwrite(exact.neurons, refined.neurons);
-      overwrite(mixed.neurons, refined.neurons);
-      todo.forEach((units, i) => units.forEach((u) => { isExact[i][u] = true; }));
-      exactCount += part.length;
-      bandUnits += part.length;
+    // One exact pass per round (each pass rebuilds the later layers' graphs): as many of the
+    // nearest neurons as the time left affords, at the self-check's measured cost per neuron.
+    const left = timeCap - seconds.refine;
+    const affordable = Math.floor(left / perNeuron);
+    if (affordable < chosen.length) {
+      cappedBy = 'time';
+      chosen = chosen.slice(0, Math.max(0, affordable));
+      if (chosen.length === 0) break;
     }
+    const todo: number[][] = F.map(() => []);
+    for (const c of chosen) todo[c.layer].push(c.unit);
+    const refined = await exactOf((kind, i) => (kind === 'neuron' ? todo[i].sort((a, b) => a - b) : none), 'refine');
+    overwrite(exact.neurons, refined.neurons);
+    overwrite(mixed.neurons, refined.neurons);
+    todo.forEach((units, i) => units.forEach((u) => { isExact[i][u] = true; }));
+    exactCount += chosen.length;
+    bandUnits += chosen.length;
     rounds++;
     combined = combine(mixed, opts.importance);
   }

@@ -43,6 +43,8 @@ export interface LinearEstimate {
   probes: { md: number; kd: number; kdExact: boolean };
 }
 
+const EMPTY = new Float32Array(0);
+
 /** Rough activation bytes of one probe in one layer's backward graph. */
 function bytesPerProbe(model: LoadedModel, input: ScoringInput): number {
   const { batch: R, seq: S, hidden: D } = input.layout.shape;
@@ -161,8 +163,10 @@ export async function estimateNeurons(model: LoadedModel, baseline: Baseline, in
     const fixed = await internals(z);
     const layer = await session(buildLayerBackward(model, z, layout, { gramProbe: false, gradIn: z > 0, neurons: neurons ? 'per-example' : undefined, internals: 'inputs' }).bytes);
     const next: Float32Array[] = [];
-    for (const g of grads) {
+    for (let c = 0; c < grads.length; c++) {
+      const g = grads[c];
       const r = await layer.run({ ...fixed, grad: f32(g, [g.length / (T * D), R, S, D]) });
+      grads[c] = EMPTY; // let it go: only one layer's gradients are alive at a time
       if (neurons) (r.kd_part.data as Float32Array).forEach((v, u) => { kd[z][u] += v; });
       if (z > 0) next.push(r.grad_in.data as Float32Array);
     }
@@ -189,6 +193,7 @@ export async function estimateNeurons(model: LoadedModel, baseline: Baseline, in
       const feeds: Record<string, ort.Tensor> = { ...fixed, grad: f32(grads[c], [n, R, S, D]) };
       if (inject) feeds.gram_probe = f32(gramProbes(n, K, scale, opts.seed, z, first), [n, K, K]);
       const r = await layer.run(feeds);
+      grads[c] = EMPTY;
       if (neurons) (r.md_part.data as Float32Array).forEach((v, u) => { md[z][u] += v / opts.probes; });
       if (z > 0) next.push(r.grad_in.data as Float32Array);
     }

@@ -35,7 +35,7 @@ function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-for (const name of ['bert-spam', 'bert-spam3']) {
+for (const name of ['bert-spam', 'bert-spam3', 'bert-spam8']) {
   test(`${name}: our tokenizer reproduces the reference input ids`, () => {
     const ref = readRef(name);
     const model = loadModel(path.join(FIXTURES, name, 'model'));

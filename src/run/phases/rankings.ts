@@ -103,7 +103,7 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
       const fast = await scoreFast(model, baseline, {
         ...scoringOpts, budgets: job.budgets, macs: loaded.macs, importance: job.importance, seed: job.seed, labels: calibLabels,
         estimator, probes: job.scoring?.fastProbes ?? 32, proxyExamples: fastCalibrationSize(job),
-        refineSeconds: 60 * (job.scoring?.timeLimitMinutes ?? 10), checkUnits: job.scoring?.fastCheckUnits ?? Math.max(64, Math.round(0.01 * sum(spec.neuronsPerLayer))),
+        refineSeconds: 60 * (job.scoring?.timeLimitMinutes ?? 10), checkUnits: job.scoring?.fastCheckUnits ?? 64,
         onProgress: (p) => ctx.emit({ type: 'progress', phase: 'score', done: p.done, total: p.total, etaSeconds: p.etaSeconds, detail: `fast: ${FAST_STAGES[p.stage]} · layer ${p.layer}` }),
       });
       raw = fast.raw;
