@@ -148,6 +148,18 @@ export async function gpuBench(): Promise<Record<string, unknown>> {
         }
       }
       entry.scorerSecondsPerUnit = perUnit;
+      // scoring: fast's linear-response estimate (backward graphs): one sweep with 4 Gram probes.
+      const { estimateNeurons } = await import('../src/optin/linearResponse');
+      const { scoringInput } = await import('../src/optin/packing');
+      const t = performance.now();
+      try {
+        await estimateNeurons(model, baseline, scoringInput(baseline), {
+          loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true, trajectory: defaultTrajectory(model.spec) }, device, seed: 0, probes: 4,
+        });
+        entry.linearResponseSeconds = { probes: 4, seconds: (performance.now() - t) / 1000 };
+      } catch (e) {
+        entry.linearResponseSeconds = { probes: 4, error: (e as Error).message };
+      }
       if (device === 'cpu') cpuScores = sample;
       else if (cpuScores) entry.worstDifferenceFromCpu = worstRelative(sample, cpuScores);
       console.log(`gpu: ${device}: latency ${latency.unpruned.toFixed(2)} / ${latency.pruned.toFixed(2)} ms (unpruned/half); scorer layer 0 ${perUnit[0].neurons.toFixed(3)} s/neuron`);

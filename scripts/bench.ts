@@ -8,6 +8,7 @@
  *   npm run bench -- packing      BERT-base shape, 128 GLUE-like calibration texts: exact scoring padded vs packed
  *   npm run bench -- bert-base-fast  scoring: fast end to end on the BERT-base shape, 128 GLUE-like texts (exact projected beside it)
  *   npm run bench -- deit-small-fast the same on the DeiT-Small shape, 64 images, 1,000 classes
+ *   npm run bench -- bert-base-run   one whole BERT-base run (scoring: auto, repair, 5 budgets), load to report
  *   npm run bench -- torch-loo    exact and fast scorers vs a plain PyTorch leave-one-out loop (small BERT)
  *   npm run bench -- fast         scoring: fast vs exact on the trained fixtures: kept-unit Jaccard and accuracy, 0.4-0.8
  *   npm run bench -- gpu          execution providers that load, node placement, scorer and model timings vs the CPU (scripts/gpu/check.sh)
@@ -319,7 +320,7 @@ function jaccard(a: Set<string>, b: Set<string>): number {
  */
 async function fastAtScale(shape: 'bert-base-fast' | 'deit-small-fast') {
   const { scoringInput } = await import('../src/optin/packing');
-  const { scoreFast } = await import('../src/optin/fastScoring');
+  const { DEFAULT_CHECK_UNITS, scoreFast } = await import('../src/optin/fastScoring');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `optin-bench-${shape}-`));
   try {
     const text = shape === 'bert-base-fast';
@@ -364,7 +365,7 @@ async function fastAtScale(shape: 'bert-base-fast' | 'deit-small-fast') {
     const t1 = performance.now();
     const fast = await scoreFast(model, baseline, {
       loss: lossFor(model), device: 'cpu', threads: THREADS, memoryBudgetBytes: 512 * 2 ** 20, budgets: [0.4, 0.5, 0.6, 0.7, 0.8],
-      macs: macModel(model.spec, baseline.realTokens / B), importance, seed: 0, probes, proxyExamples: 16, checkUnits: 64, refineSeconds: 600,
+      macs: macModel(model.spec, baseline.realTokens / B), importance, seed: 0, probes, proxyExamples: 16, checkUnits: DEFAULT_CHECK_UNITS, refineSeconds: 600,
       onProgress: (p) => {
         const line = `${p.stage} layer ${p.layer}`;
         if (line !== last) console.log(`${shape}: ${line} at ${((performance.now() - t1) / 1000).toFixed(0)} s, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB`);
@@ -380,6 +381,59 @@ async function fastAtScale(shape: 'bert-base-fast' | 'deit-small-fast') {
     console.log(`${shape}: exact projected ${(exactProjected / 3600).toFixed(2)} h; fast ${(scoringSeconds / 60).toFixed(1)} min (${Object.entries(fast.check.seconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}), ` +
       `${(exactProjected / scoringSeconds).toFixed(1)}×; ${fast.check.exactUnits.neurons} neurons exact, self-check Spearman ${fast.check.sample.spearman.toFixed(3)}; peak RSS ${(rss() / 2 ** 30).toFixed(2)} GiB`);
     save(shape, result);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One whole run at BERT-base shape, load to report, as a user starts it: `scoring: auto` (its
+ * timing probe picks fast here), least-squares repair, five budgets, evaluation, latency and
+ * export. Random weights (nothing trained at this size is available here), the bert-spam
+ * vocabulary, and TSVs of random words with GLUE-like lengths: 512 calibration rows (128 sampled)
+ * and 256 evaluation rows. Wall time and peak memory of the process.
+ */
+async function bertBaseRun() {
+  const { runPrune } = await import('../src/run/pipeline');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optin-bench-bert-base-run-'));
+  try {
+    const model = path.join(dir, 'model');
+    writeSyntheticCheckpoint(model, { family: 'bert', layers: 12, heads: 12, hidden: 768, intermediate: 3072, labels: 3, vocab: 30522, maxPositions: 512, std: 0.02, seed: 1 });
+    const cfg = JSON.parse(fs.readFileSync(path.join(model, 'config.json'), 'utf8'));
+    const labels = ['entailment', 'neutral', 'contradiction'];
+    fs.writeFileSync(path.join(model, 'config.json'), JSON.stringify({ ...cfg, id2label: Object.fromEntries(labels.map((l, i) => [i, l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) }, null, 2));
+    const vocab = fs.readFileSync(path.join(ROOT, 'fixtures', 'bert-spam', 'model', 'vocab.txt'), 'utf8');
+    fs.writeFileSync(path.join(model, 'vocab.txt'), vocab);
+    const words = vocab.split('\n').filter((w) => /^[a-z]{3,}$/.test(w));
+    const r = mulberry32(13);
+    const rows = (n: number, seed: number) => ['sentence\tlabel', ...glueLikeLengths(n, 126, seed).map((len) =>
+      `${Array.from({ length: len }, () => words[Math.floor(r() * words.length)]).join(' ')}\t${labels[Math.floor(r() * 3)]}`)].join('\n') + '\n';
+    fs.mkdirSync(path.join(dir, 'data'));
+    fs.writeFileSync(path.join(dir, 'data', 'calibration.tsv'), rows(512, 21));
+    fs.writeFileSync(path.join(dir, 'data', 'eval.tsv'), rows(256, 22));
+    const phases: Array<{ phase: string; at: number }> = [];
+    const t0 = performance.now();
+    const report = await runPrune({
+      modelPath: model, calibrationData: path.join(dir, 'data', 'calibration.tsv'), evalData: path.join(dir, 'data', 'eval.tsv'),
+      outputDir: path.join(dir, 'runs'), device: 'cpu', threads: THREADS, budgets: [0.4, 0.5, 0.6, 0.7, 0.8], method: 'optin', baselines: [], seed: 0,
+      calibrationSize: 128, calibrationSampling: 'random', baselineCounts: 'global', mmdTokens: 768, maxSeqLength: 128, batchSize: 32, timerBatchSize: 8, latencyRuns: 5,
+      loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true }, importance, repair: 'least_squares', scoring: { mode: 'auto', timeLimitMinutes: 10 },
+    }, {
+      onEvent: (e) => {
+        if (e.type === 'phase') {
+          phases.push({ phase: e.phase, at: (performance.now() - t0) / 1000 });
+          console.log(`bert-base-run: ${e.phase} at ${((performance.now() - t0) / 1000).toFixed(0)} s, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB`);
+        }
+      },
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    if (report.status !== 'complete') throw new Error(`bert-base-run: ${report.error}`);
+    const result = {
+      shape: { layers: 12, heads: 12, hidden: 768, intermediate: 3072, calibration: '128 of 512 GLUE-like texts', eval: 256 },
+      seconds, phases: report.phases, scoring: report.scoring, peakRssBytes: rss(),
+    };
+    console.log(`bert-base-run: load to report ${(seconds / 60).toFixed(1)} min (${report.phases.map((p) => `${p.name} ${p.seconds.toFixed(0)} s`).join(', ')}); scoring ${report.scoring?.mode} (${report.scoring?.reason}); peak RSS ${(rss() / 2 ** 30).toFixed(2)} GiB`);
+    save('bert-base-run', result);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -417,7 +471,7 @@ async function torchLoo() {
     t = performance.now();
     const fast = await scoreFast(model, baseline, {
       loss: lossFor(model), device: 'cpu', threads: THREADS, budgets: [0.4, 0.5, 0.6, 0.7, 0.8], macs: macModel(model.spec, baseline.realTokens / B),
-      importance, seed: 0, proxyExamples: 8, checkUnits: 64,
+      importance, seed: 0, proxyExamples: 8, checkUnits: 32,
     });
     const fastSeconds = (performance.now() - t) / 1000;
     const result = {
@@ -488,6 +542,7 @@ async function main() {
   if (all || parts.includes('packing')) await packing();
   if (all || parts.includes('bert-base-fast')) await fastAtScale('bert-base-fast');
   if (all || parts.includes('deit-small-fast')) await fastAtScale('deit-small-fast');
+  if (all || parts.includes('bert-base-run')) await bertBaseRun();
   if (all || parts.includes('torch-loo')) await torchLoo();
   if (all || parts.includes('fast')) await fastVsExact();
   if (all || parts.includes('quality')) await (await import('./bench-quality')).quality(save);

@@ -279,7 +279,7 @@ export const KEYS = defineKeys({
   },
   scoring_time_limit: {
     type: 'number', min: 0, default: 10, origin: 'optin-vscode', acted: true, aliases: ['exact_time_limit'],
-    doc: "Minutes of projected exact scoring up to which `scoring: auto` scores exactly; also the most time `scoring: fast` spends re-scoring neurons exactly near the budgets' cut-offs (which also stops after half the time its other stages took, at least 30 s).",
+    doc: "Minutes of projected exact scoring up to which `scoring: auto` scores exactly; also the most time `scoring: fast` spends re-scoring neurons exactly near the budgets' cut-offs (which also stops at a quarter of the time its other stages took, at least 30 s).",
   },
   fast_estimator: {
     type: 'enum', values: ['linear', 'subset'], default: 'linear', origin: 'optin-vscode', acted: true,
@@ -296,8 +296,8 @@ export const KEYS = defineKeys({
   },
   fast_check_units: {
     type: 'integer', min: 1, origin: 'optin-vscode', acted: true,
-    default: 64,
-    doc: 'Neurons `scoring: fast` re-scores exactly at random (spread over the layers) to measure how well its fast scores agree with exact ones. Each costs one exact score (on BERT-base about 2.5 s on 2 CPU cores), so the default stays at 64 whatever the model size.',
+    default: 32,
+    doc: 'Neurons `scoring: fast` re-scores exactly at random (spread over the layers) to measure how well its fast scores agree with exact ones. Each costs one exact score (on BERT-base about 5 s on 2 CPU cores), so the default stays at 32 whatever the model size.',
   },
   baselines: {
     type: 'enum-list', values: ['magnitude', 'random'], default: [], origin: 'optin-vscode', acted: true, aliases: ['baseline'],

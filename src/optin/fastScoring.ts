@@ -43,8 +43,8 @@ export interface FastOptions extends Omit<ScoringOptions, 'units' | 'layers' | '
   /** At most this fraction of the neurons is scored exactly in the refinement. */
   maxExactFraction?: number;
   /**
-   * The refinement stops starting new exact batches after this many seconds, and after half the
-   * time the other stages took (at least 30 s), so it never dominates a run.
+   * The refinement scores no more neurons than fit in this many seconds, nor than fit in a
+   * quarter of the time the other stages took (at least 30 s), so it never dominates a run.
    */
   refineSeconds?: number;
   /** Labels of the calibration examples, to draw the proxy subset across classes. */
@@ -53,6 +53,11 @@ export interface FastOptions extends Omit<ScoringOptions, 'units' | 'layers' | '
 }
 
 export type FastStage = 'heads' | 'proxy' | 'check' | 'refine';
+
+/** Neurons the self-check scores exactly by default (`fast_check_units`): each costs one exact score. */
+export const DEFAULT_CHECK_UNITS = 32;
+/** The cut-off refinement's time, as a share of the other stages' time. */
+const REFINE_SHARE = 0.25;
 export type FastEstimator = 'linear' | 'subset';
 
 /** What the fast mode did and how well its estimate agreed with exact scores (report.json). */
@@ -266,9 +271,9 @@ export async function scoreFast(model: LoadedModel, baseline: Baseline, opts: Fa
 
   // 4. Refine: exact scores for every neuron within the band of each budget's cut-off, nearest first.
   const isExact = exact.neurons.map((l) => l.kd.map((v) => !Number.isNaN(v)));
-  const cap = Math.ceil((opts.maxExactFraction ?? (estimator === 'linear' ? 0.1 : 0.25)) * totalNeurons);
+  const cap = Math.ceil((opts.maxExactFraction ?? (estimator === 'linear' ? 0.5 : 0.25)) * totalNeurons);
   const before = seconds.heads + seconds.proxy + seconds.check;
-  const timeCap = Math.min(opts.refineSeconds ?? Infinity, Math.max(30, 0.5 * before));
+  const timeCap = Math.min(opts.refineSeconds ?? Infinity, Math.max(30, REFINE_SHARE * before));
   // Seconds per exactly scored neuron, as the self-check measured them (graph building included).
   const perNeuron = Math.max(1e-3, seconds.check / Math.max(1, sample.flat().length));
   let exactCount = isExact.flat().filter(Boolean).length;

@@ -10,7 +10,7 @@ import { combine, Scores } from '../../optin/importance';
 import { checkScoringMemory } from '../../optin/memory';
 import { fingerprint, findRankings, Rankings, RANKINGS_VERSION } from '../../optin/rankings';
 import { RawLosses, scoreUnits, ScoringOptions } from '../../optin/scoring';
-import { estimatorText, FastCheck, scoreFast } from '../../optin/fastScoring';
+import { DEFAULT_CHECK_UNITS, estimatorText, FastCheck, scoreFast } from '../../optin/fastScoring';
 import { chooseScoring, projectExactSeconds } from '../../optin/scoringMode';
 import type { PruneJob } from '../pruneJob';
 import { scoringInput } from '../../optin/packing';
@@ -103,7 +103,7 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
       const fast = await scoreFast(model, baseline, {
         ...scoringOpts, budgets: job.budgets, macs: loaded.macs, importance: job.importance, seed: job.seed, labels: calibLabels,
         estimator, probes: job.scoring?.fastProbes ?? 32, proxyExamples: fastCalibrationSize(job),
-        refineSeconds: 60 * (job.scoring?.timeLimitMinutes ?? 10), checkUnits: job.scoring?.fastCheckUnits ?? 64,
+        refineSeconds: 60 * (job.scoring?.timeLimitMinutes ?? 10), checkUnits: job.scoring?.fastCheckUnits ?? DEFAULT_CHECK_UNITS,
         onProgress: (p) => ctx.emit({ type: 'progress', phase: 'score', done: p.done, total: p.total, etaSeconds: p.etaSeconds, detail: `fast: ${FAST_STAGES[p.stage]} · layer ${p.layer}` }),
       });
       raw = fast.raw;
