@@ -279,7 +279,7 @@ export const KEYS = defineKeys({
   },
   scoring_time_limit: {
     type: 'number', min: 0, default: 10, origin: 'optin-vscode', acted: true, aliases: ['exact_time_limit'],
-    doc: "Minutes of projected exact scoring up to which `scoring: auto` scores exactly; also the most time `scoring: fast` spends re-scoring neurons exactly near the budgets' cut-offs (which also stops at a quarter of the time its other stages took, at least 30 s).",
+    doc: "Minutes of projected exact scoring up to which `scoring: auto` scores exactly; also the most time `scoring: fast` spends re-scoring neurons exactly near the budgets' cut-offs (which also stops at a quarter of the time its other stages took, at least 60 s).",
   },
   fast_estimator: {
     type: 'enum', values: ['linear', 'subset'], default: 'linear', origin: 'optin-vscode', acted: true,

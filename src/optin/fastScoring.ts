@@ -44,7 +44,7 @@ export interface FastOptions extends Omit<ScoringOptions, 'units' | 'layers' | '
   maxExactFraction?: number;
   /**
    * The refinement scores no more neurons than fit in this many seconds, nor than fit in a
-   * quarter of the time the other stages took (at least 30 s), so it never dominates a run.
+   * quarter of the time the other stages took (at least 60 s), so it never dominates a run.
    */
   refineSeconds?: number;
   /** Labels of the calibration examples, to draw the proxy subset across classes. */
@@ -56,8 +56,9 @@ export type FastStage = 'heads' | 'proxy' | 'check' | 'refine';
 
 /** Neurons the self-check scores exactly by default (`fast_check_units`): each costs one exact score. */
 export const DEFAULT_CHECK_UNITS = 32;
-/** The cut-off refinement's time, as a share of the other stages' time. */
+/** The cut-off refinement's time, as a share of the other stages' time, and at least this long (small models: exact is cheap). */
 const REFINE_SHARE = 0.25;
+const REFINE_FLOOR_SECONDS = 60;
 export type FastEstimator = 'linear' | 'subset';
 
 /** What the fast mode did and how well its estimate agreed with exact scores (report.json). */
@@ -273,7 +274,7 @@ export async function scoreFast(model: LoadedModel, baseline: Baseline, opts: Fa
   const isExact = exact.neurons.map((l) => l.kd.map((v) => !Number.isNaN(v)));
   const cap = Math.ceil((opts.maxExactFraction ?? (estimator === 'linear' ? 0.5 : 0.25)) * totalNeurons);
   const before = seconds.heads + seconds.proxy + seconds.check;
-  const timeCap = Math.min(opts.refineSeconds ?? Infinity, Math.max(30, REFINE_SHARE * before));
+  const timeCap = Math.min(opts.refineSeconds ?? Infinity, Math.max(REFINE_FLOOR_SECONDS, REFINE_SHARE * before));
   // Seconds per exactly scored neuron, as the self-check measured them (graph building included).
   const perNeuron = Math.max(1e-3, seconds.check / Math.max(1, sample.flat().length));
   let exactCount = isExact.flat().filter(Boolean).length;
