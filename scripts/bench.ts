@@ -67,6 +67,20 @@ function save(part: string, result: unknown): void {
   fs.writeFileSync(path.join(OUT, `${part}.json`), JSON.stringify({ machine: machine(), ...(result as object) }, null, 2));
 }
 
+/**
+ * Exact scoring time of a 12-layer model from steady-state seconds per unit measured at layers
+ * 0, 6 and 11 (a unit's cost falls with the layers after it), interpolated linearly between them.
+ */
+function projectFromLayers(perUnit: Record<number, { heads: number; neurons: number }>, L: number, H: number, F: number): number {
+  const at = (layer: number, kind: 'heads' | 'neurons') => {
+    const [a, b] = layer <= 6 ? [0, 6] : [6, 11];
+    return perUnit[a][kind] + ((perUnit[b][kind] - perUnit[a][kind]) * (layer - a)) / (b - a);
+  };
+  let total = 0;
+  for (let l = 0; l < L; l++) total += H * at(l, 'heads') + F * at(l, 'neurons');
+  return total;
+}
+
 /** Worst |fast − naive| relative to the largest value of the same quantity, for L_MD and L_KD. */
 function worstRelative(fast: RawLosses, naive: RawLosses): { md: number; kd: number } {
   const worst = { md: 0, kd: 0 };
@@ -179,12 +193,7 @@ async function bertBase() {
       console.log(`bert-base layer ${layer}: ${perUnit[layer].heads.toFixed(2)} s/head, ${perUnit[layer].neurons.toFixed(2)} s/neuron (${per} candidates per run)`);
     }
     // Linear in the layers left; project all 144 heads and 36,864 neurons.
-    const at = (layer: number, kind: 'heads' | 'neurons') => {
-      const [a, b] = layer <= 6 ? [0, 6] : [6, 11];
-      return perUnit[a][kind] + ((perUnit[b][kind] - perUnit[a][kind]) * (layer - a)) / (b - a);
-    };
-    let projected = 0;
-    for (let l = 0; l < L; l++) projected += H * at(l, 'heads') + F * at(l, 'neurons');
+    const projected = projectFromLayers(perUnit, L, H, F);
     t = performance.now();
     await scoreUnitsNaive(model, baseline, feeds, { loss: lossFor(model), device: 'cpu', threads: THREADS, layers: [0], limitPerLayer: 1 });
     const naivePerUnit = (performance.now() - t) / 1000 / 2;
@@ -263,15 +272,7 @@ async function packing() {
       perUnit.proxy[layer] = await timeProxy(layer);
       console.log(`packing layer ${layer}: padded ${perUnit.padded[layer].neurons.toFixed(2)} s/neuron, ${perUnit.padded[layer].heads.toFixed(2)} s/head; packed ${perUnit.packed[layer].neurons.toFixed(2)} s/neuron, ${perUnit.packed[layer].heads.toFixed(2)} s/head`);
     }
-    const project = (m: Record<number, { heads: number; neurons: number }>) => {
-      const at = (layer: number, kind: 'heads' | 'neurons') => {
-        const [a, b] = layer <= 6 ? [0, 6] : [6, 11];
-        return m[a][kind] + ((m[b][kind] - m[a][kind]) * (layer - a)) / (b - a);
-      };
-      let total = 0;
-      for (let l = 0; l < L; l++) total += H * at(l, 'heads') + F * at(l, 'neurons');
-      return total;
-    };
+    const project = (m: Record<number, { heads: number; neurons: number }>) => projectFromLayers(m, L, H, F);
     const padded = project(perUnit.padded);
     const packed = project(perUnit.packed);
     // Fast mode, projected from the same measurements: heads exactly, every neuron on the proxy,
@@ -353,12 +354,7 @@ async function fastAtScale(shape: 'bert-base-fast' | 'deit-small-fast') {
       perUnit[layer] = { heads: rate(marks.head), neurons: rate(marks.neuron) };
       console.log(`${shape} exact layer ${layer}: ${perUnit[layer].heads.toFixed(2)} s/head, ${perUnit[layer].neurons.toFixed(2)} s/neuron`);
     }
-    const at = (layer: number, kind: 'heads' | 'neurons') => {
-      const [a, b] = layer <= 6 ? [0, 6] : [6, 11];
-      return perUnit[a][kind] + ((perUnit[b][kind] - perUnit[a][kind]) * (layer - a)) / (b - a);
-    };
-    let exactProjected = 0;
-    for (let l = 0; l < L; l++) exactProjected += H * at(l, 'heads') + F * at(l, 'neurons');
+    const exactProjected = projectFromLayers(perUnit, L, H, F);
 
     const probes = Number(process.env.OPTIN_BENCH_PROBES ?? 32);
     let last = '';
