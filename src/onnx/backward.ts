@@ -10,7 +10,7 @@
  * gradient g at that point, its first-order effect is −Σ_t a[t,u]·(g[t]·w_u) = −Σ_t a ⊙ (g·W_out).
  */
 import type { Activation, EncoderLayerWeights, LayerNormWeights, LoadedModel, Linear } from '../model/spec';
-import { activation } from './ops';
+import { activation, broadcastBias, layerNorm, linear } from './ops';
 import { attr, ElemType, GraphBuilder } from './proto';
 import { attentionMask, BuiltSegment, prefixTokens, ScoringLayout } from './segments';
 
@@ -26,15 +26,10 @@ function normalised(g: GraphBuilder, x: string, eps: number): { xhat: string; rs
 /** dL/dx of y = LayerNorm(x) given dL/dy [P, .., D] and the forward input x [.., D] (broadcast over P). */
 function layerNormBackward(g: GraphBuilder, x: string, dy: string, ln: LayerNormWeights, eps: number, name: string): string {
   const { xhat, rstd } = normalised(g, x, eps);
-  const dxhat = g.op('Mul', [dy, g.weight(`${name}.weight`, ln.weight.shape, ln.weight.data)]);
+  const dxhat = g.op('Mul', [dy, g.weight(`${name}.grad.weight`, ln.weight.shape, ln.weight.data)]);
   const mean = (t: string) => g.op('ReduceMean', [t], [attr.ints('axes', [-1]), attr.int('keepdims', 1)]);
   const centred = g.op('Sub', [g.op('Sub', [dxhat, mean(dxhat)]), g.op('Mul', [xhat, mean(g.op('Mul', [dxhat, xhat]))])]);
   return g.op('Mul', [centred, rstd]);
-}
-
-function layerNormForward(g: GraphBuilder, x: string, ln: LayerNormWeights, eps: number, name: string): string {
-  const { xhat } = normalised(g, x, eps);
-  return g.op('Add', [g.op('Mul', [xhat, g.weight(`${name}.fwd.weight`, ln.weight.shape, ln.weight.data)]), g.weight(`${name}.fwd.bias`, ln.bias.shape, ln.bias.data)]);
 }
 
 /** The activation's derivative at the pre-activation x. */
@@ -63,13 +58,6 @@ function activationDerivative(g: GraphBuilder, x: string, act: Activation): stri
   }
 }
 
-/** y = x·Wᵀ + b (forward, for recomputing internals). */
-function dense(g: GraphBuilder, x: string, lin: Linear, name: string): string {
-  const [out, inp] = lin.weight.shape;
-  const wt = g.op('Transpose', [g.weight(`${name}.weight`, [out, inp], lin.weight.data)]);
-  return g.op('Add', [g.op('MatMul', [x, wt]), g.weight(`${name}.bias`, [out], lin.bias.data)]);
-}
-
 /** dL/dx of y = x·Wᵀ + b: dL/dy · W (PyTorch's [out, in] layout is already the one needed). */
 function denseBackward(g: GraphBuilder, dy: string, lin: Linear, name: string): string {
   return g.op('MatMul', [dy, g.weight(`${name}.grad.weight`, lin.weight.shape, lin.weight.data)]);
@@ -88,12 +76,12 @@ function attentionForward(g: GraphBuilder, model: LoadedModel, w: EncoderLayerWe
   const { spec } = model;
   const H = spec.headsPerLayer[layer];
   const name = `layer.${layer}.attention`;
-  if (H === 0) return { output: g.op('Add', [g.op('Mul', [x, g.scalar(0)]), g.weight(`${name}.output.dense.bias`, [spec.hiddenSize], w.attentionOutput.bias.data)]) };
+  if (H === 0) return { output: broadcastBias(g, x, w.attentionOutput.bias.data, `${name}.output.dense.bias`) };
   const d = spec.headDim;
   const split = (t: string) => g.op('Transpose', [g.op('Reshape', [t, g.ints([0, 0, H, d])])], [attr.ints('perm', [0, 2, 1, 3])]);
-  const q = split(dense(g, x, w.query, `${name}.query`));
-  const k = split(dense(g, x, w.key, `${name}.key`));
-  const v = split(dense(g, x, w.value, `${name}.value`));
+  const q = split(linear(g, x, w.query, `${name}.query`));
+  const k = split(linear(g, x, w.key, `${name}.key`));
+  const v = split(linear(g, x, w.value, `${name}.value`));
   let scores = g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [k], [attr.ints('perm', [0, 1, 3, 2])])]), g.scalar(1 / Math.sqrt(d))]);
   // No candidate axis here: the layout's mask ([R,1,1,S] or packed [R,1,S,S]) adds directly.
   const mask = attentionMask(g, layout, x).extendedMask;
@@ -101,7 +89,7 @@ function attentionForward(g: GraphBuilder, model: LoadedModel, w: EncoderLayerWe
   const p = g.op('Softmax', [scores], [attr.int('axis', -1)]);
   const ctx = g.op('MatMul', [p, v]);
   const merged = g.op('Reshape', [g.op('Transpose', [ctx], [attr.ints('perm', [0, 2, 1, 3])]), g.ints([0, 0, H * d])]);
-  return { q, k, v, p, output: dense(g, merged, w.attentionOutput, `${name}.output.dense`) };
+  return { q, k, v, p, output: linear(g, merged, w.attentionOutput, `${name}.output.dense`) };
 }
 
 /** Self-attention's input gradient for `dy` [P,R,S,D], the gradient of the block output. */
@@ -191,15 +179,15 @@ function layerInternals(g: GraphBuilder, model: LoadedModel, layer: number, layo
   const eps = spec.layerNormEps;
   const name = `layer.${layer}`;
   const post = spec.normPlacement === 'post';
-  const attnIn = post ? x : layerNormForward(g, x, w.norm1, eps, `${name}.layernorm_before`);
+  const attnIn = post ? x : layerNorm(g, x, w.norm1, eps, `${name}.layernorm_before`);
   const att = attentionForward(g, model, w, layer, layout, attnIn);
   const sum1 = g.op('Add', [att.output, x]);
-  const mid = post ? layerNormForward(g, sum1, w.norm1, eps, `${name}.attention.output.LayerNorm`) : sum1;
-  const ffnIn = post ? mid : layerNormForward(g, mid, w.norm2, eps, `${name}.layernorm_after`);
-  const pre = spec.neuronsPerLayer[layer] > 0 ? dense(g, ffnIn, w.intermediate, `${name}.intermediate.dense`) : undefined;
+  const mid = post ? layerNorm(g, sum1, w.norm1, eps, `${name}.attention.output.LayerNorm`) : sum1;
+  const ffnIn = post ? mid : layerNorm(g, mid, w.norm2, eps, `${name}.layernorm_after`);
+  const pre = spec.neuronsPerLayer[layer] > 0 ? linear(g, ffnIn, w.intermediate, `${name}.intermediate.dense`) : undefined;
   const act = pre ? activation(g, pre, spec.hiddenAct) : undefined;
-  const ffnOut = !post ? undefined : act ? dense(g, act, w.output, `${name}.output.dense`)
-    : g.op('Add', [g.op('Mul', [mid, g.scalar(0)]), g.weight(`${name}.output.dense.bias`, [spec.hiddenSize], w.output.bias.data)]);
+  const ffnOut = !post ? undefined : act ? linear(g, act, w.output, `${name}.output.dense`)
+    : broadcastBias(g, mid, w.output.bias.data, `${name}.output.dense.bias`);
   return { attnIn, att, sum1, mid, pre, act, ffnOut };
 }
 
@@ -335,13 +323,13 @@ export function buildHeadBackward(model: LoadedModel, layout: ScoringLayout): Bu
   const tokenAt = (k: number) => starts.map((s) => s + k);
   const rowsOf = (k: number) => g.op('Gather', [g.op('Reshape', [out, g.ints([R * S, D])]), g.ints(tokenAt(k))], [attr.int('axis', 0)]); // [E,D]
   const normBack = (x: string, dy: string, k: number) => (w.finalNorm ? layerNormBackward(g, x, dy, w.finalNorm, spec.layerNormEps, `final.layernorm.${k}`) : dy);
-  const normFwd = (x: string) => (w.finalNorm ? layerNormForward(g, x, w.finalNorm, spec.layerNormEps, 'final.layernorm') : x);
+  const normFwd = (x: string) => (w.finalNorm ? layerNorm(g, x, w.finalNorm, spec.layerNormEps, 'final.layernorm') : x);
   const half = w.distillationClassifier ? 0.5 : 1;
   const scaled = half === 1 ? dir : g.op('Mul', [dir, g.scalar(half)]);
   const cls = rowsOf(0);
   let dFirst = denseBackward(g, scaled, w.classifier, 'classifier'); // [P,E,·]
   if (w.pooler) {
-    const pooled = g.op('Tanh', [dense(g, normFwd(cls), w.pooler, 'pooler.dense')]);
+    const pooled = g.op('Tanh', [linear(g, normFwd(cls), w.pooler, 'pooler.dense')]);
     dFirst = denseBackward(g, g.op('Mul', [dFirst, g.op('Sub', [g.scalar(1), g.op('Mul', [pooled, pooled])])]), w.pooler, 'pooler.dense');
   }
   const grads: Array<[number, string]> = [[0, normBack(cls, dFirst, 0)]];
