@@ -147,7 +147,7 @@ export async function estimateNeurons(model: LoadedModel, baseline: Baseline, in
   // KD: from the classifier down; chunks of directions.
   const E = layout.examples;
   const C = spec.numLabels;
-  let grads: Float32Array[] = [];
+  const grads: Float32Array[] = [];
   {
     const head = await session(buildHeadBackward(model, layout).bytes);
     for (let first = 0; first < kdDir.count; first += perRun) {
@@ -157,49 +157,43 @@ export async function estimateNeurons(model: LoadedModel, baseline: Baseline, in
     }
     await head.release();
   }
-  for (let z = L - 1; z >= 0; z--) {
-    opts.signal?.throwIfAborted();
-    const neurons = z < L - 1;
-    const fixed = await internals(z);
-    const layer = await session(buildLayerBackward(model, z, layout, { gramProbe: false, gradIn: z > 0, neurons: neurons ? 'per-example' : undefined, internals: 'inputs' }).bytes);
-    const next: Float32Array[] = [];
-    for (let c = 0; c < grads.length; c++) {
-      const g = grads[c];
-      const r = await layer.run({ ...fixed, grad: f32(g, [g.length / (T * D), R, S, D]) });
-      grads[c] = EMPTY; // let it go: only one layer's gradients are alive at a time
-      if (neurons) (r.kd_part.data as Float32Array).forEach((v, u) => { kd[z][u] += v; });
-      if (z > 0) next.push(r.grad_in.data as Float32Array);
+  /**
+   * One sweep from the top down to layer 0: each layer's backward graph takes the probe chunks'
+   * gradients at its output and returns them at its input, and adds the sums its own neurons need
+   * (`per-example` for KD directions, `flat` for Gram probes) into `into`, divided by `divide`.
+   * Gram probes (if `gram`) are injected at every layer above 0 on the way down.
+   */
+  const sweep = async (sweepName: 'kd' | 'md', start: Float32Array[], into: number[][], divide: number, gram?: (z: number, chunk: number, n: number) => Float32Array) => {
+    let grads = start;
+    const neuronsOut = sweepName === 'kd' ? 'per-example' : 'flat';
+    for (let z = L - 1; z >= 0; z--) {
+      opts.signal?.throwIfAborted();
+      const neurons = z < L - 1;
+      // A unit of layer i counts L_MD of layers z > i only: layer 0's Gram concerns no unit.
+      const inject = gram !== undefined && z > 0;
+      const fixed = await internals(z);
+      const layer = await session(buildLayerBackward(model, z, layout, { gramProbe: inject, gradIn: z > 0, neurons: neurons ? neuronsOut : undefined, internals: 'inputs' }).bytes);
+      const next: Float32Array[] = [];
+      for (let c = 0; c < grads.length; c++) {
+        const n = grads[c].length / (T * D);
+        const feeds: Record<string, ort.Tensor> = { ...fixed, grad: f32(grads[c], [n, R, S, D]) };
+        if (inject) feeds.gram_probe = f32(gram(z, c, n), [n, K, K]);
+        const r = await layer.run(feeds);
+        grads[c] = EMPTY; // let it go: only one layer's gradients are alive at a time
+        if (neurons) (r[sweepName === 'kd' ? 'kd_part' : 'md_part'].data as Float32Array).forEach((v, u) => { into[z][u] += v / divide; });
+        if (z > 0) next.push(r.grad_in.data as Float32Array);
+      }
+      await layer.release();
+      grads = next;
+      opts.onProgress?.({ done: ++done, total, layer: z, sweep: sweepName });
     }
-    await layer.release();
-    grads = next;
-    opts.onProgress?.({ done: ++done, total, layer: z, sweep: 'kd' });
-  }
+  };
+  await sweep('kd', grads, kd, 1);
 
   // MD: Gram probes injected at every layer on the way down (the gradient starts at zero).
   const scale = opts.loss.aggregate === 'mean' ? 1 / K : 1;
   const chunks: Array<{ first: number; n: number }> = [];
   for (let first = 0; first < opts.probes; first += perRun) chunks.push({ first, n: Math.min(perRun, opts.probes - first) });
-  grads = chunks.map(({ n }) => new Float32Array(n * T * D));
-  for (let z = L - 1; z >= 0; z--) {
-    opts.signal?.throwIfAborted();
-    const neurons = z < L - 1;
-    // A unit of layer i counts L_MD of layers z > i only: layer 0's Gram concerns no unit.
-    const inject = z > 0;
-    const fixed = await internals(z);
-    const layer = await session(buildLayerBackward(model, z, layout, { gramProbe: inject, gradIn: z > 0, neurons: neurons ? 'flat' : undefined, internals: 'inputs' }).bytes);
-    const next: Float32Array[] = [];
-    for (let c = 0; c < chunks.length; c++) {
-      const { first, n } = chunks[c];
-      const feeds: Record<string, ort.Tensor> = { ...fixed, grad: f32(grads[c], [n, R, S, D]) };
-      if (inject) feeds.gram_probe = f32(gramProbes(n, K, scale, opts.seed, z, first), [n, K, K]);
-      const r = await layer.run(feeds);
-      grads[c] = EMPTY;
-      if (neurons) (r.md_part.data as Float32Array).forEach((v, u) => { md[z][u] += v / opts.probes; });
-      if (z > 0) next.push(r.grad_in.data as Float32Array);
-    }
-    await layer.release();
-    grads = next;
-    opts.onProgress?.({ done: ++done, total, layer: z, sweep: 'md' });
-  }
+  await sweep('md', chunks.map(({ n }) => new Float32Array(n * T * D)), md, opts.probes, (z, c, n) => gramProbes(n, K, scale, opts.seed, z, chunks[c].first));
   return { md, kd, probes: { md: opts.probes, kd: kdDir.count, kdExact: kdDir.exact } };
 }
