@@ -407,7 +407,7 @@ async function bertBaseRun() {
     fs.mkdirSync(path.join(dir, 'data'));
     fs.writeFileSync(path.join(dir, 'data', 'calibration.tsv'), rows(512, 21));
     fs.writeFileSync(path.join(dir, 'data', 'eval.tsv'), rows(256, 22));
-    const phases: Array<{ phase: string; at: number }> = [];
+    const phases: Array<{ phase: string; at: number; peakRssBefore: number }> = [];
     const t0 = performance.now();
     const report = await runPrune({
       modelPath: model, calibrationData: path.join(dir, 'data', 'calibration.tsv'), evalData: path.join(dir, 'data', 'eval.tsv'),
@@ -417,8 +417,9 @@ async function bertBaseRun() {
     }, {
       onEvent: (e) => {
         if (e.type === 'phase') {
-          phases.push({ phase: e.phase, at: (performance.now() - t0) / 1000 });
-          console.log(`bert-base-run: ${e.phase} at ${((performance.now() - t0) / 1000).toFixed(0)} s, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB`);
+          // maxRSS is a high-water mark: where it grows between two phase starts, that phase set a new peak.
+          phases.push({ phase: e.phase, at: (performance.now() - t0) / 1000, peakRssBefore: rss() });
+          console.log(`bert-base-run: ${e.phase} at ${((performance.now() - t0) / 1000).toFixed(0)} s, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB, peak so far ${(rss() / 2 ** 30).toFixed(2)} GiB`);
         }
       },
     });
@@ -426,7 +427,7 @@ async function bertBaseRun() {
     if (report.status !== 'complete') throw new Error(`bert-base-run: ${report.error}`);
     const result = {
       shape: { layers: 12, heads: 12, hidden: 768, intermediate: 3072, calibration: '128 of 512 GLUE-like texts', eval: 256 },
-      seconds, phases: report.phases, scoring: report.scoring, peakRssBytes: rss(),
+      seconds, phases: report.phases, phaseStarts: phases, scoring: report.scoring, peakRssBytes: rss(),
     };
     console.log(`bert-base-run: load to report ${(seconds / 60).toFixed(1)} min (${report.phases.map((p) => `${p.name} ${p.seconds.toFixed(0)} s`).join(', ')}); scoring ${report.scoring?.mode} (${report.scoring?.reason}); peak RSS ${(rss() / 2 ** 30).toFixed(2)} GiB`);
     save('bert-base-run', result);

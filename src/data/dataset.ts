@@ -43,6 +43,11 @@ export interface Dataset {
   batch(start: number, end: number): Promise<Feeds>;
   /** Model inputs for the examples at these indices, in this order. */
   batchOf(indices: readonly number[]): Promise<Feeds>;
+  /**
+   * Text padded per batch: the real tokens of example i. Lets a caller batch examples of similar
+   * length together, so that little compute goes to padding.
+   */
+  lengthOf?(i: number): number;
   /** What identifies example i in its source: the image's path inside the folder, or the table line. */
   key(i: number): string;
   /** How the data's class names were mapped onto the model's, when they were (Parquet splits). */
@@ -136,6 +141,7 @@ function textDataset(source: string | Table, spec: ModelSpec, opts: DataOptions,
       return textFeeds(indices.map((i) => ds.example(i)), tokenizer.padId, padTo);
     },
     key: (i) => `${typeof source === 'string' ? 'line' : 'row'} ${ds.lines[i]}`,
+    ...(padTo === undefined && { lengthOf: (i: number) => ds.example(i).ids.length }),
   };
   return out;
 }

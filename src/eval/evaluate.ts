@@ -39,15 +39,27 @@ export interface EvalResult {
   seconds: number;
 }
 
-/** Runs a session over a dataset in batches and returns all logits, row-major [n, numLabels]. */
+/**
+ * Runs a session over a dataset in batches and returns all logits, row-major [n, numLabels] in
+ * the dataset's order. Text padded per batch is batched by length (longest first), so each batch
+ * pads to about its own examples' length instead of the longest of a random mix: each example's
+ * logits do not depend on its batch (padding is masked), and much less compute goes to padding.
+ */
 export async function predictLogits(session: InferenceSession, ds: Dataset, numLabels: number, opts: Pick<EvalOptions, 'batchSize' | 'signal' | 'onProgress'> = {}): Promise<Float32Array> {
   const batchSize = opts.batchSize ?? 32;
   const logits = new Float32Array(ds.size * numLabels);
+  const order = Array.from({ length: ds.size }, (_, i) => i);
+  const lengthOf = ds.lengthOf;
+  if (lengthOf) {
+    const lengths = order.map((i) => lengthOf(i));
+    order.sort((a, b) => lengths[b] - lengths[a] || a - b);
+  }
   for (let start = 0; start < ds.size; start += batchSize) {
     opts.signal?.throwIfAborted();
     const end = Math.min(ds.size, start + batchSize);
-    const out = await session.run(pickInputs(session, toOrtFeeds(await ds.batch(start, end))));
-    logits.set(out.logits.data as Float32Array, start * numLabels);
+    const chosen = order.slice(start, end);
+    const out = (await session.run(pickInputs(session, toOrtFeeds(await ds.batchOf(chosen))))).logits.data as Float32Array;
+    chosen.forEach((i, k) => logits.set(out.subarray(k * numLabels, (k + 1) * numLabels), i * numLabels));
     opts.onProgress?.(end, ds.size);
   }
   return logits;

@@ -85,6 +85,12 @@ function feedForward(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x
 
 const layerName = (layer: number) => `layer.${layer}`;
 
+/** A layer's attention block alone (output projection included): what repair fits head scales on. */
+export function selfAttention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, io: LayerIO): { output: string; context?: string } {
+  const pre = spec.normPlacement === 'pre' ? preAttentionNorm(g, spec, w, layer, io.input) : io.input;
+  return attention(g, spec, w, pre, pre, io, spec.headsPerLayer[layer], `${layerName(layer)}.attention`);
+}
+
 /** The part of a layer after its FFN output: BERT LN2(ffn + mid); ViT ffn + mid. */
 export function finishFromFfn(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, mid: string, ffn: string): string {
   const sum = g.op('Add', [ffn, mid]);

@@ -7,70 +7,132 @@
  *   G = blocksum((UᵀU) ⊙ (WᵀW))   [K, K]     (G_kl = Σ_t ⟨U_k,t·W_kᵀ, U_l,t·W_lᵀ⟩)
  *   b = blocksum(Σ_t U ⊙ (T·W))    [K]       (b_k = Σ_t ⟨U_k,t·W_kᵀ, T_t⟩)
  *   ‖T‖²                                      (so the error of any s is sᵀGs − 2bᵀs + ‖T‖²).
- * These products run here, in ONNX Runtime; only the K×K system is solved in JavaScript.
+ * These products run here, in ONNX Runtime, inside the graph that computes U; only the K×K
+ * system is solved in JavaScript.
+ *
+ * Every graph runs on the calibration batch in its scoring layout (packed rows for text, see
+ * optin/packing.ts), so the work follows the real tokens; targets and systems are taken on the
+ * real tokens only (`realIndex`, flat positions in the layout). One layer takes three graphs:
+ * `heads` (attention from the layer input: context + the heads' system), `neurons` (the rest of
+ * the layer from that context with the head scales folded: mid, activations + the neurons'
+ * system) and `output` (the layer output from mid and activations with the neuron scales folded),
+ * so nothing before a fitted block is recomputed.
  */
-import type { LoadedModel } from '../model/spec';
-import { encoderLayer } from './encoder';
-import type { CalibrationShape } from './losses';
+import type { EncoderLayerWeights, LoadedModel } from '../model/spec';
+import { encoderLayer, finishFromAttention, finishFromFfn, selfAttention } from './encoder';
+import { broadcastBias, linear } from './ops';
 import { attr, ElemType, GraphBuilder } from './proto';
-import type { BuiltSegment } from './segments';
+import { attentionMask, BuiltSegment, ScoringLayout } from './segments';
 
-const FLOAT32_MIN = -3.4028234663852886e38;
-
-function extendedMask(g: GraphBuilder, mask: BigInt64Array | undefined, shape: CalibrationShape): string | undefined {
-  if (!mask) return undefined;
-  return g.weight('calibration.extended_mask', [shape.batch, 1, 1, shape.seq], Float32Array.from(mask, (m) => (m === 0n ? FLOAT32_MIN : 0)));
-}
-
-/** [B, S, W] -> the rows of the real (non-padding) tokens, [N, W]. */
+/** [.., W] -> the rows of the real tokens, [N, W]. */
 function realRows(g: GraphBuilder, t: string, width: number, realIndex: string): string {
   return g.op('Gather', [g.op('Reshape', [t, g.ints([-1, width])]), realIndex], [attr.int('axis', 0)]);
 }
 
+const dims = (layout: ScoringLayout, width: number) => [layout.shape.batch, layout.shape.seq, width];
+
 /**
- * The unpruned layer's targets on the real tokens, from its input `hidden` [B, S, D]:
- * `attention_target` = attention output + layer input (the sum the attention block's residual
- * forms) and `ffn_target` = FFN output + its residual (`mid`), both [N, D].
+ * Adds the normal equations of one block: outputs `gram` [K, K], `rhs` [K] and `target_sq` []
+ * (‖T‖²) for T = target − residual − bias on the real tokens. `units` [.., K·blk] are the pruned
+ * layer's per-unit inputs, `target` [N, D] the teacher's residual sum, `residual` [.., D] what
+ * the pruned layer adds to the block's output (its layer input for attention, `mid` for the FFN).
  */
-export function buildTeacherTargets(model: LoadedModel, layer: number, shape: CalibrationShape, realIndex: number[], mask?: BigInt64Array): BuiltSegment {
+function unitSystem(g: GraphBuilder, w: { weight: Float32Array; bias: Float32Array }, hidden: number, units: number, block: number, u: string, target: string, residual: string, idx: string): void {
+  const D = hidden;
+  const Wd = units * block;
+  const weight = g.weight('block.weight', [D, Wd], w.weight);
+  const t = g.op('Sub', [g.op('Sub', [target, realRows(g, residual, D, idx)]), g.weight('block.bias', [D], w.bias)]);
+  const ur = realRows(g, u, Wd, idx);
+  const utu = g.op('MatMul', [g.op('Transpose', [ur], [attr.ints('perm', [1, 0])]), ur]);
+  const wtw = g.op('MatMul', [g.op('Transpose', [weight], [attr.ints('perm', [1, 0])]), weight]);
+  const blocks = g.op('Reshape', [g.op('Mul', [utu, wtw]), g.ints([units, block, units, block])]);
+  g.output(g.op('ReduceSum', [blocks, g.ints([1, 3])], [attr.int('keepdims', 0)]), 'gram', ElemType.FLOAT, [units, units]);
+  const projected = g.op('MatMul', [t, weight]);
+  const perColumn = g.op('ReduceSum', [g.op('Mul', [ur, projected]), g.ints([0])], [attr.int('keepdims', 0)]);
+  g.output(g.op('ReduceSum', [g.op('Reshape', [perColumn, g.ints([units, block])]), g.ints([1])], [attr.int('keepdims', 0)]), 'rhs', ElemType.FLOAT, [units]);
+  g.output(g.op('ReduceSum', [g.op('Mul', [t, t])], [attr.int('keepdims', 0)]), 'target_sq', ElemType.FLOAT, []);
+}
+
+const built = (g: GraphBuilder): BuiltSegment => ({ bytes: g.toBytes(), outputNames: g.outputNames() });
+
+/**
+ * The unpruned layer's targets on the real tokens, from its input `hidden`:
+ * `attention_target` = attention output + layer input (the sum the attention block's residual
+ * forms) and `ffn_target` = FFN output + its residual (`mid`), both [N, D]; and `output`, the
+ * layer's output (the next layer's input) in the layout.
+ */
+export function buildTeacherLayer(model: LoadedModel, layer: number, layout: ScoringLayout, realIndex: number[]): BuiltSegment {
   const { spec, weights } = model;
-  const D = shape.hidden;
+  const D = spec.hiddenSize;
   const g = new GraphBuilder(`repair-teacher-${layer}`);
-  const x = g.input('hidden', ElemType.FLOAT, [shape.batch, shape.seq, D]);
-  const out = encoderLayer(g, spec, weights.layers[layer], layer, { input: x, extendedMask: extendedMask(g, mask, shape) });
+  const x = g.input('hidden', ElemType.FLOAT, dims(layout, D));
+  const out = encoderLayer(g, spec, weights.layers[layer], layer, { input: x, ...attentionMask(g, layout, x) });
   const idx = g.ints(realIndex);
   const N = realIndex.length;
   g.output(realRows(g, g.op('Add', [out.attention, x]), D, idx), 'attention_target', ElemType.FLOAT, [N, D]);
   g.output(realRows(g, g.op('Add', [out.ffn, out.mid]), D, idx), 'ffn_target', ElemType.FLOAT, [N, D]);
-  return { bytes: g.toBytes(), outputNames: g.outputNames() };
+  g.output(out.output, 'output', ElemType.FLOAT, dims(layout, D));
+  return built(g);
+}
+
+/** Heads of a layer with at least one: `context` in the layout and the heads' system (inputs `hidden`, `target`). */
+export function buildRepairHeads(model: LoadedModel, layer: number, layout: ScoringLayout, realIndex: number[]): BuiltSegment {
+  const { spec, weights } = model;
+  const w = weights.layers[layer];
+  const H = spec.headsPerLayer[layer];
+  const D = spec.hiddenSize;
+  const g = new GraphBuilder(`repair-heads-${layer}`);
+  const x = g.input('hidden', ElemType.FLOAT, dims(layout, D));
+  const target = g.input('target', ElemType.FLOAT, [realIndex.length, D]);
+  const att = selfAttention(g, spec, w, layer, { input: x, ...attentionMask(g, layout, x) });
+  if (!att.context) throw new Error(`repair: layer ${layer} has no heads`);
+  g.output(att.context, 'context', ElemType.FLOAT, dims(layout, H * spec.headDim));
+  unitSystem(g, { weight: w.attentionOutput.weight.data, bias: w.attentionOutput.bias.data }, D, H, spec.headDim, att.context, target, x, g.ints(realIndex));
+  return built(g);
+}
+
+/** The attention block's output from the heads' context (inputs `hidden`, and `context` when the layer has heads). */
+function attentionFromContext(g: GraphBuilder, model: LoadedModel, layer: number, layout: ScoringLayout, x: string): string {
+  const { spec } = model;
+  const w = model.weights.layers[layer];
+  const H = spec.headsPerLayer[layer];
+  const name = `layer.${layer}.attention.output.dense`;
+  if (H === 0) return broadcastBias(g, x, w.attentionOutput.bias.data, `${name}.bias`);
+  return linear(g, g.input('context', ElemType.FLOAT, dims(layout, H * spec.headDim)), w.attentionOutput, name);
 }
 
 /**
- * The normal equations of one block. Inputs: `units` [B, S, K·blk] (the pruned layer's per-unit
- * inputs), `target` [N, D] (the teacher's residual sum on the real tokens) and `residual`
- * [B, S, D] (what the pruned layer adds to the block's output: its layer input for attention,
- * `mid` for the FFN). The fitted quantity is T = target − residual − bias on the real tokens.
- * Outputs `gram` [K, K], `rhs` [K] and `target_sq` [] (‖T‖²).
+ * The rest of the layer after attention (inputs `hidden`, `context` if the layer has heads, and
+ * `target` if it has neurons): with neurons, `mid`, `activation` and the neurons' system;
+ * without, the layer's `output`.
  */
-export function buildUnitGram(weight: Float32Array, bias: Float32Array, hidden: number, units: number, block: number, shape: CalibrationShape, realIndex: number[]): BuiltSegment {
-  const D = hidden;
-  const Wd = units * block;
-  const N = realIndex.length;
-  const g = new GraphBuilder('repair-gram');
-  const u = g.input('units', ElemType.FLOAT, [shape.batch, shape.seq, Wd]);
-  const target = g.input('target', ElemType.FLOAT, [N, D]);
-  const residual = g.input('residual', ElemType.FLOAT, [shape.batch, shape.seq, D]);
-  const idx = g.ints(realIndex);
-  const w = g.weight('block.weight', [D, Wd], weight);
-  const t = g.op('Sub', [g.op('Sub', [target, realRows(g, residual, D, idx)]), g.weight('block.bias', [D], bias)]);
-  const ur = realRows(g, u, Wd, idx);
-  const utu = g.op('MatMul', [g.op('Transpose', [ur], [attr.ints('perm', [1, 0])]), ur]);
-  const wtw = g.op('MatMul', [g.op('Transpose', [w], [attr.ints('perm', [1, 0])]), w]);
-  const blocks = g.op('Reshape', [g.op('Mul', [utu, wtw]), g.ints([units, block, units, block])]);
-  g.output(g.op('ReduceSum', [blocks, g.ints([1, 3])], [attr.int('keepdims', 0)]), 'gram', ElemType.FLOAT, [units, units]);
-  const projected = g.op('MatMul', [t, w]);
-  const perColumn = g.op('ReduceSum', [g.op('Mul', [ur, projected]), g.ints([0])], [attr.int('keepdims', 0)]);
-  g.output(g.op('ReduceSum', [g.op('Reshape', [perColumn, g.ints([units, block])]), g.ints([1])], [attr.int('keepdims', 0)]), 'rhs', ElemType.FLOAT, [units]);
-  g.output(g.op('ReduceSum', [g.op('Mul', [t, t])], [attr.int('keepdims', 0)]), 'target_sq', ElemType.FLOAT, []);
-  return { bytes: g.toBytes(), outputNames: g.outputNames() };
+export function buildRepairNeurons(model: LoadedModel, layer: number, layout: ScoringLayout, realIndex: number[]): BuiltSegment {
+  const { spec, weights } = model;
+  const w: EncoderLayerWeights = weights.layers[layer];
+  const F = spec.neuronsPerLayer[layer];
+  const D = spec.hiddenSize;
+  const g = new GraphBuilder(`repair-neurons-${layer}`);
+  const x = g.input('hidden', ElemType.FLOAT, dims(layout, D));
+  const rest = finishFromAttention(g, spec, w, layer, x, attentionFromContext(g, model, layer, layout, x));
+  if (F === 0 || !rest.activation) {
+    g.output(rest.output, 'output', ElemType.FLOAT, dims(layout, D));
+    return built(g);
+  }
+  const target = g.input('target', ElemType.FLOAT, [realIndex.length, D]);
+  g.output(rest.mid, 'mid', ElemType.FLOAT, dims(layout, D));
+  g.output(rest.activation, 'activation', ElemType.FLOAT, dims(layout, F));
+  unitSystem(g, { weight: w.output.weight.data, bias: w.output.bias.data }, D, F, 1, rest.activation, target, rest.mid, g.ints(realIndex));
+  return built(g);
+}
+
+/** The layer's output from `mid` and `activation` (a layer with neurons). */
+export function buildRepairOutput(model: LoadedModel, layer: number, layout: ScoringLayout): BuiltSegment {
+  const { spec, weights } = model;
+  const w = weights.layers[layer];
+  const D = spec.hiddenSize;
+  const g = new GraphBuilder(`repair-output-${layer}`);
+  const mid = g.input('mid', ElemType.FLOAT, dims(layout, D));
+  const act = g.input('activation', ElemType.FLOAT, dims(layout, spec.neuronsPerLayer[layer]));
+  g.output(finishFromFfn(g, spec, w, layer, mid, linear(g, act, w.output, `layer.${layer}.output.dense`)), 'output', ElemType.FLOAT, dims(layout, D));
+  return built(g);
 }

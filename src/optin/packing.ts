@@ -9,6 +9,7 @@
  */
 import { ScoringLayout, unpackedLayout } from '../onnx/segments';
 import type { Baseline } from './calibration';
+import type { CalibrationShape } from '../onnx/losses';
 
 /** Where one example's tokens sit in the packed layout. */
 export interface Placement {
@@ -89,22 +90,38 @@ export interface ScoringInput {
 }
 
 /**
- * The calibration batch laid out for scoring: packed when `pack` and packing saves rows (text,
- * right-padded), else as padded. Vision batches have no padding and stay as they are.
+ * A calibration batch's layout: packed when `pack` and packing saves rows (text, right-padded),
+ * else as padded. Vision batches have no padding and stay as they are. `tokenIndex` (positions in
+ * the unpacked batch) is carried into the layout.
  */
-export function scoringInput(baseline: Baseline, pack = true): ScoringInput {
-  const { shape, mask } = baseline;
+export function calibrationLayout(shape: CalibrationShape, mask: BigInt64Array | undefined, tokenIndex: number[], pack = true): { layout: ScoringLayout; packing?: Packing } {
   const lengths = mask && pack ? rightPaddedLengths(mask, shape.batch, shape.seq) : undefined;
   const packing = lengths ? packSequences(lengths, shape.seq) : undefined;
-  if (!packing || packing.rows >= shape.batch) {
-    return { layout: unpackedLayout(shape, baseline.teacher.tokenIndex, mask), hidden: baseline.hidden };
-  }
+  if (!packing || packing.rows >= shape.batch) return { layout: unpackedLayout(shape, tokenIndex, mask) };
   const layout: ScoringLayout = {
     shape: { batch: packing.rows, seq: packing.seq, hidden: shape.hidden },
     examples: shape.batch,
     segments: packedSegments(packing),
     starts: packing.place.map((pl) => pl.row * packing.seq + pl.offset),
-    tokenIndex: baseline.teacher.tokenIndex.map((t) => packedPosition(packing, shape.seq, t)),
+    tokenIndex: tokenIndex.map((t) => packedPosition(packing, shape.seq, t)),
   };
+  return { layout, packing };
+}
+
+/** Flat positions of the real tokens in a layout (packed: occupied positions; padded: the key mask's ones). */
+export function realPositions(layout: ScoringLayout): number[] {
+  const { batch, seq } = layout.shape;
+  const out: number[] = [];
+  for (let i = 0; i < batch * seq; i++) {
+    if (layout.segments ? layout.segments[i] >= 0 : !layout.keyMask || layout.keyMask[i] !== 0n) out.push(i);
+  }
+  return out;
+}
+
+/** The calibration batch laid out for scoring (see calibrationLayout), with each layer's cached input in that layout. */
+export function scoringInput(baseline: Baseline, pack = true): ScoringInput {
+  const { shape, mask } = baseline;
+  const { layout, packing } = calibrationLayout(shape, mask, baseline.teacher.tokenIndex, pack);
+  if (!packing) return { layout, hidden: baseline.hidden };
   return { layout, hidden: baseline.hidden.map((h) => repack(h, shape.hidden, shape.seq, packing)), packing };
 }

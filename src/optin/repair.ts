@@ -16,13 +16,14 @@ import type { Feeds } from '../data/dataset';
 import type { EncoderLayerWeights, LoadedModel, Tensor } from '../model/spec';
 import type { KeepMask } from '../model/prune';
 import { pruneModel } from '../model/prune';
-import type { CalibrationShape } from '../onnx/losses';
-import { buildModelGraph } from '../onnx/model';
-import { buildTeacherTargets, buildUnitGram } from '../onnx/repairGraphs';
-import { buildProbe, unpackedLayout } from '../onnx/segments';
+import { imageEmbeddings, textEmbeddings } from '../onnx/embeddings';
+import { ElemType, GraphBuilder } from '../onnx/proto';
+import { buildRepairHeads, buildRepairNeurons, buildRepairOutput, buildTeacherLayer } from '../onnx/repairGraphs';
+import type { ScoringLayout } from '../onnx/segments';
 import { DeviceChoice, openSession, ort } from '../runtime/session';
 import { toOrtFeeds } from '../runtime/tensors';
 import { calibrationShape } from './calibration';
+import { calibrationLayout, realPositions, repack } from './packing';
 
 export type RepairMethod = 'none' | 'least_squares';
 
@@ -34,6 +35,8 @@ export interface RepairOptions {
   device?: DeviceChoice;
   threads?: number;
   signal?: AbortSignal;
+  /** Pack right-padded text into shared rows (default true; false keeps the padded batch, for checks). */
+  pack?: boolean;
 }
 
 export const REPAIR_DAMPING = 0.01;
@@ -74,11 +77,11 @@ export interface RepairResult {
 
 /** What the unpruned model provides, once per calibration batch (shared by every budget). */
 export interface RepairTeacher {
-  shape: CalibrationShape;
-  mask?: BigInt64Array;
-  /** Positions of the real (non-padding) tokens in the flattened B·S tokens. */
+  /** The calibration batch's layout (packed rows for right-padded text: work follows the real tokens). */
+  layout: ScoringLayout;
+  /** Flat positions of the real tokens in the layout. */
   realIndex: number[];
-  /** Input of layer 0 (the embeddings; pruning does not change them), [B, S, D]. */
+  /** Input of layer 0 (the embeddings; pruning does not change them), in the layout. */
   input: Float32Array;
   /** Per layer, on the real tokens [N, D]: attention output + layer input, FFN output + mid. */
   attentionTargets: Float32Array[];
@@ -89,31 +92,43 @@ async function runGraph(bytes: Uint8Array, feeds: Record<string, ort.Tensor>, op
   opts.signal?.throwIfAborted();
   const { session } = await openSession(bytes, { device: opts.device ?? 'cpu', threads: opts.threads });
   try {
-    return await session.run(feeds);
+    return await session.run(Object.fromEntries(session.inputNames.map((n) => [n, feeds[n]])));
   } finally {
     await session.release();
   }
 }
 
 const f32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
+const layoutDims = (layout: ScoringLayout, width: number) => [layout.shape.batch, layout.shape.seq, width];
 
-/** Runs the unpruned model on the calibration batch and keeps every layer's targets. */
+/** The embeddings of the calibration batch, [B, S, D] as padded. */
+async function embeddings(model: LoadedModel, feeds: Feeds, opts: RepairOptions): Promise<Float32Array> {
+  const { spec, weights } = model;
+  const g = new GraphBuilder('repair-embeddings');
+  const emb = weights.embeddings.kind === 'text' ? textEmbeddings(g, spec, weights.embeddings) : imageEmbeddings(g, spec, weights.embeddings);
+  g.output(emb.hidden, 'hidden', ElemType.FLOAT, ['batch', 'sequence', spec.hiddenSize]);
+  return (await runGraph(g.toBytes(), toOrtFeeds(feeds), opts)).hidden.data as Float32Array;
+}
+
+/** Runs the unpruned model on the calibration batch, layer by layer in the packed layout, and keeps every layer's targets. */
 export async function repairTeacher(model: LoadedModel, feeds: Feeds, opts: RepairOptions = {}): Promise<RepairTeacher> {
   const { spec } = model;
   const shape = calibrationShape(spec, feeds);
-  const dims = [shape.batch, shape.seq, shape.hidden];
   const mask = feeds.attention_mask?.data as BigInt64Array | undefined;
-  const realIndex: number[] = [];
-  for (let i = 0; i < shape.batch * shape.seq; i++) if (!mask || mask[i] !== 0n) realIndex.push(i);
-  const full = await runGraph(buildModelGraph(model, { layerInputs: true }).bytes, toOrtFeeds(feeds), opts);
+  const { layout, packing } = calibrationLayout(shape, mask, [], opts.pack ?? true);
+  const realIndex = realPositions(layout);
+  const embedded = await embeddings(model, feeds, opts);
+  const input = packing ? repack(embedded, shape.hidden, shape.seq, packing) : embedded;
   const attentionTargets: Float32Array[] = [];
   const ffnTargets: Float32Array[] = [];
+  let x = input;
   for (let l = 0; l < spec.numLayers; l++) {
-    const out = await runGraph(buildTeacherTargets(model, l, shape, realIndex, mask).bytes, { hidden: f32(full[`hidden.${l}`].data as Float32Array, dims) }, opts);
+    const out = await runGraph(buildTeacherLayer(model, l, layout, realIndex).bytes, { hidden: f32(x, layoutDims(layout, shape.hidden)) }, opts);
     attentionTargets.push(out.attention_target.data as Float32Array);
     ffnTargets.push(out.ffn_target.data as Float32Array);
+    x = out.output.data as Float32Array;
   }
-  return { shape, mask, realIndex, input: full['hidden.0'].data as Float32Array, attentionTargets, ffnTargets };
+  return { layout, realIndex, input, attentionTargets, ffnTargets };
 }
 
 /** Scales the `block`-wide column groups of a [rows, K·block] matrix (PyTorch [out, in]). */
@@ -135,36 +150,74 @@ export function foldScales(w: EncoderLayerWeights, headDim: number, headScales?:
   };
 }
 
-/** Cholesky solve of a symmetric positive-definite n×n system (row-major Float64); null if not SPD. */
-export function choleskySolve(a: Float64Array, rhs: Float64Array, n: number): Float64Array | null {
+/**
+ * Cholesky factor L (lower, row-major) of a symmetric positive-definite n×n matrix; null if not
+ * SPD. Left-looking, four rows at a time: each loaded L[j, k] serves four dot products, which
+ * is what makes JavaScript reach ~2.5 GFLOP/s here (n = 3,072 neurons: ~4 s).
+ */
+export function cholesky(a: ArrayLike<number>, n: number): Float64Array | null {
   const L = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
-    let d = a[j * n + j];
     const Lj = j * n;
+    let d = a[Lj + j];
     for (let k = 0; k < j; k++) d -= L[Lj + k] * L[Lj + k];
     if (!(d > 0)) return null;
     const ljj = Math.sqrt(d);
     L[Lj + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      const Li = i * n;
-      let s = a[Li + j];
-      for (let k = 0; k < j; k++) s -= L[Li + k] * L[Lj + k];
-      L[Li + j] = s / ljj;
+    const inv = 1 / ljj;
+    let i = j + 1;
+    for (; i + 3 < n; i += 4) {
+      const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+      let s0 = a[r0 + j], s1 = a[r1 + j], s2 = a[r2 + j], s3 = a[r3 + j];
+      for (let k = 0; k < j; k++) {
+        const v = L[Lj + k];
+        s0 -= L[r0 + k] * v;
+        s1 -= L[r1 + k] * v;
+        s2 -= L[r2 + k] * v;
+        s3 -= L[r3 + k] * v;
+      }
+      L[r0 + j] = s0 * inv;
+      L[r1 + j] = s1 * inv;
+      L[r2 + j] = s2 * inv;
+      L[r3 + j] = s3 * inv;
+    }
+    for (; i < n; i++) {
+      const r0 = i * n;
+      let s0 = a[r0 + j];
+      for (let k = 0; k < j; k++) s0 -= L[r0 + k] * L[Lj + k];
+      L[r0 + j] = s0 * inv;
     }
   }
+  return L;
+}
+
+/**
+ * Solves L·Lᵀ·x = rhs for a Cholesky factor L (n² flops). Both sweeps read rows of L (the
+ * backward one as updates by x_i times row i), and leading zeros of rhs are skipped (a unit
+ * vector costs about half).
+ */
+export function solveFactor(L: Float64Array, rhs: ArrayLike<number>, n: number): Float64Array {
   const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  let first = 0;
+  while (first < n && rhs[first] === 0) first++;
+  for (let i = first; i < n; i++) {
     let s = rhs[i];
-    for (let k = 0; k < i; k++) s -= L[i * n + k] * y[k];
-    y[i] = s / L[i * n + i];
+    const Li = i * n;
+    for (let k = first; k < i; k++) s -= L[Li + k] * y[k];
+    y[i] = s / L[Li + i];
   }
-  const x = new Float64Array(n);
   for (let i = n - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
-    x[i] = s / L[i * n + i];
+    const Li = i * n;
+    const xi = (y[i] /= L[Li + i]);
+    for (let k = 0; k < i; k++) y[k] -= L[Li + k] * xi;
   }
-  return x;
+  return y;
+}
+
+/** Cholesky solve of a symmetric positive-definite n×n system (row-major); null if not SPD. */
+export function choleskySolve(a: ArrayLike<number>, rhs: ArrayLike<number>, n: number): Float64Array | null {
+  const L = cholesky(a, n);
+  return L && solveFactor(L, rhs, n);
 }
 
 /** sᵀGs − 2bᵀs + c: the squared error of scales s. */
@@ -181,13 +234,67 @@ export function fitError(G: ArrayLike<number>, b: ArrayLike<number>, c: number, 
   return quad - 2 * lin + c;
 }
 
-/** Active-set rounds of solveScales: each is one Cholesky solve of the free scales (k³/3 flops). */
-const MAX_ROUNDS = 8;
+/**
+ * Active-set rounds of solveScales. A round costs two triangular solves per newly pinned scale,
+ * not a new factorization, so many are affordable.
+ */
+const MAX_ROUNDS = 30;
+
+/**
+ * The free scales' system, factored once: A_FF·z = r_F − A_FP·s_P for the scales F free when it
+ * was factored. Scales pinned later (Q ⊂ F, at values v) are handled without refactoring, by
+ * the bordered system: z = z0 − M·λ with M = A_FF⁻¹·E_Q and (E_Qᵀ·M)·λ = z0_Q − v.
+ */
+interface FactoredFree {
+  free: number[];
+  L: Float64Array;
+  z0: Float64Array;
+  /** Positions in `free` pinned since factoring, and the columns A_FF⁻¹·e_q for them. */
+  pinned: number[];
+  columns: Float64Array[];
+}
+
+function factorFree(A: Float64Array, r: Float64Array, n: number, pinned: boolean[], s: Float64Array): FactoredFree | null {
+  const free = [...Array(n).keys()].filter((i) => !pinned[i]);
+  const m = free.length;
+  const sub = new Float64Array(m * m);
+  const rhs = new Float64Array(m);
+  free.forEach((i, fi) => {
+    let v = r[i];
+    for (let j = 0; j < n; j++) if (pinned[j]) v -= A[i * n + j] * s[j];
+    rhs[fi] = v;
+    free.forEach((j, fj) => (sub[fi * m + fj] = A[i * n + j]));
+  });
+  const L = cholesky(sub, m);
+  return L && { free, L, z0: solveFactor(L, rhs, m), pinned: [], columns: [] };
+}
+
+/** The free scales' solution given the values of those pinned since factoring. */
+function solveFree(f: FactoredFree, s: Float64Array): Float64Array | null {
+  const p = f.pinned.length;
+  if (p === 0) return f.z0;
+  const S = new Float64Array(p * p);
+  const gap = new Float64Array(p);
+  f.pinned.forEach((q, a) => {
+    gap[a] = f.z0[q] - s[f.free[q]];
+    f.columns.forEach((col, b) => (S[a * p + b] = col[q]));
+  });
+  const lambda = choleskySolve(S, gap, p);
+  if (!lambda) return null;
+  const z = Float64Array.from(f.z0);
+  f.columns.forEach((col, b) => {
+    const lb = lambda[b];
+    for (let i = 0; i < z.length; i++) z[i] -= col[i] * lb;
+  });
+  return z;
+}
 
 /**
  * argmin_s ‖·‖² = sᵀGs − 2bᵀs + c + ρ·Σ_i d_i (s_i − 1)² with lo ≤ s ≤ hi (d_i = G_ii, floored),
  * by an active set: solve for the free scales, pin those out of bounds to the bound, repeat (at
- * most MAX_ROUNDS solves; what is still out of bounds then is clipped).
+ * most MAX_ROUNDS; what is still out of bounds then is clipped). The system is factored once;
+ * it is refactored on the free scales only when more than an eighth of them got pinned (then
+ * the bordered solve would cost more than a new factorization).
  * Falls back to s = 1 when that is not better on the undamped error.
  */
 export function solveScales(G: ArrayLike<number>, b: ArrayLike<number>, c: number, damping: number, [lo, hi]: [number, number]): { scales: number[]; errorBefore: number; errorAfter: number; clipped: number; keptOnes: boolean } {
@@ -197,42 +304,52 @@ export function solveScales(G: ArrayLike<number>, b: ArrayLike<number>, c: numbe
   let meanDiag = 0;
   for (let i = 0; i < n; i++) meanDiag += G[i * n + i] / n;
   const floor = Math.max(meanDiag * 1e-6, 1e-30);
-  const d = Float64Array.from({ length: n }, (_, i) => Math.max(G[i * n + i], floor));
+  const A = Float64Array.from(G);
+  const r = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const d = Math.max(G[i * n + i], floor);
+    A[i * n + i] += damping * d;
+    r[i] = b[i] + damping * d;
+  }
   const s = new Float64Array(n).fill(1);
   const pinned = new Array<boolean>(n).fill(false);
   let solved = false;
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const free = [...Array(n).keys()].filter((i) => !pinned[i]);
-    if (free.length === 0) {
-      solved = true;
-      break;
-    }
-    const m = free.length;
-    const A = new Float64Array(m * m);
-    const r = new Float64Array(m);
-    free.forEach((i, fi) => {
-      r[fi] = b[i] + damping * d[i];
-      for (let j = 0; j < n; j++) if (pinned[j]) r[fi] -= G[i * n + j] * s[j];
-      free.forEach((j, fj) => (A[fi * m + fj] = G[i * n + j]));
-      A[fi * m + fi] += damping * d[i];
-    });
-    const x = choleskySolve(A, r, m);
-    if (!x) break;
-    let violated = false;
-    free.forEach((i, fi) => {
-      const v = x[fi];
+  let f = n > 0 ? factorFree(A, r, n, pinned, s) : null;
+  for (let round = 0; f && round < MAX_ROUNDS; round++) {
+    const z = solveFree(f, s);
+    if (!z) break;
+    const fresh: number[] = [];
+    f.free.forEach((i, fi) => {
+      if (pinned[i]) return;
+      const v = z[fi];
       if (v < lo || v > hi || !Number.isFinite(v)) {
         s[i] = !(v >= lo) ? lo : hi;
         pinned[i] = true;
-        violated = true;
+        fresh.push(fi);
       } else s[i] = v;
     });
     // Out of rounds: the last solve, clipped (the comparison with s = 1 below still guards it).
-    if (!violated || round === MAX_ROUNDS - 1) {
+    if (fresh.length === 0 || round === MAX_ROUNDS - 1) {
       solved = true;
       break;
     }
+    const m = f.free.length;
+    if (f.pinned.length + fresh.length > m / 8) {
+      if (pinned.every(Boolean)) {
+        solved = true;
+        break;
+      }
+      f = factorFree(A, r, n, pinned, s);
+    } else {
+      for (const q of fresh) {
+        const e = new Float64Array(m);
+        e[q] = 1;
+        f.pinned.push(q);
+        f.columns.push(solveFactor(f.L, e, m));
+      }
+    }
   }
+  if (n === 0) solved = true;
   const errorAfter = solved ? fitError(G, b, c, s) : Infinity;
   if (!(errorAfter < errorBefore)) return { scales: ones, errorBefore, errorAfter: errorBefore, clipped: 0, keptOnes: true };
   return { scales: Array.from(s), errorBefore, errorAfter, clipped: pinned.filter(Boolean).length, keptOnes: false };
@@ -256,52 +373,44 @@ export async function repairPruned(model: LoadedModel, keep: KeepMask, teacher: 
   const bounds = opts.bounds ?? REPAIR_BOUNDS;
   const pruned = pruneModel(model, keep);
   const { spec } = pruned;
-  const { shape, mask, realIndex } = teacher;
-  const dims = [shape.batch, shape.seq, shape.hidden];
-  const D = shape.hidden;
+  const { layout, realIndex } = teacher;
+  const D = spec.hiddenSize;
   const layers = [...pruned.weights.layers];
   const current = (): LoadedModel => ({ spec, weights: { ...pruned.weights, layers } });
   const headScales: number[][] = [];
   const neuronScales: number[][] = [];
   const report: LayerRepair[] = [];
-  let x = teacher.input;
-  const probe = async (l: number) => runGraph(buildProbe(current(), l, unpackedLayout(shape, [], mask)).bytes, { hidden: f32(x, dims) }, opts);
-  const fit = async (weight: Tensor, bias: Float32Array, units: number, block: number, unitsIn: Float32Array, target: Float32Array, residual: Float32Array) => {
-    const graph = buildUnitGram(weight.data, bias, D, units, block, shape, realIndex);
-    const out = await runGraph(graph.bytes, {
-      units: f32(unitsIn, [shape.batch, shape.seq, units * block]), target: f32(target, [realIndex.length, D]), residual: f32(residual, dims),
-    }, opts);
+  const solve = (out: ort.InferenceSession.OnnxValueMapType, units: number) => {
     const c = (out.target_sq.data as Float32Array)[0];
     const solved = solveScales(out.gram.data as Float32Array, out.rhs.data as Float32Array, c, damping, bounds);
-    return { solved, fit: blockFit(units, solved, c) };
+    return { scales: solved.scales, fit: blockFit(units, solved, c) };
   };
+  let x = teacher.input;
   for (let l = 0; l < spec.numLayers; l++) {
     const entry: LayerRepair = { layer: l };
     const H = spec.headsPerLayer[l];
     const F = spec.neuronsPerLayer[l];
+    const hidden = f32(x, layoutDims(layout, D));
     let hs: number[] = [];
+    let context: ort.Tensor | undefined;
     if (H > 0) {
-      const p = await probe(l);
-      const w = layers[l];
-      const r = await fit(w.attentionOutput.weight, w.attentionOutput.bias.data, H, spec.headDim, p.context.data as Float32Array, teacher.attentionTargets[l], x);
-      hs = r.solved.scales;
-      entry.heads = r.fit;
+      const out = await runGraph(buildRepairHeads(current(), l, layout, realIndex).bytes, { hidden, target: f32(teacher.attentionTargets[l], [realIndex.length, D]) }, opts);
+      context = out.context;
+      ({ scales: hs, fit: entry.heads } = solve(out, H));
       layers[l] = foldScales(layers[l], spec.headDim, hs);
     }
     let ns: number[] = [];
-    let p = await probe(l);
+    const rest = await runGraph(buildRepairNeurons(current(), l, layout, realIndex).bytes, { hidden, ...(context && { context }), target: f32(teacher.ffnTargets[l], [realIndex.length, D]) }, opts);
     if (F > 0) {
-      const w = layers[l];
-      const r = await fit(w.output.weight, w.output.bias.data, F, 1, p.activation.data as Float32Array, teacher.ffnTargets[l], p.mid.data as Float32Array);
-      ns = r.solved.scales;
-      entry.neurons = r.fit;
+      ({ scales: ns, fit: entry.neurons } = solve(rest, F));
       layers[l] = foldScales(layers[l], spec.headDim, undefined, ns);
-      p = await probe(l);
+      x = (await runGraph(buildRepairOutput(current(), l, layout).bytes, { mid: rest.mid, activation: rest.activation }, opts)).output.data as Float32Array;
+    } else {
+      x = rest.output.data as Float32Array;
     }
     headScales.push(hs);
     neuronScales.push(ns);
     report.push(entry);
-    x = p.output.data as Float32Array;
   }
   return { model: current(), headScales, neuronScales, layers: report, seconds: (performance.now() - t0) / 1000 };
 }

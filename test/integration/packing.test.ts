@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { openDataset } from '../../src/data/dataset';
+import { type Dataset, openDataset } from '../../src/data/dataset';
+import { predictLogits } from '../../src/eval/evaluate';
+import { buildModelGraph } from '../../src/onnx/model';
+import { openSession } from '../../src/runtime/session';
 import { loadModel } from '../../src/model';
 import { runBaseline } from '../../src/optin/calibration';
 import { scoreUnitsNaive } from '../../src/optin/naive';
@@ -72,4 +75,22 @@ test('real fixture (bert-spam, 48 texts of mixed length): packing saves rows and
   const noise = worstRelative(padded, await scoreUnitsNaive(model, baseline, feeds, opts));
   assert.ok(w.md < 1e-3 && w.md <= 2 * noise.md + 1e-5, `L_MD relative difference ${w.md} (fast vs naive: ${noise.md})`);
   assert.ok(w.kd < 2e-2 && w.kd <= 2 * noise.kd + 1e-5, `L_KD relative difference ${w.kd} (fast vs naive: ${noise.kd})`);
+});
+
+test('evaluation batches text by length: the logits, in the data\'s order, equal one example at a time', async () => {
+  const model = loadModel(path.join(FIXTURES, 'bert-spam', 'model'));
+  const ds = await openDataset(path.join(FIXTURES, 'bert-spam', 'data', 'eval.tsv'), model.spec, { maxSeqLength: 128 });
+  const n = 40;
+  const lengths = Array.from({ length: n }, (_, i) => ds.lengthOf!(i));
+  assert.ok(new Set(lengths).size > 2, `the examples have mixed lengths: ${lengths.join(',')}`);
+  const first: Dataset = { ...ds, size: n, labels: ds.labels.slice(0, n) };
+  const { session } = await openSession(buildModelGraph(model).bytes);
+  try {
+    const batched = await predictLogits(session, first, model.spec.numLabels, { batchSize: 8 });
+    const single = await predictLogits(session, { ...first, lengthOf: undefined }, model.spec.numLabels, { batchSize: 1 });
+    const worst = batched.reduce((m, v, i) => Math.max(m, Math.abs(v - single[i])), 0);
+    assert.ok(worst < 1e-4, `length-batched logits differ from single-example logits by ${worst}`);
+  } finally {
+    await session.release();
+  }
 });

@@ -85,6 +85,7 @@ test('repair with every unit kept: scales 1 and the same outputs; output project
   const feeds = await (await openDataset(p.calibration, spec)).batch(0, 12);
   assert.ok((feeds.attention_mask.data as BigInt64Array).includes(0n), 'the batch is padded, so the real-token selection is exercised');
   const teacher = await repairTeacher(model, feeds);
+  assert.ok(teacher.layout.segments && teacher.layout.shape.batch < 12, 'the calibration batch was packed into fewer rows');
   const same = await repairPruned(model, keepAll(model), teacher);
   for (const s of [...same.headScales.flat(), ...same.neuronScales.flat()]) assert.ok(Math.abs(s - 1) < 1e-3, `scale ${s} with nothing pruned`);
   const reference = await logits(model, feeds);
@@ -105,6 +106,16 @@ test('repair with every unit kept: scales 1 and the same outputs; output project
   fixed.headScales.forEach((hs, l) => hs.forEach((s, h) => assert.ok(Math.abs(s - headFactor(l, h)) < 2e-3, `layer ${l} head ${h}: ${s} vs ${headFactor(l, h)}`)));
   fixed.neuronScales.forEach((ns, l) => ns.forEach((s, j) => assert.ok(Math.abs(s - neuronFactor(l, j)) < 2e-3, `layer ${l} neuron ${j}: ${s} vs ${neuronFactor(l, j)}`)));
   assert.ok(maxDiff(await logits(fixed.model, feeds), reference) < 1e-3);
+
+  // Packed rows (what runs) and the padded batch give the same fit.
+  const padded = await repairPruned(perturbed, keepAll(model), await repairTeacher(model, feeds, { pack: false }), { damping: 1e-9 });
+  const scales = (r: typeof fixed) => [...r.headScales.flat(), ...r.neuronScales.flat()];
+  scales(padded).forEach((v, i) => assert.ok(Math.abs(v - scales(fixed)[i]) < 1e-4, `scale ${i}: ${v} padded, ${scales(fixed)[i]} packed`));
+  const half: KeepMask = { heads: spec.headsPerLayer.map((h) => range(h).filter((u) => u % 2 === 0)), neurons: spec.neuronsPerLayer.map((n) => range(n).filter((u) => u % 3 !== 1)) };
+  const packedHalf = scales(await repairPruned(model, half, teacher));
+  const paddedHalf = scales(await repairPruned(model, half, await repairTeacher(model, feeds, { pack: false })));
+  assert.ok(packedHalf.some((v) => Math.abs(v - 1) > 0.01), 'the pruned fit moves some scales');
+  paddedHalf.forEach((v, i) => assert.ok(Math.abs(v - packedHalf[i]) < 1e-3, `pruned, scale ${i}: ${v} padded, ${packedHalf[i]} packed`));
 });
 
 const fixtures = [
@@ -120,8 +131,8 @@ for (const f of fixtures) {
     const feeds = await calib.batch(0, f.examples);
     const scores = magnitudeScores(model);
     const { keep } = searchMask(spec, scores.heads, scores.neurons, macModel(spec, calib.meanSequenceLength), 0.3);
-    const repaired = await repairPruned(model, keep, await repairTeacher(model, feeds));
-
+    const teacher = await repairTeacher(model, feeds);
+    const repaired = await repairPruned(model, keep, teacher);
     const teacherOut = await layerOutputs(model, feeds);
     const plainOut = await layerOutputs(pruneModel(model, keep), feeds);
     const repairedOut = await layerOutputs(repaired.model, feeds);

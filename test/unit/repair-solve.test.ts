@@ -58,3 +58,47 @@ test('solveScales recovers exact scales, keeps them in bounds, and never returns
   assert.ok(withDead.scales.every(Number.isFinite));
   assert.ok(Math.abs(withDead.scales[3] - 1) < 1e-9);
 });
+
+/** The same pin-only active set, refactoring the free scales' system every round: the reference the bordered solves must reproduce. */
+function referenceScales(G: Float64Array, b: Float64Array, damping: number, [lo, hi]: [number, number]): number[] {
+  const n = b.length;
+  const meanDiag = Array.from({ length: n }, (_, i) => G[i * n + i]).reduce((a, v) => a + v, 0) / n;
+  const d = Array.from({ length: n }, (_, i) => Math.max(G[i * n + i], Math.max(meanDiag * 1e-6, 1e-30)));
+  const s = new Array<number>(n).fill(1);
+  const pinned = new Array<boolean>(n).fill(false);
+  for (;;) {
+    const free = s.map((_, i) => i).filter((i) => !pinned[i]);
+    const m = free.length;
+    const A = new Float64Array(m * m);
+    const r = new Float64Array(m);
+    free.forEach((i, fi) => {
+      r[fi] = b[i] + damping * d[i];
+      for (let j = 0; j < n; j++) if (pinned[j]) r[fi] -= G[i * n + j] * s[j];
+      free.forEach((j, fj) => (A[fi * m + fj] = G[i * n + j] + (i === j ? damping * d[i] : 0)));
+    });
+    const x = choleskySolve(A, r, m)!;
+    let violated = false;
+    free.forEach((i, fi) => {
+      if (x[fi] < lo || x[fi] > hi) {
+        s[i] = x[fi] < lo ? lo : hi;
+        pinned[i] = true;
+        violated = true;
+      } else s[i] = x[fi];
+    });
+    if (!violated) return s;
+  }
+}
+
+test('solveScales: pinning scales by bordered solves on one factorization gives what refactoring every round gives', () => {
+  for (const [k, spread, seed] of [[40, 1.2, 5], [60, 3, 6], [24, 1.6, 7], [300, 1.5, 8], [80, 1.1, 9], [200, 1.05, 10]] as const) {
+    const rand = mulberry32(seed);
+    const exact = Array.from({ length: k }, () => 1 + spread * (2 * rand() - 1));
+    const sys = system(k, exact, 0.2, seed);
+    const got = solveScales(sys.G, sys.b, sys.c, 1e-3, [0, 2]);
+    const want = referenceScales(sys.G, sys.b, 1e-3, [0, 2]);
+    const onBounds = want.filter((v) => v === 0 || v === 2).length;
+    assert.ok(onBounds > 0, `k ${k}: the case pins some scales`);
+    got.scales.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-7, `k ${k} scale ${i}: ${v} vs reference ${want[i]}`));
+    assert.equal(got.clipped, onBounds);
+  }
+});
