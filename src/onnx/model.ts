@@ -55,6 +55,27 @@ export function buildModelGraph(model: LoadedModel, opts: BuildOptions = {}): Bu
   return { bytes: g.toBytes(`${spec.architecture} built by optin from ${spec.dir}`), inputNames: g.inputNames(), outputNames: g.outputNames() };
 }
 
+/**
+ * The model in pieces, for passes that keep little in memory at once: the embeddings alone
+ * (`hidden` [B, S, D] from the model's inputs) and the classifier head alone (`logits` from the
+ * last layer's output `hidden`). Layers in between: see segments.ts.
+ */
+export function buildEmbeddingsGraph(model: LoadedModel): BuiltGraph {
+  const { spec, weights } = model;
+  const g = new GraphBuilder(`${spec.family}-embeddings`);
+  const emb = weights.embeddings.kind === 'text' ? textEmbeddings(g, spec, weights.embeddings) : imageEmbeddings(g, spec, weights.embeddings);
+  g.output(emb.hidden, 'hidden', ElemType.FLOAT, ['batch', 'sequence', spec.hiddenSize]);
+  return { bytes: g.toBytes(), inputNames: g.inputNames(), outputNames: g.outputNames() };
+}
+
+export function buildHeadGraph(model: LoadedModel): BuiltGraph {
+  const { spec, weights } = model;
+  const g = new GraphBuilder(`${spec.family}-head`);
+  const x = g.input('hidden', ElemType.FLOAT, ['batch', 'sequence', spec.hiddenSize]);
+  g.output(classifierHead(g, spec, weights.head, x), 'logits', ElemType.FLOAT, ['batch', spec.numLabels]);
+  return { bytes: g.toBytes(), inputNames: g.inputNames(), outputNames: g.outputNames() };
+}
+
 /** Mask feeds that keep every head and neuron (shape [1, n] per layer). */
 export function allOnesMasks(spec: ModelSpec): Record<string, { dims: number[]; data: Float32Array }> {
   const feeds: Record<string, { dims: number[]; data: Float32Array }> = {};

@@ -33,23 +33,44 @@ const dims = (layout: ScoringLayout, width: number) => [layout.shape.batch, layo
 
 /**
  * Adds the normal equations of one block: outputs `gram` [K, K], `rhs` [K] and `target_sq` []
- * (‖T‖²) for T = target − residual − bias on the real tokens. `units` [.., K·blk] are the pruned
- * layer's per-unit inputs, `target` [N, D] the teacher's residual sum, `residual` [.., D] what
- * the pruned layer adds to the block's output (its layer input for attention, `mid` for the FFN).
+ * (‖T‖²) for T = target − residual − bias on the real tokens, and `error_ones` [] (the error of
+ * the block as it is: every scale 1, no bias shift). `units` [.., K·blk] are the pruned layer's
+ * per-unit inputs, `output` [.., D] the block's output as it is (bias included), `target` [N, D]
+ * the teacher's residual sum, `residual` [.., D] what the pruned layer adds to the block's output
+ * (its layer input for attention, `mid` for the FFN).
+ *
+ * `withBias`: the fit also shifts the block's output bias by δ. The best δ for given scales is
+ * the mean residual, δ = T̄ − Σ_k s_k·P_k with P_k = mean_t(U_k,t)·W_kᵀ, so the system is the same
+ * one on units and target centred over the tokens; `unit_mean` P [K, D] and `target_mean` T̄ [D]
+ * come out so that δ can be formed from the scales.
  */
-function unitSystem(g: GraphBuilder, w: { weight: Float32Array; bias: Float32Array }, hidden: number, units: number, block: number, u: string, target: string, residual: string, idx: string): void {
+function unitSystem(g: GraphBuilder, w: { weight: Float32Array; bias: Float32Array }, hidden: number, units: number, block: number, io: { u: string; output: string; target: string; residual: string; idx: string }, withBias: boolean): void {
   const D = hidden;
   const Wd = units * block;
+  const { idx } = io;
   const weight = g.weight('block.weight', [D, Wd], w.weight);
-  const t = g.op('Sub', [g.op('Sub', [target, realRows(g, residual, D, idx)]), g.weight('block.bias', [D], w.bias)]);
-  const ur = realRows(g, u, Wd, idx);
+  const residual = realRows(g, io.residual, D, idx);
+  const before = g.op('Sub', [g.op('Add', [realRows(g, io.output, D, idx), residual]), io.target]);
+  g.output(g.op('ReduceSum', [g.op('Mul', [before, before])], [attr.int('keepdims', 0)]), 'error_ones', ElemType.FLOAT, []);
+  let t = g.op('Sub', [g.op('Sub', [io.target, residual]), g.weight('block.bias', [D], w.bias)]);
+  let ur = realRows(g, io.u, Wd, idx);
+  if (withBias) {
+    const mean = (x: string) => g.op('ReduceMean', [x], [attr.ints('axes', [0]), attr.int('keepdims', 1)]);
+    const um = mean(ur);
+    const tm = mean(t);
+    const perColumn = g.op('Mul', [g.op('Transpose', [um], [attr.ints('perm', [1, 0])]), g.op('Transpose', [weight], [attr.ints('perm', [1, 0])])]);
+    g.output(g.op('ReduceSum', [g.op('Reshape', [perColumn, g.ints([units, block, D])]), g.ints([1])], [attr.int('keepdims', 0)]), 'unit_mean', ElemType.FLOAT, [units, D]);
+    g.output(g.op('Reshape', [tm, g.ints([D])]), 'target_mean', ElemType.FLOAT, [D]);
+    ur = g.op('Sub', [ur, um]);
+    t = g.op('Sub', [t, tm]);
+  }
   const utu = g.op('MatMul', [g.op('Transpose', [ur], [attr.ints('perm', [1, 0])]), ur]);
   const wtw = g.op('MatMul', [g.op('Transpose', [weight], [attr.ints('perm', [1, 0])]), weight]);
   const blocks = g.op('Reshape', [g.op('Mul', [utu, wtw]), g.ints([units, block, units, block])]);
   g.output(g.op('ReduceSum', [blocks, g.ints([1, 3])], [attr.int('keepdims', 0)]), 'gram', ElemType.FLOAT, [units, units]);
   const projected = g.op('MatMul', [t, weight]);
-  const perColumn = g.op('ReduceSum', [g.op('Mul', [ur, projected]), g.ints([0])], [attr.int('keepdims', 0)]);
-  g.output(g.op('ReduceSum', [g.op('Reshape', [perColumn, g.ints([units, block])]), g.ints([1])], [attr.int('keepdims', 0)]), 'rhs', ElemType.FLOAT, [units]);
+  const perUnit = g.op('ReduceSum', [g.op('Mul', [ur, projected]), g.ints([0])], [attr.int('keepdims', 0)]);
+  g.output(g.op('ReduceSum', [g.op('Reshape', [perUnit, g.ints([units, block])]), g.ints([1])], [attr.int('keepdims', 0)]), 'rhs', ElemType.FLOAT, [units]);
   g.output(g.op('ReduceSum', [g.op('Mul', [t, t])], [attr.int('keepdims', 0)]), 'target_sq', ElemType.FLOAT, []);
 }
 
@@ -76,7 +97,7 @@ export function buildTeacherLayer(model: LoadedModel, layer: number, layout: Sco
 }
 
 /** Heads of a layer with at least one: `context` in the layout and the heads' system (inputs `hidden`, `target`). */
-export function buildRepairHeads(model: LoadedModel, layer: number, layout: ScoringLayout, realIndex: number[]): BuiltSegment {
+export function buildRepairHeads(model: LoadedModel, layer: number, layout: ScoringLayout, realIndex: number[], withBias: boolean): BuiltSegment {
   const { spec, weights } = model;
   const w = weights.layers[layer];
   const H = spec.headsPerLayer[layer];
@@ -87,7 +108,7 @@ export function buildRepairHeads(model: LoadedModel, layer: number, layout: Scor
   const att = selfAttention(g, spec, w, layer, { input: x, ...attentionMask(g, layout, x) });
   if (!att.context) throw new Error(`repair: layer ${layer} has no heads`);
   g.output(att.context, 'context', ElemType.FLOAT, dims(layout, H * spec.headDim));
-  unitSystem(g, { weight: w.attentionOutput.weight.data, bias: w.attentionOutput.bias.data }, D, H, spec.headDim, att.context, target, x, g.ints(realIndex));
+  unitSystem(g, { weight: w.attentionOutput.weight.data, bias: w.attentionOutput.bias.data }, D, H, spec.headDim, { u: att.context, output: att.output, target, residual: x, idx: g.ints(realIndex) }, withBias);
   return built(g);
 }
 
@@ -106,7 +127,7 @@ function attentionFromContext(g: GraphBuilder, model: LoadedModel, layer: number
  * `target` if it has neurons): with neurons, `mid`, `activation` and the neurons' system;
  * without, the layer's `output`.
  */
-export function buildRepairNeurons(model: LoadedModel, layer: number, layout: ScoringLayout, realIndex: number[]): BuiltSegment {
+export function buildRepairNeurons(model: LoadedModel, layer: number, layout: ScoringLayout, realIndex: number[], withBias: boolean): BuiltSegment {
   const { spec, weights } = model;
   const w: EncoderLayerWeights = weights.layers[layer];
   const F = spec.neuronsPerLayer[layer];
@@ -121,7 +142,7 @@ export function buildRepairNeurons(model: LoadedModel, layer: number, layout: Sc
   const target = g.input('target', ElemType.FLOAT, [realIndex.length, D]);
   g.output(rest.mid, 'mid', ElemType.FLOAT, dims(layout, D));
   g.output(rest.activation, 'activation', ElemType.FLOAT, dims(layout, F));
-  unitSystem(g, { weight: w.output.weight.data, bias: w.output.bias.data }, D, F, 1, rest.activation, target, rest.mid, g.ints(realIndex));
+  unitSystem(g, { weight: w.output.weight.data, bias: w.output.bias.data }, D, F, 1, { u: rest.activation, output: rest.ffn, target, residual: rest.mid, idx: g.ints(realIndex) }, withBias);
   return built(g);
 }
 

@@ -293,11 +293,20 @@ export function buildTail(model: LoadedModel, from: number, layout: ScoringLayou
 }
 
 /** The teacher's Gram [K, K] of one feature [B, S, D]. */
-export function buildGram(shape: CalibrationShape, tokenIndex: number[]): BuiltSegment {
-  const g = new GraphBuilder('gram');
-  const f = g.input('feature', ElemType.FLOAT, D3(shape));
-  const K = tokenIndex.length;
-  g.output(g.op('Reshape', [sampledGram(g, f, shape, g.ints(tokenIndex)), g.ints([K, K])]), 'gram', ElemType.FLOAT, [K, K]);
+/**
+ * One layer of the unpruned model for the baseline pass: its `output` (the next layer's input)
+ * and the Gram [K, K] of its trajectory feature at the layout's sampled tokens, so the feature
+ * itself never leaves ONNX Runtime.
+ */
+export function buildBaselineLayer(model: LoadedModel, layer: number, layout: ScoringLayout, trajectory: Trajectory): BuiltSegment {
+  const { spec, weights } = model;
+  const { shape } = layout;
+  const g = new GraphBuilder(`baseline-${layer}`);
+  const x = g.input('hidden', ElemType.FLOAT, D3(shape));
+  const out = encoderLayer(g, spec, weights.layers[layer], layer, { input: x, ...attentionMask(g, layout, x) }, trajectory);
+  const K = layout.tokenIndex.length;
+  g.output(out.output, 'output', ElemType.FLOAT, D3(shape));
+  g.output(g.op('Reshape', [sampledGram(g, out.feature, shape, g.ints(layout.tokenIndex)), g.ints([K, K])]), 'gram', ElemType.FLOAT, [K, K]);
   return { bytes: g.toBytes(), outputNames: g.outputNames() };
 }
 

@@ -1,9 +1,9 @@
 import type { Feeds } from '../data/dataset';
 import type { LoadedModel, ModelSpec } from '../model/spec';
-import type { Trajectory } from '../onnx/encoder';
-import { buildModelGraph } from '../onnx/model';
+import { defaultTrajectory, type Trajectory } from '../onnx/encoder';
+import { buildEmbeddingsGraph, buildHeadGraph } from '../onnx/model';
 import type { CalibrationShape } from '../onnx/losses';
-import { buildGram, Teacher } from '../onnx/segments';
+import { buildBaselineLayer, Teacher, unpackedLayout } from '../onnx/segments';
 import { DeviceChoice, openSession, ort } from '../runtime/session';
 import { toOrtFeeds } from '../runtime/tensors';
 import { mulberry32 } from './random';
@@ -43,26 +43,41 @@ export function calibrationShape(spec: ModelSpec, feeds: Feeds): CalibrationShap
   return { batch: first.dims[0], seq, hidden: spec.hiddenSize };
 }
 
+/**
+ * One pass of the unpruned model over the calibration batch, a graph per layer: only one layer's
+ * activations are ever alive in ONNX Runtime, and each trajectory feature is reduced to its Gram
+ * inside the layer's graph (at BERT-base with 128 × 128 tokens, the whole model as one graph
+ * held about 3 GB more at its peak).
+ */
 export async function runBaseline(model: LoadedModel, feeds: Feeds, opts: { mmdTokens: number; seed: number; trajectory?: Trajectory; device?: DeviceChoice; threads?: number }): Promise<Baseline> {
   const { spec } = model;
   const shape = calibrationShape(spec, feeds);
   const { batch, seq } = shape;
-  const { session } = await openSession(buildModelGraph(model, { features: true, layerInputs: true, trajectory: opts.trajectory }).bytes, { device: opts.device, threads: opts.threads });
-  const out = await session.run(toOrtFeeds(feeds));
-  await session.release();
-  const hidden = Array.from({ length: spec.numLayers }, (_, i) => out[`hidden.${i}`].data as Float32Array);
-  const features = Array.from({ length: spec.numLayers }, (_, i) => out[`feature.${i}`].data as Float32Array);
+  const run = async (bytes: Uint8Array, inputs: Record<string, ort.Tensor>) => {
+    const { session } = await openSession(bytes, { device: opts.device, threads: opts.threads });
+    try {
+      return await session.run(Object.fromEntries(session.inputNames.map((n) => [n, inputs[n]])));
+    } finally {
+      await session.release();
+    }
+  };
   const mask = feeds.attention_mask?.data as BigInt64Array | undefined;
   const tokenIndex = sampleTokens(mask, batch * seq, opts.mmdTokens, opts.seed);
-  const gramSession = (await openSession(buildGram(shape, tokenIndex).bytes, { device: opts.device, threads: opts.threads })).session;
+  const layout = unpackedLayout(shape, tokenIndex, mask);
+  const trajectory = opts.trajectory ?? defaultTrajectory(spec);
+  const dims = [batch, seq, spec.hiddenSize];
+  let x = (await run(buildEmbeddingsGraph(model).bytes, toOrtFeeds(feeds))).hidden.data as Float32Array;
+  const hidden: Float32Array[] = [];
   const grams: Float32Array[] = [];
-  for (const f of features) {
-    const r = await gramSession.run({ feature: new ort.Tensor('float32', f, [batch, seq, spec.hiddenSize]) });
-    grams.push(r.gram.data as Float32Array);
+  for (let l = 0; l < spec.numLayers; l++) {
+    hidden.push(x);
+    const out = await run(buildBaselineLayer(model, l, layout, trajectory).bytes, { hidden: new ort.Tensor('float32', x, dims) });
+    grams.push(out.gram.data as Float32Array);
+    x = out.output.data as Float32Array;
   }
-  await gramSession.release();
+  const logits = (await run(buildHeadGraph(model).bytes, { hidden: new ort.Tensor('float32', x, dims) })).logits.data as Float32Array;
   const realTokens = mask ? mask.reduce((n, m) => n + (m !== 0n ? 1 : 0), 0) : batch * seq;
-  return { shape, hidden, teacher: { grams, logits: out.logits.data as Float32Array, tokenIndex }, mask, realTokens };
+  return { shape, hidden, teacher: { grams, logits, tokenIndex }, mask, realTokens };
 }
 
 /**

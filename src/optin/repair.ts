@@ -9,17 +9,18 @@
  * already repaired, and x, mid from the unpruned model on the same batch. The normal equations
  * are formed in ONNX Runtime (src/onnx/repairGraphs.ts), damped towards s = 1 (a ridge relative
  * to the diagonal) and solved in Float64 with the scales kept in [lo, hi]; a fit that would not
- * lower the error keeps s = 1. The scales are folded into the output projections' columns, so
- * the repaired model has exactly the pruned model's shape, size and speed.
+ * lower the error keeps s = 1. With bias compensation (default) each block's output bias also
+ * moves by the mean residual δ, which stands in for the pruned units' mean contribution. The
+ * scales are folded into the output projections' columns and δ into their biases, so the
+ * repaired model has exactly the pruned model's shape, size and speed.
  */
 import type { Feeds } from '../data/dataset';
 import type { EncoderLayerWeights, LoadedModel, Tensor } from '../model/spec';
 import type { KeepMask } from '../model/prune';
 import { pruneModel } from '../model/prune';
-import { imageEmbeddings, textEmbeddings } from '../onnx/embeddings';
-import { ElemType, GraphBuilder } from '../onnx/proto';
+import { buildEmbeddingsGraph } from '../onnx/model';
 import { buildRepairHeads, buildRepairNeurons, buildRepairOutput, buildTeacherLayer } from '../onnx/repairGraphs';
-import type { ScoringLayout } from '../onnx/segments';
+import { prefixTokens, type ScoringLayout } from '../onnx/segments';
 import { DeviceChoice, openSession, ort } from '../runtime/session';
 import { toOrtFeeds } from '../runtime/tensors';
 import { calibrationShape } from './calibration';
@@ -37,9 +38,26 @@ export interface RepairOptions {
   signal?: AbortSignal;
   /** Pack right-padded text into shared rows (default true; false keeps the padded batch, for checks). */
   pack?: boolean;
+  /** Also shift each block's output bias by the mean residual (default REPAIR_BIAS). */
+  bias?: boolean;
+  /**
+   * Tokens the last layer is fitted on: `all` real tokens, or only those the classifier reads
+   * (`read`: [CLS], and DeiT's distillation token) — the last layer's other outputs go nowhere.
+   */
+  lastLayer?: 'all' | 'read';
 }
 
 export const REPAIR_DAMPING = 0.01;
+/**
+ * Bias compensation: a pruned unit's mean contribution is a constant that no scale of the kept
+ * units can stand in for, but a shift of the block's output bias can (as in FLAP, An et al. 2024).
+ */
+export const REPAIR_BIAS = true;
+/**
+ * The last layer is fitted on the tokens the classifier reads only: its other outputs go nowhere,
+ * and an all-token bias shift there moves [CLS] by the mean of the other tokens' residuals.
+ */
+export const REPAIR_LAST_LAYER: 'all' | 'read' = 'read';
 export const REPAIR_BOUNDS: [number, number] = [0, 2];
 
 /** The fit of one block: squared errors ‖residual sum − teacher's‖² over the real calibration tokens (float32 sums: ~1e-6 relative noise, floored at 0). */
@@ -48,7 +66,7 @@ export interface BlockFit {
   /** Error with every scale 1 (the pruned layer as it is, on the repaired prefix's input). */
   errorBefore: number;
   errorAfter: number;
-  /** ‖teacher sum − pruned residual − bias‖²: the error if the block's units all had scale 0. */
+  /** ‖teacher sum − pruned residual − bias‖² (centred over the tokens with bias compensation): the error if the block's units all had scale 0. */
   targetNorm: number;
   min: number;
   max: number;
@@ -57,6 +75,8 @@ export interface BlockFit {
   clipped: number;
   /** True when the fit did not lower the error and the scales were left at 1. */
   keptOnes: boolean;
+  /** ‖δ‖, the shift of the block's output bias (0 without bias compensation). */
+  biasShift: number;
 }
 
 export interface LayerRepair {
@@ -71,6 +91,9 @@ export interface RepairResult {
   /** Per layer: one scale per kept head / kept neuron, in the order of the keep mask. */
   headScales: number[][];
   neuronScales: number[][];
+  /** Per layer: the shift of attention.output.dense's and output.dense's bias [D] (empty when none). */
+  headShifts: number[][];
+  neuronShifts: number[][];
   layers: LayerRepair[];
   seconds: number;
 }
@@ -101,15 +124,6 @@ async function runGraph(bytes: Uint8Array, feeds: Record<string, ort.Tensor>, op
 const f32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
 const layoutDims = (layout: ScoringLayout, width: number) => [layout.shape.batch, layout.shape.seq, width];
 
-/** The embeddings of the calibration batch, [B, S, D] as padded. */
-async function embeddings(model: LoadedModel, feeds: Feeds, opts: RepairOptions): Promise<Float32Array> {
-  const { spec, weights } = model;
-  const g = new GraphBuilder('repair-embeddings');
-  const emb = weights.embeddings.kind === 'text' ? textEmbeddings(g, spec, weights.embeddings) : imageEmbeddings(g, spec, weights.embeddings);
-  g.output(emb.hidden, 'hidden', ElemType.FLOAT, ['batch', 'sequence', spec.hiddenSize]);
-  return (await runGraph(g.toBytes(), toOrtFeeds(feeds), opts)).hidden.data as Float32Array;
-}
-
 /** Runs the unpruned model on the calibration batch, layer by layer in the packed layout, and keeps every layer's targets. */
 export async function repairTeacher(model: LoadedModel, feeds: Feeds, opts: RepairOptions = {}): Promise<RepairTeacher> {
   const { spec } = model;
@@ -117,7 +131,7 @@ export async function repairTeacher(model: LoadedModel, feeds: Feeds, opts: Repa
   const mask = feeds.attention_mask?.data as BigInt64Array | undefined;
   const { layout, packing } = calibrationLayout(shape, mask, [], opts.pack ?? true);
   const realIndex = realPositions(layout);
-  const embedded = await embeddings(model, feeds, opts);
+  const embedded = (await runGraph(buildEmbeddingsGraph(model).bytes, toOrtFeeds(feeds), opts)).hidden.data as Float32Array;
   const input = packing ? repack(embedded, shape.hidden, shape.seq, packing) : embedded;
   const attentionTargets: Float32Array[] = [];
   const ffnTargets: Float32Array[] = [];
@@ -141,12 +155,16 @@ export function scaleColumns(t: Tensor, scales: number[], block: number): Tensor
   return { shape: [...t.shape], data };
 }
 
-/** A layer with head scales folded into attention.output.dense and neuron scales into output.dense. */
-export function foldScales(w: EncoderLayerWeights, headDim: number, headScales?: number[], neuronScales?: number[]): EncoderLayerWeights {
+/**
+ * A layer with head scales folded into attention.output.dense and neuron scales into
+ * output.dense, and bias shifts added to those layers' biases.
+ */
+export function foldScales(w: EncoderLayerWeights, headDim: number, headScales?: number[], neuronScales?: number[], shifts: { heads?: number[]; neurons?: number[] } = {}): EncoderLayerWeights {
+  const shifted = (bias: Tensor, delta?: number[]): Tensor => (delta && delta.length > 0 ? { shape: [...bias.shape], data: bias.data.map((v, i) => v + delta[i]) } : bias);
   return {
     ...w,
-    attentionOutput: headScales ? { weight: scaleColumns(w.attentionOutput.weight, headScales, headDim), bias: w.attentionOutput.bias } : w.attentionOutput,
-    output: neuronScales ? { weight: scaleColumns(w.output.weight, neuronScales, 1), bias: w.output.bias } : w.output,
+    attentionOutput: { weight: headScales ? scaleColumns(w.attentionOutput.weight, headScales, headDim) : w.attentionOutput.weight, bias: shifted(w.attentionOutput.bias, shifts.heads) },
+    output: { weight: neuronScales ? scaleColumns(w.output.weight, neuronScales, 1) : w.output.weight, bias: shifted(w.output.bias, shifts.neurons) },
   };
 }
 
@@ -295,12 +313,13 @@ function solveFree(f: FactoredFree, s: Float64Array): Float64Array | null {
  * most MAX_ROUNDS; what is still out of bounds then is clipped). The system is factored once;
  * it is refactored on the free scales only when more than an eighth of them got pinned (then
  * the bordered solve would cost more than a new factorization).
- * Falls back to s = 1 when that is not better on the undamped error.
+ * Falls back to s = 1 when that is not better on the undamped error, or than `asIs` (the error
+ * of leaving the block as it is, when the system is not the block's own: centred for a bias shift).
  */
-export function solveScales(G: ArrayLike<number>, b: ArrayLike<number>, c: number, damping: number, [lo, hi]: [number, number]): { scales: number[]; errorBefore: number; errorAfter: number; clipped: number; keptOnes: boolean } {
+export function solveScales(G: ArrayLike<number>, b: ArrayLike<number>, c: number, damping: number, [lo, hi]: [number, number], asIs?: number): { scales: number[]; errorBefore: number; errorAfter: number; clipped: number; keptOnes: boolean } {
   const n = b.length;
   const ones = new Array<number>(n).fill(1);
-  const errorBefore = fitError(G, b, c, ones);
+  const errorBefore = asIs ?? fitError(G, b, c, ones);
   let meanDiag = 0;
   for (let i = 0; i < n; i++) meanDiag += G[i * n + i] / n;
   const floor = Math.max(meanDiag * 1e-6, 1e-30);
@@ -355,12 +374,31 @@ export function solveScales(G: ArrayLike<number>, b: ArrayLike<number>, c: numbe
   return { scales: Array.from(s), errorBefore, errorAfter, clipped: pinned.filter(Boolean).length, keptOnes: false };
 }
 
-function blockFit(units: number, fit: ReturnType<typeof solveScales>, targetNorm: number): BlockFit {
+function blockFit(units: number, fit: ReturnType<typeof solveScales>, targetNorm: number, shift: number[]): BlockFit {
   const s = fit.scales;
   return {
     units, errorBefore: Math.max(0, fit.errorBefore), errorAfter: Math.max(0, fit.errorAfter), targetNorm,
     min: Math.min(...s), max: Math.max(...s), mean: s.reduce((a, v) => a + v, 0) / s.length, clipped: fit.clipped, keptOnes: fit.keptOnes,
+    biasShift: Math.hypot(...shift),
   };
+}
+
+/** δ = T̄ − Σ_k s_k·P_k: the bias shift that goes with scales s (P [K, D], T̄ [D]). */
+function biasShift(unitMean: Float32Array, targetMean: Float32Array, s: number[]): number[] {
+  const D = targetMean.length;
+  const delta = Array.from(targetMean, Number);
+  s.forEach((v, k) => {
+    for (let d = 0; d < D; d++) delta[d] -= v * unitMean[k * D + d];
+  });
+  return delta;
+}
+
+/** Positions in realIndex of the tokens the classifier reads (the first `prefix` of each example). */
+function readRows(layout: ScoringLayout, realIndex: number[], prefix: number): number[] {
+  const { batch, seq } = layout.shape;
+  const starts = layout.starts ?? Array.from({ length: batch }, (_, b) => b * seq);
+  const at = new Map(realIndex.map((p, r) => [p, r]));
+  return starts.flatMap((s0) => Array.from({ length: prefix }, (_, k) => at.get(s0 + k)!)).filter((r) => r !== undefined);
 }
 
 /**
@@ -379,38 +417,53 @@ export async function repairPruned(model: LoadedModel, keep: KeepMask, teacher: 
   const current = (): LoadedModel => ({ spec, weights: { ...pruned.weights, layers } });
   const headScales: number[][] = [];
   const neuronScales: number[][] = [];
+  const headShifts: number[][] = [];
+  const neuronShifts: number[][] = [];
   const report: LayerRepair[] = [];
+  const withBias = opts.bias ?? REPAIR_BIAS;
   const solve = (out: ort.InferenceSession.OnnxValueMapType, units: number) => {
     const c = (out.target_sq.data as Float32Array)[0];
-    const solved = solveScales(out.gram.data as Float32Array, out.rhs.data as Float32Array, c, damping, bounds);
-    return { scales: solved.scales, fit: blockFit(units, solved, c) };
+    const asIs = (out.error_ones.data as Float32Array)[0];
+    const solved = solveScales(out.gram.data as Float32Array, out.rhs.data as Float32Array, c, damping, bounds, asIs);
+    const shift = withBias && !solved.keptOnes ? biasShift(out.unit_mean.data as Float32Array, out.target_mean.data as Float32Array, solved.scales) : [];
+    return { scales: solved.scales, shift, fit: blockFit(units, solved, c, shift) };
   };
   let x = teacher.input;
-  for (let l = 0; l < spec.numLayers; l++) {
+  const L = spec.numLayers;
+  // The last layer's fit: the rows of the tokens the classifier reads, as positions in realIndex.
+  const read = (opts.lastLayer ?? REPAIR_LAST_LAYER) === 'read' ? readRows(layout, realIndex, prefixTokens(model)) : undefined;
+  const rowsOf = (t: Float32Array) => (read ? Float32Array.from({ length: read.length * D }, (_, k) => t[read[Math.floor(k / D)] * D + (k % D)]) : t);
+  for (let l = 0; l < L; l++) {
     const entry: LayerRepair = { layer: l };
+    const fitIndex = read && l === L - 1 ? read.map((r) => realIndex[r]) : realIndex;
+    const targets = (t: Float32Array[]) => f32(read && l === L - 1 ? rowsOf(t[l]) : t[l], [fitIndex.length, D]);
     const H = spec.headsPerLayer[l];
     const F = spec.neuronsPerLayer[l];
     const hidden = f32(x, layoutDims(layout, D));
     let hs: number[] = [];
+    let hShift: number[] = [];
     let context: ort.Tensor | undefined;
     if (H > 0) {
-      const out = await runGraph(buildRepairHeads(current(), l, layout, realIndex).bytes, { hidden, target: f32(teacher.attentionTargets[l], [realIndex.length, D]) }, opts);
+      const out = await runGraph(buildRepairHeads(current(), l, layout, fitIndex, withBias).bytes, { hidden, target: targets(teacher.attentionTargets) }, opts);
       context = out.context;
-      ({ scales: hs, fit: entry.heads } = solve(out, H));
-      layers[l] = foldScales(layers[l], spec.headDim, hs);
+      ({ scales: hs, shift: hShift, fit: entry.heads } = solve(out, H));
+      layers[l] = foldScales(layers[l], spec.headDim, hs, undefined, { heads: hShift });
     }
     let ns: number[] = [];
-    const rest = await runGraph(buildRepairNeurons(current(), l, layout, realIndex).bytes, { hidden, ...(context && { context }), target: f32(teacher.ffnTargets[l], [realIndex.length, D]) }, opts);
+    let nShift: number[] = [];
+    const rest = await runGraph(buildRepairNeurons(current(), l, layout, fitIndex, withBias).bytes, { hidden, ...(context && { context }), target: targets(teacher.ffnTargets) }, opts);
     if (F > 0) {
-      ({ scales: ns, fit: entry.neurons } = solve(rest, F));
-      layers[l] = foldScales(layers[l], spec.headDim, undefined, ns);
+      ({ scales: ns, shift: nShift, fit: entry.neurons } = solve(rest, F));
+      layers[l] = foldScales(layers[l], spec.headDim, undefined, ns, { neurons: nShift });
       x = (await runGraph(buildRepairOutput(current(), l, layout).bytes, { mid: rest.mid, activation: rest.activation }, opts)).output.data as Float32Array;
     } else {
       x = rest.output.data as Float32Array;
     }
     headScales.push(hs);
     neuronScales.push(ns);
+    headShifts.push(hShift);
+    neuronShifts.push(nShift);
     report.push(entry);
   }
-  return { model: current(), headScales, neuronScales, layers: report, seconds: (performance.now() - t0) / 1000 };
+  return { model: current(), headScales, neuronScales, headShifts, neuronShifts, layers: report, seconds: (performance.now() - t0) / 1000 };
 }

@@ -7,6 +7,20 @@ import type { Latency } from '../eval/latency';
 import type { MetricName } from '../eval/metrics';
 import type { FastCheck } from '../optin/fastScoring';
 import type { LayerRepair } from '../optin/repair';
+
+/**
+ * The check that decides whether a budget's repair is delivered: divergence from the unpruned
+ * model's outputs (KL; squared difference for regression) of the repaired and the unrepaired
+ * model, on calibration examples outside the sample (`heldOut`; the sample itself when none are left).
+ */
+export interface RepairCheckRecord {
+  examples: number;
+  heldOut: boolean;
+  repaired: number;
+  unrepaired: number;
+  /** True when the repaired model is the one exported (it was at least as close). */
+  kept: boolean;
+}
 import type { SampleRecord } from '../data/sample';
 import type { BaselineCounts } from '../optin/search';
 import type { Device } from '../runtime/session';
@@ -67,7 +81,7 @@ export interface BudgetResult {
   speedup?: number;
   baselines: BaselineResult[];
   /** With `repair: least_squares`: the fit per layer (the metric above is the repaired model's). */
-  repair?: { method: 'least_squares'; seconds: number; layers: LayerRepair[] };
+  repair?: { method: 'least_squares'; seconds: number; layers: LayerRepair[]; check?: RepairCheckRecord };
   /** With repair on: the same mask without repair. */
   unrepaired?: { metric: number; latency?: Latency };
 }

@@ -21,7 +21,7 @@ const RANDOM_SEEDS = 3;
  * `repaired`: with repair on, budget i's mask without repair (report `unrepaired`) and the
  * repair of any mask, so that each baseline is also evaluated repaired (`repaired`).
  */
-export async function evaluatePhase(ctx: RunContext, loaded: Loaded, repaired?: Pick<RepairOutcome, 'unrepairedGraph' | 'repairMask'>): Promise<void> {
+export async function evaluatePhase(ctx: RunContext, loaded: Loaded, repaired?: Pick<RepairOutcome, 'kept' | 'unrepairedGraph' | 'repairMask'>): Promise<void> {
   const { job, report, hooks } = ctx;
   const { model, evalDs, macs, fullMacs } = loaded;
   const { spec } = model;
@@ -70,7 +70,8 @@ export async function evaluatePhase(ctx: RunContext, loaded: Loaded, repaired?: 
     r.speedup = unpruned.latency!.medianMs / res.latency!.medianMs;
     ctx.log(`budget ${r.budget}: ${metric} ${res.metric.toFixed(4)}, MACs ${(r.macFraction * 100).toFixed(1)}%, latency ${res.latency!.medianMs.toFixed(2)} ms (${r.speedup.toFixed(2)}×)`);
     if (repaired) {
-      r.unrepaired = { metric: (await evaluateModel(repaired.unrepairedGraph(index), false)).metric };
+      // Where the check rejected the repair, the export is the unrepaired model: nothing to add.
+      r.unrepaired = { metric: repaired.kept[index] ? (await evaluateModel(repaired.unrepairedGraph(index), false)).metric : res.metric };
       ctx.log(`budget ${r.budget} without repair: ${metric} ${r.unrepaired.metric.toFixed(4)}`);
     }
     tick();
