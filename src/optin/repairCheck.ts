@@ -8,9 +8,9 @@
  */
 import type { Dataset } from '../data/dataset';
 import type { LoadedModel } from '../model/spec';
+import { predictLogits } from '../eval/evaluate';
 import { buildModelGraph } from '../onnx/model';
 import { DeviceChoice, openSession } from '../runtime/session';
-import { pickInputs, toOrtFeeds } from '../runtime/tensors';
 import { mulberry32 } from './random';
 
 /** Held-out examples the check reads (fewer when the calibration data has fewer left). */
@@ -67,17 +67,30 @@ export function meanKl(teacher: Float32Array, logits: Float32Array, classes: num
 
 /** The check batch with the unpruned model's outputs on it; `distance(model)` scores any candidate (see divergence). */
 export async function repairCheck(model: LoadedModel, calib: Dataset, set: RepairCheckSet, opts: { device?: DeviceChoice; threads?: number }): Promise<{ set: RepairCheckSet; distance(candidate: LoadedModel): Promise<number> }> {
-  const feeds = toOrtFeeds(await calib.batchOf(set.indices));
+  // The check examples as a data set of their own, so that text is batched by length.
+  const lengthOf = calib.lengthOf;
+  const view: Dataset = {
+    path: calib.path,
+    modality: calib.modality,
+    get meanSequenceLength() {
+      return calib.meanSequenceLength;
+    },
+    size: set.indices.length,
+    labels: set.indices.map((i) => calib.labels[i]),
+    batch: (start, end) => calib.batchOf(set.indices.slice(start, end)),
+    batchOf: (idx) => calib.batchOf(idx.map((k) => set.indices[k])),
+    key: (k) => calib.key(set.indices[k]),
+    lengthOf: lengthOf && ((k: number) => lengthOf(set.indices[k])),
+  };
+  const { numLabels, problemType } = model.spec;
   const logits = async (m: LoadedModel) => {
     const { session } = await openSession(buildModelGraph(m).bytes, opts);
     try {
-      return (await session.run(pickInputs(session, feeds))).logits.data as Float32Array;
+      return await predictLogits(session, view, numLabels, { batchSize: 16 });
     } finally {
       await session.release();
     }
   };
   const teacher = await logits(model);
-  const { numLabels, problemType } = model.spec;
   return { set, distance: async (candidate) => divergence(teacher, await logits(candidate), numLabels, problemType === 'regression') };
 }
-
