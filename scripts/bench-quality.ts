@@ -107,7 +107,8 @@ export async function quality(save: (part: string, result: unknown) => void): Pr
       });
       // Part 4: the same rankings (reused from the seeds above), weighed differently; no repair, no baselines.
       const weightings = [];
-      for (const w of WEIGHTINGS) {
+      // OPTIN_BENCH_WEIGHTINGS=0 skips them (12 more runs per fixture).
+      for (const w of process.env.OPTIN_BENCH_WEIGHTINGS === '0' ? [] : WEIGHTINGS) {
         const rs: Report[] = [];
         for (const seed of SEEDS) rs.push(await run(job(f, out, { seed, importance: w.importance, repair: 'none' }), `${f.name} ${w.name} seed ${seed}`));
         weightings.push({
@@ -149,6 +150,7 @@ function table(file: string): string {
       out.push(`| ${b.budget} | ${s('optin')} | ${s('optinRepair')} (${b.repairKept ?? 3}) | ${s('magnitude')} | ${s('magnitudeRepair')} | ${s('random')} | ${s('randomRepair')} | ${f(b.firstN.optin)} | ${f(b.firstN.optinRepair)} | ${b.kept.heads}, ${b.kept.neurons} |`);
     }
     out.push('', `Scoring ${r.scoringSeconds.map((x) => x.toFixed(0)).join(' / ')} s per seed; repair (six budgets) ${r.repairSeconds.map((x) => x.toFixed(1)).join(' / ')} s.`, '');
+    if (r.weightings.length === 0) continue;
     out.push('| weighting (no repair) | ' + r.weightings[0].budgets.map((b) => b.budget).join(' | ') + ' |', '|---|' + r.weightings[0].budgets.map(() => '---').join('|') + '|');
     for (const w of r.weightings) out.push(`| ${w.name} | ${w.budgets.map((b) => `${f(b.accuracy)} (${b.heads.toFixed(0)} h)`).join(' | ')} |`);
     out.push('');

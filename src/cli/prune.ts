@@ -62,7 +62,7 @@ export function summary(r: Report): string {
   }
   for (const b of r.budgets) {
     const base = b.baselines.map((x) => `${x.method} ${pct(x.metric, 2)}${x.repaired ? ` (repaired ${pct(x.repaired.metric, 2)})` : ''}`).join(', ');
-    const plain = b.unrepaired ? ` (unrepaired ${pct(b.unrepaired.metric, 2)})` : '';
+    const plain = b.unrepaired ? ` (unrepaired ${pct(b.unrepaired.metric, 2)}${b.repair?.check?.kept === false ? ', exported: repair not kept' : ''})` : '';
     lines.push(
       `  budget ${b.budget}: MACs kept ${pct(b.macFraction)}, ${b.heads} heads, ${b.neurons} neurons, ${r.metric} ${pct(b.metric, 2)}${plain}` +
         `${b.latency ? `, ${b.latency.medianMs.toFixed(2)} ms (${b.speedup!.toFixed(2)}×)` : ''}${base ? ` | ${base}` : ''} -> ${b.file}`,

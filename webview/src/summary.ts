@@ -141,7 +141,8 @@ export function budgetsTable(r: Report, selected: number | undefined, onSelect: 
       count(b.parameters || undefined),
       bytes(b.fileBytes),
       metric(r, b.metric),
-      ...(repaired ? [metric(r, b.unrepaired?.metric)] : []),
+      // The held-out check can reject a budget's repair: then the export is this unrepaired model.
+      ...(repaired ? [`${metric(r, b.unrepaired?.metric)}${b.repair?.check?.kept === false ? ' (exported: repair not kept)' : ''}`] : []),
       b.baselines.map((x) => `${x.method} ${metric(r, x.metric)}`).join(', ') || DASH,
       ms(b.latency?.medianMs),
       speedup(b.speedup),
