@@ -1,4 +1,4 @@
-import type { ImageEmbeddingWeights, ModelSpec, TextEmbeddingWeights } from '../model/spec';
+import type { ImageEmbeddingWeights, LoadedModel, ModelSpec, TextEmbeddingWeights } from '../model/spec';
 import { layerNorm } from './ops';
 import { attr, ElemType, GraphBuilder } from './proto';
 
@@ -50,4 +50,10 @@ export function imageEmbeddings(g: GraphBuilder, spec: ModelSpec, w: ImageEmbedd
   const tokens = g.op('Concat', [...prefix, patches], [attr.int('axis', 1)]);
   const hidden = g.op('Add', [tokens, g.weight('embeddings.position_embeddings', w.position.shape, w.position.data)]);
   return { hidden };
+}
+
+/** The model's own embeddings: text or image, by its weights. */
+export function modelEmbeddings(g: GraphBuilder, model: LoadedModel): EmbeddingOut {
+  const { spec, weights } = model;
+  return weights.embeddings.kind === 'text' ? textEmbeddings(g, spec, weights.embeddings) : imageEmbeddings(g, spec, weights.embeddings);
 }

@@ -85,10 +85,15 @@ function feedForward(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x
 
 const layerName = (layer: number) => `layer.${layer}`;
 
-/** A layer's attention block alone (output projection included): what repair fits head scales on. */
-export function selfAttention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, io: LayerIO): { output: string; context?: string } {
-  const pre = spec.normPlacement === 'pre' ? preAttentionNorm(g, spec, w, layer, io.input) : io.input;
-  return attention(g, spec, w, pre, pre, io, spec.headsPerLayer[layer], `${layerName(layer)}.attention`);
+/**
+ * A layer's attention block alone (layernorm_before for ViT/DeiT, output projection included);
+ * `normed` is layernorm_before's output (pre-LN only). Repair fits head scales on it.
+ */
+export function selfAttention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, io: LayerIO): { output: string; context?: string; normed?: string } {
+  const normed = spec.normPlacement === 'pre' ? preAttentionNorm(g, spec, w, layer, io.input) : undefined;
+  const kv = normed ?? io.input;
+  const rows = io.queryRows ?? ((t: string) => t);
+  return { ...attention(g, spec, w, kv, rows(kv), io, spec.headsPerLayer[layer], `${layerName(layer)}.attention`), normed };
 }
 
 /** The part of a layer after its FFN output: BERT LN2(ffn + mid); ViT ffn + mid. */
@@ -133,12 +138,9 @@ export function featureFollowsUnits(spec: ModelSpec, trajectory: Trajectory): bo
 
 /** One encoder layer; BERT is post-LN, ViT/DeiT pre-LN. */
 export function encoderLayer(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, io: LayerIO, trajectory: Trajectory = defaultTrajectory(spec)): LayerOut {
-  const name = layerName(layer);
-  const pre = spec.normPlacement === 'pre' ? preAttentionNorm(g, spec, w, layer, io.input) : undefined;
-  const kv = pre ?? io.input;
+  const att = selfAttention(g, spec, w, layer, io);
   const rows = io.queryRows ?? ((t: string) => t);
-  const att = attention(g, spec, w, kv, rows(kv), io, spec.headsPerLayer[layer], `${name}.attention`);
   const rest = finishFromAttention(g, spec, w, layer, rows(io.input), att.output, io.neuronMask);
-  const feature = trajectory === 'layernorm_before' && pre ? pre : rest.ffn;
+  const feature = trajectory === 'layernorm_before' && att.normed ? att.normed : rest.ffn;
   return { output: rest.output, feature, context: att.context, attention: att.output, mid: rest.mid, activation: rest.activation, ffn: rest.ffn };
 }

@@ -1,5 +1,5 @@
 import type { LoadedModel, ModelSpec } from '../model/spec';
-import { imageEmbeddings, textEmbeddings } from './embeddings';
+import { modelEmbeddings } from './embeddings';
 import { encoderLayer, Trajectory } from './encoder';
 import { classifierHead } from './head';
 import { ElemType, GraphBuilder } from './proto';
@@ -30,9 +30,7 @@ export interface BuiltGraph {
 export function buildModelGraph(model: LoadedModel, opts: BuildOptions = {}): BuiltGraph {
   const { spec, weights } = model;
   const g = new GraphBuilder(`${spec.family}-classifier`);
-  const emb = weights.embeddings.kind === 'text'
-    ? textEmbeddings(g, spec, weights.embeddings)
-    : imageEmbeddings(g, spec, weights.embeddings);
+  const emb = modelEmbeddings(g, model);
   let x = emb.hidden;
   const extra: Array<[string, string]> = [];
   weights.layers.forEach((w, i) => {
@@ -61,10 +59,9 @@ export function buildModelGraph(model: LoadedModel, opts: BuildOptions = {}): Bu
  * last layer's output `hidden`). Layers in between: see segments.ts.
  */
 export function buildEmbeddingsGraph(model: LoadedModel): BuiltGraph {
-  const { spec, weights } = model;
+  const { spec } = model;
   const g = new GraphBuilder(`${spec.family}-embeddings`);
-  const emb = weights.embeddings.kind === 'text' ? textEmbeddings(g, spec, weights.embeddings) : imageEmbeddings(g, spec, weights.embeddings);
-  g.output(emb.hidden, 'hidden', ElemType.FLOAT, ['batch', 'sequence', spec.hiddenSize]);
+  g.output(modelEmbeddings(g, model).hidden, 'hidden', ElemType.FLOAT, ['batch', 'sequence', spec.hiddenSize]);
   return { bytes: g.toBytes(), inputNames: g.inputNames(), outputNames: g.outputNames() };
 }
 

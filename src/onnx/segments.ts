@@ -191,9 +191,15 @@ export interface RowPlan {
   prefixIndex?: number[];
 }
 
+/** Flat position of each example's first token: packed, where it was placed; else the start of its row. */
+export function exampleStarts(layout: ScoringLayout): number[] {
+  const { batch, seq } = layout.shape;
+  return layout.starts ?? Array.from({ length: batch }, (_, b) => b * seq);
+}
+
 export function planRows(layout: ScoringLayout, prefix: number, withSampled: boolean): RowPlan {
   const { batch, seq } = layout.shape;
-  const starts = layout.starts ?? Array.from({ length: batch }, (_, b) => b * seq);
+  const starts = exampleStarts(layout);
   const perRow: number[][] = Array.from({ length: batch }, () => []);
   for (const start of starts) perRow[Math.floor(start / seq)].push(...Array.from({ length: prefix }, (_, i) => (start % seq) + i));
   if (withSampled) {

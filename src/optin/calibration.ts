@@ -4,7 +4,7 @@ import { defaultTrajectory, type Trajectory } from '../onnx/encoder';
 import { buildEmbeddingsGraph, buildHeadGraph } from '../onnx/model';
 import type { CalibrationShape } from '../onnx/losses';
 import { buildBaselineLayer, Teacher, unpackedLayout } from '../onnx/segments';
-import { DeviceChoice, openSession, ort } from '../runtime/session';
+import { DeviceChoice, ort, runOnce } from '../runtime/session';
 import { toOrtFeeds } from '../runtime/tensors';
 import { mulberry32 } from './random';
 
@@ -53,14 +53,7 @@ export async function runBaseline(model: LoadedModel, feeds: Feeds, opts: { mmdT
   const { spec } = model;
   const shape = calibrationShape(spec, feeds);
   const { batch, seq } = shape;
-  const run = async (bytes: Uint8Array, inputs: Record<string, ort.Tensor>) => {
-    const { session } = await openSession(bytes, { device: opts.device, threads: opts.threads });
-    try {
-      return await session.run(Object.fromEntries(session.inputNames.map((n) => [n, inputs[n]])));
-    } finally {
-      await session.release();
-    }
-  };
+  const run = (bytes: Uint8Array, inputs: Record<string, ort.Tensor>) => runOnce(bytes, inputs, { device: opts.device, threads: opts.threads });
   const mask = feeds.attention_mask?.data as BigInt64Array | undefined;
   const tokenIndex = sampleTokens(mask, batch * seq, opts.mmdTokens, opts.seed);
   const layout = unpackedLayout(shape, tokenIndex, mask);

@@ -20,8 +20,8 @@ import type { KeepMask } from '../model/prune';
 import { pruneModel } from '../model/prune';
 import { buildEmbeddingsGraph } from '../onnx/model';
 import { buildRepairHeads, buildRepairNeurons, buildRepairOutput, buildTeacherLayer } from '../onnx/repairGraphs';
-import { prefixTokens, type ScoringLayout } from '../onnx/segments';
-import { DeviceChoice, openSession, ort } from '../runtime/session';
+import { exampleStarts, prefixTokens, type ScoringLayout } from '../onnx/segments';
+import { DeviceChoice, ort, runOnce } from '../runtime/session';
 import { toOrtFeeds } from '../runtime/tensors';
 import { calibrationShape } from './calibration';
 import { calibrationLayout, realPositions, repack } from './packing';
@@ -88,6 +88,8 @@ export interface LayerRepair {
 export interface RepairResult {
   /** The pruned model with the scales folded into its output projections. */
   model: LoadedModel;
+  /** The same mask without repair. */
+  unrepaired: LoadedModel;
   /** Per layer: one scale per kept head / kept neuron, in the order of the keep mask. */
   headScales: number[][];
   neuronScales: number[][];
@@ -113,12 +115,7 @@ export interface RepairTeacher {
 
 async function runGraph(bytes: Uint8Array, feeds: Record<string, ort.Tensor>, opts: RepairOptions): Promise<ort.InferenceSession.OnnxValueMapType> {
   opts.signal?.throwIfAborted();
-  const { session } = await openSession(bytes, { device: opts.device ?? 'cpu', threads: opts.threads });
-  try {
-    return await session.run(Object.fromEntries(session.inputNames.map((n) => [n, feeds[n]])));
-  } finally {
-    await session.release();
-  }
+  return runOnce(bytes, feeds, { device: opts.device ?? 'cpu', threads: opts.threads });
 }
 
 const f32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
@@ -395,10 +392,8 @@ function biasShift(unitMean: Float32Array, targetMean: Float32Array, s: number[]
 
 /** Positions in realIndex of the tokens the classifier reads (the first `prefix` of each example). */
 function readRows(layout: ScoringLayout, realIndex: number[], prefix: number): number[] {
-  const { batch, seq } = layout.shape;
-  const starts = layout.starts ?? Array.from({ length: batch }, (_, b) => b * seq);
   const at = new Map(realIndex.map((p, r) => [p, r]));
-  return starts.flatMap((s0) => Array.from({ length: prefix }, (_, k) => at.get(s0 + k)!)).filter((r) => r !== undefined);
+  return exampleStarts(layout).flatMap((s0) => Array.from({ length: prefix }, (_, k) => at.get(s0 + k)!)).filter((r) => r !== undefined);
 }
 
 /**
@@ -465,5 +460,5 @@ export async function repairPruned(model: LoadedModel, keep: KeepMask, teacher: 
     neuronShifts.push(nShift);
     report.push(entry);
   }
-  return { model: current(), headScales, neuronScales, headShifts, neuronShifts, layers: report, seconds: (performance.now() - t0) / 1000 };
+  return { model: current(), unrepaired: pruned, headScales, neuronScales, headShifts, neuronShifts, layers: report, seconds: (performance.now() - t0) / 1000 };
 }

@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors';
 import { speedProbe } from './probe';
+import { pickInputs } from './tensors';
 
 export type Device = 'cpu' | 'webgpu' | 'cuda';
 export type DeviceChoice = Device | 'auto';
@@ -111,3 +112,16 @@ export function parseDevice(value: string, where: string): DeviceChoice {
 }
 
 export { ort };
+
+/**
+ * Opens a graph, runs it once on the inputs it declares (from `feeds`, which may hold more) and
+ * releases it: for passes that build one graph per step and keep only its outputs.
+ */
+export async function runOnce(model: Uint8Array, feeds: Record<string, ort.Tensor>, opts: SessionOptions = {}): Promise<ort.InferenceSession.OnnxValueMapType> {
+  const { session } = await openSession(model, opts);
+  try {
+    return await session.run(pickInputs(session, feeds));
+  } finally {
+    await session.release();
+  }
+}

@@ -45,10 +45,9 @@ export async function repairPhase(ctx: RunContext, loaded: Loaded, searches: Sea
   /** The repaired model, or the plain pruned one when the check finds it further from the unpruned model. */
   const deliver = async (keep: KeepMask) => {
     const r = await repairPruned(loaded.model, keep, teacher, opts);
-    const plain = pruneModel(loaded.model, keep);
-    const [repaired, unrepaired] = [await check.distance(r.model), await check.distance(plain)];
+    const [repaired, unrepaired] = [await check.distance(r.model), await check.distance(r.unrepaired)];
     const record: RepairCheckRecord = { examples: check.set.indices.length, heldOut: check.set.heldOut, repaired, unrepaired, kept: repaired <= unrepaired };
-    return { r, record, model: record.kept ? r.model : plain };
+    return { r, record, model: record.kept ? r.model : r.unrepaired };
   };
   const models: LoadedModel[] = [];
   const kept: boolean[] = [];
