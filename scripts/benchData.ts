@@ -1,6 +1,6 @@
 /** Seeded synthetic calibration data for the benchmarks. */
 import type { Feeds } from '../src/data/dataset';
-import { mulberry32 } from '../src/optin/random';
+import { gaussian, mulberry32 } from '../src/optin/random';
 
 /**
  * Seeded GLUE-like lengths: log-normal around 33 tokens (mean ≈ 40), clipped to [6, 128], with a
@@ -8,7 +8,7 @@ import { mulberry32 } from '../src/optin/random';
  */
 export function glueLikeLengths(n: number, max: number, seed: number): number[] {
   const r = mulberry32(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  const normal = () => gaussian(r);
   return Array.from({ length: n }, (_, i) => (i % 40 === 7 ? max : Math.max(6, Math.min(max, Math.round(33 * Math.exp(0.6 * normal()))))));
 }
 

@@ -19,7 +19,7 @@ import { buildProbe, LossOptions } from '../onnx/segments';
 import { DeviceChoice, openSession, ort } from '../runtime/session';
 import type { Baseline } from './calibration';
 import type { ScoringInput } from './packing';
-import { mulberry32 } from './random';
+import { gaussian, mulberry32 } from './random';
 
 export interface LinearResponseOptions {
   loss: LossOptions;
@@ -65,10 +65,6 @@ function softmaxRows(logits: Float32Array, C: number, t: number): Float64Array {
     for (let c = 0; c < C; c++) p[e * C + c] /= z;
   }
   return p;
-}
-
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
 
 /**
