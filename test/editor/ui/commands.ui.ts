@@ -1,7 +1,7 @@
 /** The OPTIN commands as a user meets them: the palette, a notification, the Problems panel. */
 import * as assert from 'assert';
 import { UI_DEMO_CONFIG } from '../workspace';
-import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputLabels, runCommand, typeUntilRow, until, type UiTest } from './workbench';
+import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputLabels, runCommand, typeUntilRow, until, untilActiveConfig, type UiTest } from './workbench';
 
 const COMMANDS = ['OPTIN: Validate Config', 'OPTIN: New Config', 'OPTIN: Prune', 'OPTIN: Open Results'];
 
@@ -25,6 +25,7 @@ export const tests: UiTest[] = [
     async run({ page, shot, note }) {
       // A config with a name of its own (several files are called config.yaml).
       await openFile(page, UI_DEMO_CONFIG);
+      await untilActiveConfig(page, UI_DEMO_CONFIG);
       await runCommand(page, 'OPTIN: Validate Config');
       // A toast is in the DOM before it has faded in; wait until it is shown in full.
       const toast = notificationToasts(page).and(page.locator('.notification-fade-in-done')).filter({ hasText: 'OPTIN' }).last();

@@ -9,7 +9,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import type { Locator, Page } from 'playwright-core';
 import { UI_RUN_CONFIG } from '../workspace';
-import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputLabels, quickInputRow, quickInputTitled, resultsFrame, runCommand, typeUntilRow, until, type UiContext, type UiTest } from './workbench';
+import { clearNotifications, closeQuickInput, notificationToasts, openFile, quickInputLabels, quickInputRow, quickInputTitled, resultsFrame, runCommand, typeUntilRow, until, untilActiveConfig, type UiContext, type UiTest } from './workbench';
 
 type Theme = 'dark' | 'light' | 'high-contrast';
 const THEME_LABEL: Record<Theme, string> = { dark: 'Dark Modern', light: 'Light Modern', 'high-contrast': 'Dark High Contrast' };
@@ -110,6 +110,7 @@ async function pruneAndCancel(ctx: UiContext, theme: Theme): Promise<void> {
   await openFile(page, UI_RUN_CONFIG);
   // The same selector finds no lens in Restricted Mode (runs.restricted.ts).
   await until(page.locator('.codelens-decoration', { hasText: 'Prune' }).first(), `the Prune CodeLens above ${UI_RUN_CONFIG}`);
+  await untilActiveConfig(page, UI_RUN_CONFIG);
   await runCommand(page, 'OPTIN: Prune');
   // The notification shows the phase, units done/total and the ETA once scoring reports.
   const toast = runToast(page);
@@ -151,6 +152,7 @@ export const tests: UiTest[] = [
       });
       await clearNotifications(page);
       await openFile(page, UI_RUN_CONFIG);
+      await untilActiveConfig(page, UI_RUN_CONFIG);
       await runCommand(page, 'OPTIN: Prune');
       const done = await waitForRunEnd(page, /optin-example\.yaml pruned/, 'the run to the end');
       note(`finished: ${done}`);
@@ -216,6 +218,7 @@ export const tests: UiTest[] = [
       // The last clicks were in the results panel: open the config in the first group again.
       await runCommand(page, 'View: Focus First Editor Group');
       await openFile(page, UI_RUN_CONFIG);
+      await untilActiveConfig(page, UI_RUN_CONFIG);
       await runCommand(page, 'OPTIN: Sweep Budgets');
       const input = await quickInputTitled(page, 'OPTIN: Sweep Budgets');
       note(`sweep input suggests "${await input.inputValue()}"`);

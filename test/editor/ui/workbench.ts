@@ -147,6 +147,17 @@ export async function openFile(page: Page, name: string): Promise<void> {
   await until(page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).first(), `the editor tab of ${name}`);
 }
 
+/**
+ * Waits until the extension host, not only the renderer, has the config open in the active
+ * editor: the editor title's run button shows only once the extension has set its
+ * `optin.activeEditorIsConfig` context from `activeTextEditor`. A command run before that
+ * (right after the tab opens, on a busy machine) sees no active config and asks which one.
+ */
+export async function untilActiveConfig(page: Page, name: string): Promise<void> {
+  const runButton = page.locator('.editor-actions .action-item a[aria-label*="Prune"]').first();
+  await until(runButton, `the editor title's Prune button for ${name} (the extension host seeing it as the active config)`);
+}
+
 /** The toasts shown now (bottom right), newest last. */
 export function notificationToasts(page: Page): Locator {
   return page.locator('.notifications-toasts .notification-toast');
