@@ -51,6 +51,8 @@ function typeSchema(spec: KeySpec): Record<string, Json> {
       return listSchema(spec, { type: 'string', enum: [...(spec.values ?? [])] });
     case 'number-or-list':
       return { anyOf: [numberSchema(spec, false), { type: 'array', items: numberSchema(spec, false), minItems: 1 }] };
+    case 'auto-or-counts':
+      return { anyOf: [{ type: 'string', enum: ['auto'] }, numberSchema(spec, true), { type: 'array', items: numberSchema(spec, true), minItems: 1 }] };
   }
 }
 

@@ -151,6 +151,15 @@ export function modalityRules(ctx: RuleContext, modality: Modality, because: str
       }
     }
   }
+  if (modality === 'text') {
+    for (const k of CONFIG_KEYS) {
+      const e = ctx.entry(k);
+      const spec = keySpec(k);
+      if (e && spec.visionOnly && ctx.values[k] !== undefined && ctx.values[k] !== spec.default) {
+        out.push(note('error', k, e, 'value', `\`${k}: ${String(ctx.values[k])}\` only works for vision models (ViT/DeiT merge image patch tokens), and ${because}; set it to ${String(spec.default)} or delete it.`, String(spec.default)));
+      }
+    }
+  }
   const choice = ctx.entry('embedding_choice');
   if (modality === 'text' && choice && ctx.values.embedding_choice === 'layernorm_before') {
     out.push(note('information', 'embedding_choice', choice, 'value',

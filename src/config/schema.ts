@@ -15,7 +15,9 @@ export type KeyType =
   | 'string-list'
   | 'enum-list'
   /** One number, or a non-empty list of them (a budget sweep). */
-  | 'number-or-list';
+  | 'number-or-list'
+  /** `auto`, one integer (every layer), or a list of integers (one per layer). */
+  | 'auto-or-counts';
 
 /** `original`: a key of the released OPTIN configs, same meaning; `optin-vscode`: ours. */
 export type Origin = 'original' | 'optin-vscode';
@@ -52,6 +54,8 @@ export interface KeySpec {
   readonly replaces?: string;
   /** Only meaningful for text models (warned about with task_name: vision or an image model). */
   readonly textOnly?: boolean;
+  /** Only possible for vision models: a value other than the default is an error for text models. */
+  readonly visionOnly?: boolean;
   /** Other names people use for it, for "did you mean" beyond edit distance. */
   readonly aliases?: readonly string[];
 }
@@ -299,6 +303,14 @@ export const KEYS = defineKeys({
     default: 32,
     doc: 'Neurons `scoring: fast` re-scores exactly at random (spread over the layers) to measure how well its fast scores agree with exact ones. Each costs one exact score (on BERT-base about 5 s on 2 CPU cores), so the default stays at 32 whatever the model size.',
   },
+  token_reduction: {
+    type: 'enum', values: ['none', 'merge'], default: 'none', visionOnly: true, origin: 'optin-vscode', acted: true, aliases: ['token_merging', 'tome', 'token_merge'],
+    doc: "Vision models only (ViT/DeiT). `merge`: part of each budget's MAC cut goes to tokens instead of heads and neurons. After a layer's attention, the exported model merges its most similar patch tokens (bipartite soft matching on the keys averaged over the kept heads, Bolya et al. 2023), averages them weighted by how many patches each stands for, and adds log(size) to later layers' attention logits; [CLS] and DeiT's distillation token are never merged. Every later layer, attention and FFN, runs on fewer tokens. Heads and neurons are scored without merging (the scores stay reusable across budgets and schedules); the mask search prices each layer's heads and neurons at its token count (`token_schedule`).",
+  },
+  token_schedule: {
+    type: 'auto-or-counts', min: 0, default: 'auto', origin: 'optin-vscode', acted: true, aliases: ['merge_schedule', 'token_merge_schedule', 'r'],
+    doc: "With `token_reduction: merge`, how many tokens each layer merges. `auto`: for every budget, five splits of the MAC cut between tokens and heads/neurons (tokens take 0, ¼, ½, ¾ or all of it; each a schedule of about the same r per layer, then its own head/neuron search), and the split whose pruned model is closest to the unpruned model's predictions (KL) on up to 64 calibration examples outside the calibration sample wins (never the eval data); the report lists every split. One number r: the same r in every layer (fewer where fewer than 2r patch tokens are left). A list: r per layer. A layer can merge at most half of the patch tokens entering it.",
+  },
   baselines: {
     type: 'enum-list', values: ['magnitude', 'random'], default: [], origin: 'optin-vscode', acted: true, aliases: ['baseline'],
     doc: "Other rankings to compare with `method` at every budget (see `baseline_counts`): `magnitude` (weight norms) and `random` (3 seeds, averaged).",
@@ -328,7 +340,9 @@ export type ValueOf<S> = S extends { type: 'number' | 'integer' }
             ? V[]
             : S extends { type: 'number-or-list' }
               ? number | number[]
-              : never;
+              : S extends { type: 'auto-or-counts' }
+                ? 'auto' | number | number[]
+                : never;
 
 type HasDefault<S> = S extends { default: unknown } ? true : S extends { derivedDefault: string } ? true : false;
 
@@ -391,6 +405,8 @@ export function describeExpected(spec: KeySpec): string {
       return `a list of values from ${(spec.values ?? []).join(', ')}`;
     case 'number-or-list':
       return `a number${within} or a non-empty list of such numbers`;
+    case 'auto-or-counts':
+      return `auto, a whole number${within}, or a list of such numbers (one per layer)`;
   }
 }
 

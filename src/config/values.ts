@@ -57,6 +57,14 @@ function checkBySpec(ctx: Ctx, node: ConfigNode): unknown {
     case 'string-list':
     case 'enum-list':
       return checkStringList(ctx, node, name);
+    case 'auto-or-counts':
+      if (node.kind === 'scalar' && typeof node.value === 'string' && node.value.trim() === 'auto') return 'auto';
+      if (node.kind !== 'list') return checkNumber(ctx, node, name);
+      if (node.items.length === 0) {
+        ctx.report('out-of-range', `${name} must be ${describeExpected(spec)}; the list is empty.`, node.range, { replacement: 'auto' });
+        return undefined;
+      }
+      return checkList(ctx, node, (item, i) => checkNumber(ctx, item, `${name} entry ${i + 1}`, true));
   }
 }
 
@@ -76,7 +84,7 @@ function tidy(n: number): string {
 /** A number or integer; `entry` for the entries of a budget sweep. */
 function checkNumber(ctx: Ctx, node: ConfigNode, name: string, entry = false): number | undefined {
   const { spec } = ctx;
-  const integer = spec.type === 'integer';
+  const integer = spec.type === 'integer' || spec.type === 'auto-or-counts';
   // One number: for mac_constraint, one budget rather than "a number or a list".
   const expected = integer ? describeExpected(spec) : `a number${describeInterval(spec) ? ` ${withinPhrase(spec)}` : ''}`;
   if (notScalar(ctx, node, name, entry ? expected : undefined) || node.kind !== 'scalar') return undefined;

@@ -49,6 +49,12 @@ export interface ModelSpec {
   problemType: ProblemType;
   text?: TextSpec;
   image?: ImageSpec;
+  /**
+   * Token merging of an exported vision model (config `token_reduction: merge`): tokens merged
+   * after each layer's attention. Absent or all zero: none. Set only on models to export; the
+   * scorer and repair always see every token.
+   */
+  tokenMerge?: number[];
 }
 
 /** A dense float32 matrix or vector, row-major, with its shape. */

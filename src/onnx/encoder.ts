@@ -1,6 +1,7 @@
 import type { EncoderLayerWeights, ModelSpec } from '../model/spec';
 import { activation, broadcastBias, layerNorm, linear } from './ops';
 import { attr, GraphBuilder } from './proto';
+import { keyMetric, logSizeBias, mergeTokens, MergeState } from './tokenMerge';
 
 export interface LayerIO {
   /** Hidden states entering the layer, [batch, seq, hidden]. */
@@ -22,6 +23,12 @@ export interface LayerIO {
    * computed are exact. Used for the last layer, whose other rows nothing reads.
    */
   queryRows?: (t: string) => string;
+  /**
+   * Token merging (exported vision models only, tokenMerge.ts): the token sizes entering the
+   * layer (log(size) is added to the attention logits) and `r`, the tokens to merge after its
+   * attention. Scoring and repair graphs never merge.
+   */
+  tokens?: { state: MergeState; r: number };
 }
 
 /**
@@ -45,13 +52,15 @@ export interface LayerOut {
   activation?: string;
   /** FFN output (output.dense incl. bias), [batch, seq, hidden]. */
   ffn: string;
+  /** With `io.tokens`: the tokens leaving the layer (fewer where it merged). */
+  tokens?: MergeState;
 }
 
 /**
  * Multi-head self-attention with HF semantics. A masked head has its attention probabilities
  * multiplied by 0, so its context vector is 0 — the same as deleting its Q/K/V/O slices.
  */
-function attention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x: string, xq: string, io: LayerIO, heads: number, name: string): { output: string; context?: string } {
+function attention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x: string, xq: string, io: LayerIO, heads: number, name: string): { output: string; context?: string; keys?: string } {
   if (heads === 0) return { output: broadcastBias(g, xq, w.attentionOutput.bias.data, `${name}.output.dense.bias`) };
   const d = spec.headDim;
   const split = (t: string, perm: number[]) =>
@@ -67,11 +76,12 @@ function attention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x: 
   } else if (io.extendedMask) {
     scores = g.op('Add', [scores, io.extendedMask]);
   }
+  if (io.tokens?.state.sizes) scores = g.op('Add', [scores, logSizeBias(g, io.tokens.state.sizes)]);
   let probs = g.op('Softmax', [scores], [attr.int('axis', -1)]);
   if (io.headMask) probs = g.op('Mul', [probs, g.op('Reshape', [io.headMask, g.ints([-1, heads, 1, 1])])]);
   const ctx = g.op('Transpose', [g.op('MatMul', [probs, v])], [attr.ints('perm', [0, 2, 1, 3])]);
   const context = g.op('Reshape', [ctx, g.ints([0, 0, heads * d])]);
-  return { output: linear(g, context, w.attentionOutput, `${name}.output.dense`), context };
+  return { output: linear(g, context, w.attentionOutput, `${name}.output.dense`), context, keys: k };
 }
 
 /** The feed-forward block; a masked neuron has its pre-activation zeroed (act(0) = 0). */
@@ -89,7 +99,7 @@ const layerName = (layer: number) => `layer.${layer}`;
  * A layer's attention block alone (layernorm_before for ViT/DeiT, output projection included);
  * `normed` is layernorm_before's output (pre-LN only). Repair fits head scales on it.
  */
-export function selfAttention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, io: LayerIO): { output: string; context?: string; normed?: string } {
+export function selfAttention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, io: LayerIO): { output: string; context?: string; normed?: string; keys?: string } {
   const normed = spec.normPlacement === 'pre' ? preAttentionNorm(g, spec, w, layer, io.input) : undefined;
   const kv = normed ?? io.input;
   const rows = io.queryRows ?? ((t: string) => t);
@@ -106,14 +116,17 @@ export function finishFromFfn(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerW
 export function finishFromAttention(
   g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, x: string, attentionOut: string, neuronMask?: string,
 ): { output: string; mid: string; ffn: string; activation?: string } {
-  const name = layerName(layer);
   const eps = spec.layerNormEps;
-  const neurons = spec.neuronsPerLayer[layer];
   const sum = g.op('Add', [attentionOut, x]);
   const mid = spec.normPlacement === 'post' ? layerNorm(g, sum, w.norm1, eps, `${name}.attention.output.LayerNorm`) : sum;
-  const ffnIn = spec.normPlacement === 'post' ? mid : layerNorm(g, mid, w.norm2, eps, `${name}.layernorm_after`);
-  const ffn = feedForward(g, spec, w, ffnIn, neuronMask, neurons, name);
-  return { output: finishFromFfn(g, spec, w, layer, mid, ffn.output), mid, ffn: ffn.output, activation: ffn.activation };
+  return { ...finishFromMid(g, spec, w, layer, mid, neuronMask), mid };
+}
+
+/** The FFN half of a layer from its input side `mid` (BERT: LN1 output; ViT: attention residual sum). */
+function finishFromMid(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, mid: string, neuronMask?: string): { output: string; ffn: string; activation?: string } {
+  const ffnIn = spec.normPlacement === 'post' ? mid : layerNorm(g, mid, w.norm2, spec.layerNormEps, `${layerName(layer)}.layernorm_after`);
+  const ffn = feedForward(g, spec, w, ffnIn, neuronMask, spec.neuronsPerLayer[layer], layerName(layer));
+  return { output: finishFromFfn(g, spec, w, layer, mid, ffn.output), ffn: ffn.output, activation: ffn.activation };
 }
 
 /** ViT/DeiT: layernorm_before, the input of attention and the trajectory feature. */
@@ -139,8 +152,31 @@ export function featureFollowsUnits(spec: ModelSpec, trajectory: Trajectory): bo
 /** One encoder layer; BERT is post-LN, ViT/DeiT pre-LN. */
 export function encoderLayer(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, io: LayerIO, trajectory: Trajectory = defaultTrajectory(spec)): LayerOut {
   const att = selfAttention(g, spec, w, layer, io);
+  if (io.tokens) return mergingLayer(g, spec, w, layer, io, io.tokens, att);
   const rows = io.queryRows ?? ((t: string) => t);
   const rest = finishFromAttention(g, spec, w, layer, rows(io.input), att.output, io.neuronMask);
   const feature = trajectory === 'layernorm_before' && att.normed ? att.normed : rest.ffn;
   return { output: rest.output, feature, context: att.context, attention: att.output, mid: rest.mid, activation: rest.activation, ffn: rest.ffn };
+}
+
+/**
+ * A pre-LN layer that merges tokens between its attention and its FFN (as Token Merging does):
+ * the FFN, and every later layer, runs on fewer rows. The similarity is measured on the keys
+ * averaged over the layer's kept heads (on layernorm_before's output where it keeps none).
+ */
+function mergingLayer(
+  g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, io: LayerIO, tokens: NonNullable<LayerIO['tokens']>,
+  att: ReturnType<typeof selfAttention>,
+): LayerOut {
+  if (spec.normPlacement !== 'pre' || io.queryRows || io.headMask || io.neuronMask) throw new Error('token merging is built only into exported pre-LN (ViT/DeiT) models, without masks');
+  let mid = g.op('Add', [att.output, io.input]);
+  let state = tokens.state;
+  if (tokens.r > 0) {
+    const metric = att.keys ? keyMetric(g, att.keys) : att.normed!;
+    const merged = mergeTokens(g, mid, metric, state, tokens.r, spec.hiddenSize);
+    mid = merged.hidden;
+    state = { prefix: state.prefix, patches: state.patches - tokens.r, sizes: merged.sizes };
+  }
+  const rest = finishFromMid(g, spec, w, layer, mid, io.neuronMask);
+  return { output: rest.output, feature: att.normed!, context: att.context, attention: att.output, mid, activation: rest.activation, ffn: rest.ffn, tokens: state };
 }

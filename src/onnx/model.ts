@@ -3,6 +3,7 @@ import { modelEmbeddings } from './embeddings';
 import { encoderLayer, Trajectory } from './encoder';
 import { classifierHead } from './head';
 import { ElemType, GraphBuilder } from './proto';
+import type { MergeState } from './tokenMerge';
 
 export interface BuildOptions {
   /**
@@ -32,6 +33,7 @@ export function buildModelGraph(model: LoadedModel, opts: BuildOptions = {}): Bu
   const g = new GraphBuilder(`${spec.family}-classifier`);
   const emb = modelEmbeddings(g, model);
   let x = emb.hidden;
+  let tokens = mergeStart(spec);
   const extra: Array<[string, string]> = [];
   weights.layers.forEach((w, i) => {
     const heads = spec.headsPerLayer[i];
@@ -43,14 +45,24 @@ export function buildModelGraph(model: LoadedModel, opts: BuildOptions = {}): Bu
       ? g.input(`neuron_mask.${i}`, ElemType.FLOAT, ['mask_batch', neurons])
       : undefined;
     if (opts.layerInputs) extra.push([x, `hidden.${i}`]);
-    const out = encoderLayer(g, spec, w, i, { input: x, extendedMask: emb.extendedMask, headMask, neuronMask }, opts.trajectory);
+    const merge = tokens && { state: tokens, r: spec.tokenMerge![i] ?? 0 };
+    const out = encoderLayer(g, spec, w, i, { input: x, extendedMask: emb.extendedMask, headMask, neuronMask, tokens: merge }, opts.trajectory);
     if (opts.features) extra.push([out.feature, `feature.${i}`]);
     x = out.output;
+    tokens = out.tokens;
   });
   const logits = classifierHead(g, spec, weights.head, x);
   g.output(logits, 'logits', ElemType.FLOAT, ['batch', spec.numLabels]);
   for (const [value, name] of extra) g.output(value, name, ElemType.FLOAT, ['batch', 'sequence', spec.hiddenSize]);
   return { bytes: g.toBytes(`${spec.architecture} built by optin from ${spec.dir}`), inputNames: g.inputNames(), outputNames: g.outputNames() };
+}
+
+/** Where token merging starts (undefined: the model does not merge; a schedule of zeros is no merging at all). */
+function mergeStart(spec: ModelSpec): MergeState | undefined {
+  if (!spec.tokenMerge?.some((r) => r > 0)) return undefined;
+  if (!spec.image) throw new Error(`token merging needs a vision model; ${spec.architecture} is not one`);
+  if (spec.tokenMerge.length !== spec.numLayers) throw new Error(`token merging: ${spec.tokenMerge.length} entries for ${spec.numLayers} layers`);
+  return { prefix: spec.image.numPrefixTokens, patches: spec.image.numPatches };
 }
 
 /**

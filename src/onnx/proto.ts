@@ -15,6 +15,7 @@ export type Dim = number | string;
 /** Attribute constructors, explicit about the ONNX type (an integer-valued float stays a float). */
 export const attr = {
   int: (name: string, i: number): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i }),
+  string: (name: string, value: string): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(value) }),
   float: (name: string, f: number): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f }),
   ints: (name: string, ints: number[]): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints }),
   tensor: (name: string, t: onnx.ITensorProto): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.TENSOR, t }),
@@ -69,6 +70,13 @@ export class GraphBuilder {
     const out = outputName ?? this.fresh(opType);
     this.nodes.push({ opType, input: inputs, output: [out], name: this.fresh(`n_${opType}`), attribute: attributes });
     return out;
+  }
+
+  /** Adds a node with several outputs (TopK's values and indices) and returns their names. */
+  opMulti(opType: string, inputs: string[], outputs: number, attributes: onnx.IAttributeProto[] = []): string[] {
+    const names = Array.from({ length: outputs }, () => this.fresh(opType));
+    this.nodes.push({ opType, input: inputs, output: names, name: this.fresh(`n_${opType}`), attribute: attributes });
+    return names;
   }
 
   /** A float32 initializer (weights). */

@@ -20,6 +20,16 @@ export function macModel(spec: ModelSpec, seqLen: number): MacModel {
   return { seqLen, perHead: 4 * seqLen * D * d + 2 * seqLen * seqLen * d, perNeuron: 2 * seqLen * D };
 }
 
+/**
+ * Per-layer prices of a head and a neuron, plus fixed MACs, when layers see different token
+ * counts (token merging, tokenSchedule.ts).
+ */
+export interface UnitCosts {
+  head: number[];
+  neuron: number[];
+  fixed: number;
+}
+
 export function encoderMacs(mask: { heads: number; neurons: number }, m: MacModel): number {
   return mask.heads * m.perHead + mask.neurons * m.perNeuron;
 }
@@ -33,6 +43,8 @@ export interface SearchResult {
   /** MACs kept as a fraction of the unpruned encoder. */
   macFraction: number;
   totalImportance: number;
+  /** With token merging: tokens merged after each layer's attention (the costs it was searched at). */
+  tokenMerge?: number[];
 }
 
 export interface Ranked {
@@ -47,12 +59,17 @@ export function rankUnits(scores: Scores): Ranked[] {
   return all.sort((a, b) => b.score - a.score || a.layer - b.layer || a.unit - b.unit);
 }
 
-export function searchMask(spec: ModelSpec, headScores: Scores, neuronScores: Scores, macs: MacModel, budget: number): SearchResult {
+/**
+ * `costs`: per-layer prices (token merging); the budget stays a fraction of the unmerged
+ * encoder's MACs (`macs`), so a run with and without merging spends the same.
+ */
+export function searchMask(spec: ModelSpec, headScores: Scores, neuronScores: Scores, macs: MacModel, budget: number, costs?: UnitCosts): SearchResult {
   if (!(budget > 0 && budget <= 1)) throw new UserError(`mac_constraint ${budget} must be in (0, 1]: the fraction of encoder MACs to keep.`);
   const heads = rankUnits(headScores);
   const neurons = rankUnits(neuronScores);
   const full = encoderMacs({ heads: heads.length, neurons: neurons.length }, macs);
   const allowed = budget * full;
+  if (costs) return searchWithCosts(spec, heads, neurons, costs, budget, allowed, full, macs);
   const neuronPrefix = [0];
   for (const n of neurons) neuronPrefix.push(neuronPrefix.at(-1)! + n.score);
   let headSum = 0;
@@ -123,4 +140,47 @@ export function countMatchedMask(spec: ModelSpec, headScores: Scores, neuronScor
   const kept = encoderMacs({ heads, neurons }, macs);
   const sumKept = (scores: Scores, mask: number[][]) => mask.reduce((s, l, i) => s + l.reduce((t, u) => t + scores[i][u], 0), 0);
   return { budget: kept / full, keep, heads, neurons, macs: kept, macFraction: kept / full, totalImportance: sumKept(headScores, keep.heads) + sumKept(neuronScores, keep.neurons) };
+}
+
+/**
+ * searchMask at per-layer prices: for every number of top-ranked heads, the longest prefix of
+ * the neuron ranking that fits in what is left (prefix sums, binary search).
+ */
+function searchWithCosts(spec: ModelSpec, heads: Ranked[], neurons: Ranked[], costs: UnitCosts, budget: number, allowed: number, full: number, macs: MacModel): SearchResult {
+  const neuronCost = [0];
+  const neuronScore = [0];
+  for (const n of neurons) {
+    neuronCost.push(neuronCost.at(-1)! + costs.neuron[n.layer]);
+    neuronScore.push(neuronScore.at(-1)! + n.score);
+  }
+  const fitting = (left: number) => {
+    let [lo, hi] = [0, neurons.length];
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (neuronCost[mid] <= left * (1 + 1e-12)) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  let headSum = 0;
+  let headCost = costs.fixed;
+  let best = { n: -1, m: 0, total: -Infinity, macs: 0 };
+  for (let n = 1; n <= heads.length; n++) {
+    headSum += heads[n - 1].score;
+    headCost += costs.head[heads[n - 1].layer];
+    const left = allowed - headCost;
+    if (left < 0) break;
+    const m = fitting(left);
+    const total = headSum + neuronScore[m];
+    if (total > best.total) best = { n, m, total, macs: headCost + neuronCost[m] };
+  }
+  if (best.n < 0) {
+    throw new UserError(`mac_constraint ${budget} is too small: one attention head alone needs ${(macs.perHead / full).toFixed(4)} of the encoder's MACs.`);
+  }
+  const keep: KeepMask = { heads: spec.headsPerLayer.map(() => []), neurons: spec.neuronsPerLayer.map(() => []) };
+  for (const h of heads.slice(0, best.n)) keep.heads[h.layer].push(h.unit);
+  for (const u of neurons.slice(0, best.m)) keep.neurons[u.layer].push(u.unit);
+  keep.heads.forEach((l) => l.sort((a, b) => a - b));
+  keep.neurons.forEach((l) => l.sort((a, b) => a - b));
+  return { budget, keep, heads: best.n, neurons: best.m, macs: best.macs, macFraction: best.macs / full, totalImportance: best.total };
 }

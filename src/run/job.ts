@@ -36,6 +36,7 @@ export function jobFromConfig(c: RunConfig, configText: string, o: JobOverrides 
     budgets: o.budgets ?? macBudgets(c),
     method: c.method,
     repair: o.repair ?? c.repair,
+    ...(c.token_reduction === 'merge' && { tokens: { schedule: c.token_schedule } }),
     baselines: [...c.baselines],
     seed: c.seed,
     calibrationSize: c.calibration_size,

@@ -42,10 +42,10 @@ async function runInFolder(job: PruneJob, runDir: string, hooks: RunHooks): Prom
     await downloadPhase(ctx);
     const loaded = await loadPhase(ctx);
     const scores = await rankingsPhase(ctx, loaded);
-    const searches = searchPhase(ctx, loaded, scores);
+    const { searches, curves } = await searchPhase(ctx, loaded, scores);
     const repaired = await repairPhase(ctx, loaded, searches);
     exportPhase(ctx, loaded, searches, repaired?.models);
-    await evaluatePhase(ctx, loaded, repaired);
+    await evaluatePhase(ctx, loaded, repaired, curves);
     report.status = 'complete';
   } catch (e) {
     const cancelled = hooks.signal?.aborted === true;

@@ -58,6 +58,8 @@ export interface PruneJob {
   candidatesPerRun?: number;
   /** `scoring` and its settings (config keys scoring, scoring_time_limit, fast_*). */
   scoring?: { mode: 'auto' | 'exact' | 'fast'; timeLimitMinutes: number; fastEstimator?: FastEstimator; fastProbes?: number; fastCalibrationSize?: number; fastCheckUnits?: number };
+  /** Token merging of vision models (`token_reduction`, `token_schedule`): absent = none. */
+  tokens?: { schedule: 'auto' | number | number[] };
   /** Refuse scoring that would need more (default: 80% of the machine's memory). */
   memoryLimitBytes?: number;
 }

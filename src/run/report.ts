@@ -42,6 +42,43 @@ export interface LayerKeep {
   neurons: number;
   headsTotal: number;
   neuronsTotal: number;
+  /** With token merging: tokens entering the layer, and how many it merges. */
+  tokens?: number;
+  merged?: number;
+}
+
+/** One way to spend a budget with token merging: a schedule and its own head/neuron mask. */
+export interface TokenSplit {
+  /** Share of the budget's MAC cut that the schedule takes (0: heads/neurons only; 1: tokens only). */
+  share: number;
+  schedule: number[];
+  heads: number;
+  neurons: number;
+  macFraction: number;
+  /** `token_schedule: auto`: KL from the unpruned model's predictions on the check examples (squared difference for regression). */
+  divergence?: number;
+  /** The trade-off curves: the eval metric and latency of this split's exported model (repaired as the run's are). */
+  metric?: number;
+  latency?: Latency;
+}
+
+/** Token merging at one budget (`token_reduction: merge`). */
+export interface TokenRecord {
+  reduction: 'merge';
+  /** `auto`: the split closest to the unpruned model on held-out calibration examples; `config`: the schedule as written. */
+  chosenBy: 'auto' | 'config';
+  share?: number;
+  schedule: number[];
+  /** Tokens entering each layer, then leaving the last. */
+  tokensPerLayer: number[];
+  /** Encoder MACs of the delivered model: attention (heads), FFN (neurons), and the merges' matching. */
+  macs: { attention: number; ffn: number; merge: number };
+  /** `auto`: every split tried, in order of share. */
+  candidates?: TokenSplit[];
+  /** Where the divergences were measured: examples, and whether they lie outside the calibration sample. */
+  check?: { examples: number; heldOut: boolean };
+  /** The other two curves at this budget: all of the cut on tokens, all of it on heads/neurons. */
+  curves?: { tokensOnly: TokenSplit; unitsOnly: TokenSplit };
 }
 
 export interface BaselineResult {
@@ -84,6 +121,8 @@ export interface BudgetResult {
   repair?: { method: 'least_squares'; seconds: number; layers: LayerRepair[]; check?: RepairCheckRecord };
   /** With repair on: the same mask without repair. */
   unrepaired?: { metric: number; latency?: Latency };
+  /** With `token_reduction: merge`: the schedule, tokens per layer and how the budget was split. */
+  tokens?: TokenRecord;
 }
 
 export interface Report {

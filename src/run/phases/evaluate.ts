@@ -6,14 +6,15 @@ import * as path from 'path';
 import { defaultMetric, predictLogits } from '../../eval/evaluate';
 import { Latency, measureLatency } from '../../eval/latency';
 import { computeMetric } from '../../eval/metrics';
-import { pruneModel } from '../../model/prune';
 import { buildModelGraph } from '../../onnx/model';
 import { magnitudeScores, randomScores } from '../../optin/baselines';
 import { countMatchedMask, searchMask } from '../../optin/search';
+import { mergedCosts } from '../../optin/tokenSchedule';
 import { DeviceChoice, openSession } from '../../runtime/session';
 import type { RunContext } from '../runContext';
 import type { Loaded } from './load';
 import type { RepairOutcome } from './repair';
+import { prunedFor, type Searched } from './searchExport';
 
 const RANDOM_SEEDS = 3;
 
@@ -21,7 +22,7 @@ const RANDOM_SEEDS = 3;
  * `repaired`: with repair on, budget i's mask without repair (report `unrepaired`) and the
  * repair of any mask, so that each baseline is also evaluated repaired (`repaired`).
  */
-export async function evaluatePhase(ctx: RunContext, loaded: Loaded, repaired?: Pick<RepairOutcome, 'kept' | 'unrepairedGraph' | 'repairMask'>): Promise<void> {
+export async function evaluatePhase(ctx: RunContext, loaded: Loaded, repaired?: Pick<RepairOutcome, 'kept' | 'unrepairedGraph' | 'repairMask'>, curves?: Searched['curves']): Promise<void> {
   const { job, report, hooks } = ctx;
   const { model, evalDs, macs, fullMacs } = loaded;
   const { spec } = model;
@@ -76,6 +77,17 @@ export async function evaluatePhase(ctx: RunContext, loaded: Loaded, repaired?: 
     }
     tick();
     ctx.save();
+    // Token merging: the tokens-only and heads/neurons-only splits of the same budget, as delivered (repaired when the run repairs).
+    const split = curves?.[index];
+    if (split && r.tokens?.curves) {
+      for (const [name, s] of [['tokensOnly', split.tokensOnly], ['unitsOnly', split.unitsOnly]] as const) {
+        const delivered = repaired ? await repaired.repairMask(s.keep, s.tokenMerge) : prunedFor(model, s);
+        const res = await evaluateModel(buildModelGraph(delivered).bytes, true);
+        Object.assign(r.tokens.curves[name], { metric: res.metric, latency: res.latency });
+        ctx.log(`budget ${r.budget} ${name === 'tokensOnly' ? 'tokens only' : 'heads/neurons only'} (r [${s.tokenMerge!.join(',')}], ${s.heads} heads, ${s.neurons} neurons, MACs ${(s.macFraction * 100).toFixed(1)}%): ${metric} ${res.metric.toFixed(4)}, latency ${res.latency!.medianMs.toFixed(2)} ms`);
+      }
+      ctx.save();
+    }
     for (const method of job.baselines) {
       const sets = method === 'magnitude' ? [baselineScores.magnitude!] : baselineScores.random!;
       const values: number[] = [];
@@ -85,12 +97,14 @@ export async function evaluatePhase(ctx: RunContext, loaded: Loaded, repaired?: 
       for (const sc of sets) {
         // Count-matched (default): the method's numbers of heads and neurons, chosen by the baseline's ranking.
         const s = job.baselineCounts === 'search'
-          ? searchMask(spec, sc.heads, sc.neurons, macs, r.budget)
+          ? searchMask(spec, sc.heads, sc.neurons, macs, r.budget, r.tokens && mergedCosts(spec, r.tokens.schedule))
           : countMatchedMask(spec, sc.heads, sc.neurons, macs, { heads: r.perLayer.map((l) => l.heads.length), neurons: r.perLayer.map((l) => l.neurons) }, job.baselineCounts);
         fraction = s.macFraction;
         kept = { heads: kept.heads + s.heads / sets.length, neurons: kept.neurons + s.neurons / sets.length };
-        values.push((await evaluateModel(buildModelGraph(pruneModel(model, s.keep)).bytes, false)).metric);
-        if (repaired) repairedValues.push((await evaluateModel(buildModelGraph(await repaired.repairMask(s.keep)).bytes, false)).metric);
+        // With token merging, the baselines merge as the method's model does: only the ranking differs.
+        const tokenMerge = r.tokens?.schedule;
+        values.push((await evaluateModel(buildModelGraph(prunedFor(model, { keep: s.keep, tokenMerge })).bytes, false)).metric);
+        if (repaired) repairedValues.push((await evaluateModel(buildModelGraph(await repaired.repairMask(s.keep, tokenMerge)).bytes, false)).metric);
         tick();
       }
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

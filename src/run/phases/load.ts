@@ -6,10 +6,11 @@ import { Dataset, openDataset } from '../../data/dataset';
 import { chooseExamples, SampleOptions, SampleRecord } from '../../data/sample';
 import { loadModel } from '../../model';
 import { countParameters } from '../../model/params';
-import type { LoadedModel } from '../../model/spec';
+import type { LoadedModel, ModelSpec } from '../../model/spec';
 import { defaultTrajectory, Trajectory } from '../../onnx/encoder';
 import type { LossOptions } from '../../onnx/segments';
 import { encoderMacs, MacModel, macModel } from '../../optin/search';
+import { constantSchedule, scheduleProblem } from '../../optin/tokenSchedule';
 import { firstPath, type RunContext } from '../runContext';
 
 export interface Loaded {
@@ -42,6 +43,7 @@ export async function loadPhase(ctx: RunContext): Promise<Loaded> {
     dir: spec.dir, family: spec.family, architecture: spec.architecture, layers: spec.numLayers, heads: spec.numHeads,
     hidden: spec.hiddenSize, intermediate: spec.intermediateSize, labels: spec.labels, parameters: countParameters(model), fileBytes: modelFileBytes(spec.dir),
   };
+  if (job.tokens) checkTokenConfig(spec, job.tokens.schedule);
   // BERT has no layernorm_before: its trajectory feature is always output.dense.
   const trajectory: Trajectory = spec.normPlacement === 'post' ? 'output_dense' : job.loss.trajectory ?? defaultTrajectory(spec);
   const loss: LossOptions = { ...job.loss, trajectory };
@@ -74,4 +76,16 @@ export async function loadPhase(ctx: RunContext): Promise<Loaded> {
   };
   ctx.endPhase();
   return { model, loss, calib, evalDs, macs, fullMacs, calibSample, timerSample };
+}
+
+/** `token_reduction: merge` needs a vision model, and a given `token_schedule` must fit it. */
+function checkTokenConfig(spec: ModelSpec, schedule: 'auto' | number | number[]): void {
+  if (!spec.image) {
+    throw new UserError(`token_reduction: merge merges image patch tokens, so it works only for ViT/DeiT models; ${spec.dir} is a ${spec.family} (${spec.architecture}) model. Set token_reduction: none or delete it.`);
+  }
+  if (schedule === 'auto') return;
+  // One r: every layer merges r, fewer where fewer than 2r patch tokens are left; the first layer must fit.
+  const list = typeof schedule === 'number' ? [schedule, ...constantSchedule(spec, schedule).slice(1)] : schedule;
+  const problem = scheduleProblem(spec, list);
+  if (problem) throw new UserError(`token_schedule [${list.join(', ')}] does not fit ${spec.dir} (${spec.image.numPatches} patch tokens, ${spec.numLayers} layers): ${problem}. Write one r per layer, each at most half the patch tokens left, or auto.`);
 }

@@ -12,6 +12,7 @@ import { pruneModel } from '../../model/prune';
 import { buildModelGraph } from '../../onnx/model';
 import { repairPruned, repairTeacher } from '../../optin/repair';
 import { repairCheck, repairCheckSet } from '../../optin/repairCheck';
+import { withTokenMerge } from '../../optin/tokenSchedule';
 import type { RepairCheckRecord } from '../report';
 import type { KeepMask } from '../../model/prune';
 import type { SearchResult } from '../../optin/search';
@@ -25,8 +26,8 @@ export interface RepairOutcome {
   kept: boolean[];
   /** The same mask without repair, as an ONNX graph, for the evaluation of `unrepaired`. */
   unrepairedGraph(index: number): Uint8Array;
-  /** Any other mask (a baseline's) repaired the same way, on the same calibration targets and with the same check. */
-  repairMask(keep: KeepMask): Promise<LoadedModel>;
+  /** Any other mask (a baseline's) repaired the same way, on the same calibration targets and with the same check; `tokenMerge`: exported with that merging. */
+  repairMask(keep: KeepMask, tokenMerge?: number[]): Promise<LoadedModel>;
 }
 
 export async function repairPhase(ctx: RunContext, loaded: Loaded, searches: SearchResult[]): Promise<RepairOutcome | undefined> {
@@ -43,17 +44,19 @@ export async function repairPhase(ctx: RunContext, loaded: Loaded, searches: Sea
   const where = check.set.heldOut ? `${check.set.indices.length} calibration examples outside the sample` : `the calibration sample (calibration_data has no other examples)`;
   ctx.log(`repair: each repair is kept only if it brings the outputs closer to the unpruned model's on ${where}`);
   /** The repaired model, or the plain pruned one when the check finds it further from the unpruned model. */
-  const deliver = async (keep: KeepMask) => {
+  // Repair fits every token (merging is not applied while fitting); the check compares the models as exported, merging included.
+  const deliver = async (keep: KeepMask, tokenMerge?: number[]) => {
     const r = await repairPruned(loaded.model, keep, teacher, opts);
-    const [repaired, unrepaired] = [await check.distance(r.model), await check.distance(r.unrepaired)];
+    const [withRepair, without] = [withTokenMerge(r.model, tokenMerge), withTokenMerge(r.unrepaired, tokenMerge)];
+    const [repaired, unrepaired] = [await check.distance(withRepair), await check.distance(without)];
     const record: RepairCheckRecord = { examples: check.set.indices.length, heldOut: check.set.heldOut, repaired, unrepaired, kept: repaired <= unrepaired };
-    return { r, record, model: record.kept ? r.model : r.unrepaired };
+    return { r, record, model: record.kept ? withRepair : without };
   };
   const models: LoadedModel[] = [];
   const kept: boolean[] = [];
   for (const [i, s] of searches.entries()) {
     ctx.throwIfAborted();
-    const { r, record, model } = await deliver(s.keep);
+    const { r, record, model } = await deliver(s.keep, s.tokenMerge);
     models.push(model);
     kept.push(record.kept);
     const budget = report.budgets[i];
@@ -73,7 +76,7 @@ export async function repairPhase(ctx: RunContext, loaded: Loaded, searches: Sea
   return {
     models,
     kept,
-    unrepairedGraph: (i) => buildModelGraph(pruneModel(loaded.model, searches[i].keep)).bytes,
-    repairMask: async (keep) => (await deliver(keep)).model,
+    unrepairedGraph: (i) => buildModelGraph(withTokenMerge(pruneModel(loaded.model, searches[i].keep), searches[i].tokenMerge)).bytes,
+    repairMask: async (keep, tokenMerge) => (await deliver(keep, tokenMerge)).model,
   };
 }

@@ -8,7 +8,9 @@ import { buildModelGraph } from '../../onnx/model';
 import { searchMask, SearchResult } from '../../optin/search';
 import { writeFileAtomic, writeJsonAtomic } from '../atomic';
 import type { PruneJob } from '../pruneJob';
-import type { BudgetResult } from '../report';
+import type { BudgetResult, TokenRecord } from '../report';
+import { withTokenMerge } from '../../optin/tokenSchedule';
+import { tokenSearches, type TokenSearch } from './tokens';
 import type { RunContext } from '../runContext';
 import type { Loaded } from './load';
 import type { UnitScores } from './rankings';
@@ -17,25 +19,41 @@ function budgetFile(job: PruneJob, budget: number): string {
   return job.budgets.length === 1 ? 'pruned.onnx' : `pruned-${budget}.onnx`;
 }
 
-function budgetResult(job: PruneJob, headsTotal: number[], neuronsTotal: number[], s: SearchResult): BudgetResult {
+function budgetResult(job: PruneJob, headsTotal: number[], neuronsTotal: number[], s: SearchResult, tokens?: TokenRecord): BudgetResult {
   return {
     budget: s.budget, macs: s.macs, macFraction: s.macFraction, heads: s.heads, neurons: s.neurons,
-    perLayer: s.keep.heads.map((h, l) => ({ layer: l, heads: h, neurons: s.keep.neurons[l].length, headsTotal: headsTotal[l], neuronsTotal: neuronsTotal[l] })),
+    perLayer: s.keep.heads.map((h, l) => ({
+      layer: l, heads: h, neurons: s.keep.neurons[l].length, headsTotal: headsTotal[l], neuronsTotal: neuronsTotal[l],
+      ...(tokens && { tokens: tokens.tokensPerLayer[l], merged: tokens.schedule[l] }),
+    })),
     file: budgetFile(job, s.budget), fileBytes: 0, parameters: 0, baselines: [],
+    ...(tokens && { tokens }),
   };
 }
 
-export function searchPhase(ctx: RunContext, loaded: Loaded, scores: UnitScores): SearchResult[] {
+export interface Searched {
+  searches: SearchResult[];
+  /** With token merging: the tokens-only and heads/neurons-only splits of each budget (the curves). */
+  curves?: TokenSearch['curves'][];
+}
+
+export async function searchPhase(ctx: RunContext, loaded: Loaded, scores: UnitScores): Promise<Searched> {
   const { spec } = loaded.model;
   ctx.phase('search');
-  const searches = ctx.job.budgets.map((b) => searchMask(spec, scores.heads, scores.neurons, loaded.macs, b));
+  const merged = ctx.job.tokens ? await tokenSearches(ctx, loaded, scores) : undefined;
+  const searches = merged?.map((t) => t.search) ?? ctx.job.budgets.map((b) => searchMask(spec, scores.heads, scores.neurons, loaded.macs, b));
   writeJsonAtomic(path.join(ctx.runDir, 'masks.json'), {
     schema: 'optin-masks', version: 1,
-    budgets: searches.map((s) => ({ budget: s.budget, macFraction: s.macFraction, heads: s.keep.heads, neurons: s.keep.neurons })),
+    budgets: searches.map((s) => ({ budget: s.budget, macFraction: s.macFraction, heads: s.keep.heads, neurons: s.keep.neurons, ...(s.tokenMerge && { tokenMerge: s.tokenMerge }) })),
   });
-  ctx.report.budgets = searches.map((s) => budgetResult(ctx.job, spec.headsPerLayer, spec.neuronsPerLayer, s));
+  ctx.report.budgets = searches.map((s, i) => budgetResult(ctx.job, spec.headsPerLayer, spec.neuronsPerLayer, s, merged?.[i].record));
   ctx.endPhase();
-  return searches;
+  return { searches, curves: merged?.map((t) => t.curves) };
+}
+
+/** A search's model as exported: pruned, with its merging schedule. */
+export function prunedFor(model: LoadedModel, s: Pick<SearchResult, 'keep' | 'tokenMerge'>): LoadedModel {
+  return withTokenMerge(pruneModel(model, s.keep), s.tokenMerge);
 }
 
 /** `models`: what to export per budget instead of the plainly pruned model (the repaired ones). */
@@ -43,7 +61,7 @@ export function exportPhase(ctx: RunContext, loaded: Loaded, searches: SearchRes
   ctx.phase('export');
   for (const [i, s] of searches.entries()) {
     ctx.throwIfAborted();
-    const p = models?.[i] ?? pruneModel(loaded.model, s.keep);
+    const p = models?.[i] ?? prunedFor(loaded.model, s);
     const budget = ctx.report.budgets[i];
     const file = path.join(ctx.runDir, budget.file);
     writeFileAtomic(file, buildModelGraph(p).bytes);
