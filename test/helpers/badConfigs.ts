@@ -39,6 +39,10 @@ export const CASES: Case[] = [
   { name: 'CRLF line endings', yaml: 'seed: 1\r\nbatch_size: x\r\n', expect: [e('error', 'wrong-type', 'got x', [1, 12, 13])] },
   { name: 'UTF-16 columns in a flow mapping', yaml: '{dataset: "🙂", batch_size: "8"}\n', expect: [e('error', 'wrong-type', 'quoted string', [0, 28, 31], '8')] },
 
+  { name: 'token merging with task_name language', yaml: 'task_name: language\ntoken_reduction: merge\n', expect: [e('error', 'cross-field', 'only works for vision models (ViT/DeiT merge image patch tokens), and `task_name` is language', [1, 17, 22], 'none')] },
+  // ---- token_schedule: auto, r, or r per layer ----
+  { name: 'token schedule neither auto nor a number', yaml: 'token_schedule: fast\n', expect: [e('error', 'wrong-type', '`token_schedule` must be auto, a whole number ≥ 0, or a list of such numbers (one per layer), got fast', [0, 16, 20])] },
+  { name: 'negative r in a token schedule', yaml: 'token_schedule: [8, -1, 4]\n', expect: [e('error', 'out-of-range', '`token_schedule` entry 2', [0, 20, 22])] },
   // ---- mac_constraint: fraction or sweep ----
   { name: 'percentage as a number', yaml: 'mac_constraint: 60\n', expect: [e('error', 'out-of-range', 'did you mean 0.6 (60%)?', [0, 16, 18], '0.6')] },
   { name: 'zero budget', yaml: 'mac_constraint: 0\n', expect: [e('error', 'out-of-range', 'a number in (0, 1]', [0, 16, 17])] },

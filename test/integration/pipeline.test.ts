@@ -11,7 +11,8 @@ import type { Report } from '../../src/run/report';
 import { openSession, ort } from '../../src/runtime/session';
 import { toOrtFeeds } from '../../src/runtime/tensors';
 import { imageProject, textProject } from '../helpers/projects';
-import { tmpDir } from '../helpers/tmp';
+import { FIXTURES, tmpDir } from '../helpers/tmp';
+import { prunedFor } from '../../src/run/phases/searchExport';
 
 function job(p: { model: string; calibration: string; eval: string }, out: string, extra: Partial<PruneJob> = {}): PruneJob {
   return {
@@ -183,4 +184,42 @@ test('a model folder deleted mid-run does not matter (weights are in memory); im
   // Images of a batch decode concurrently: whichever is reported first is named.
   assert.match(failed.error!, /data\/eval\/class_\d\/\d+\.png: cannot decode image \(Input file is missing/);
   assert.ok(fs.existsSync(path.join(failed.runDir, 'pruned.onnx')), 'finished artefacts are kept');
+});
+
+test('an image run with token merging: each budget split between tokens and units by held-out KL, exported with its schedule; refused for text', async () => {
+  const dir = tmpDir();
+  const fixture = path.join(FIXTURES, 'vit-mnist');
+  const p = { model: path.join(fixture, 'model'), calibration: path.join(fixture, 'data', 'calibration'), eval: path.join(fixture, 'data', 'eval') };
+  const report = await runPrune(job(p, path.join(dir, 'runs'), { method: 'magnitude', budgets: [0.5], baselines: ['random'], calibrationSize: 16, tokens: { schedule: 'auto' } }));
+  assert.equal(report.status, 'complete', report.error);
+  const [b] = report.budgets;
+  const t = b.tokens!;
+  assert.equal(t.chosenBy, 'auto');
+  assert.ok(t.candidates!.length >= 3, `splits tried: ${t.candidates!.length}`);
+  assert.ok(t.candidates!.every((c) => Number.isFinite(c.divergence) && c.macFraction <= 0.5 + 1e-9));
+  const best = Math.min(...t.candidates!.map((c) => c.divergence!));
+  assert.equal(t.candidates!.find((c) => c.schedule.join() === t.schedule.join())!.divergence, best, 'the split closest to the unpruned model is delivered');
+  assert.deepEqual(t.check, { examples: 64, heldOut: true });
+  assert.deepEqual(t.tokensPerLayer, [50, ...t.schedule.map((_, l) => 50 - t.schedule.slice(0, l + 1).reduce((x, y) => x + y, 0))]);
+  assert.deepEqual(b.perLayer.map((l) => [l.tokens, l.merged]), t.schedule.map((r, l) => [t.tokensPerLayer[l], r]));
+  assert.ok(Math.abs((t.macs.attention + t.macs.ffn + t.macs.merge) - b.macs) < 1e-6 * b.macs);
+  for (const curve of [t.curves!.tokensOnly, t.curves!.unitsOnly]) assert.ok(curve.metric! > 0.5 && curve.latency!.medianMs > 0, JSON.stringify(curve));
+  assert.deepEqual(t.curves!.unitsOnly.schedule, [0, 0, 0, 0]);
+  assert.ok(t.curves!.tokensOnly.schedule.some((r) => r > 0));
+  // pruned.onnx is the pruned model with its schedule, and masks.json records the schedule.
+  const masks = JSON.parse(fs.readFileSync(path.join(report.runDir, 'masks.json'), 'utf8'));
+  assert.deepEqual(masks.budgets[0].tokenMerge, t.schedule);
+  const model = loadModel(p.model);
+  const ds = await openDataset(p.eval, model.spec);
+  const feeds = toOrtFeeds(await ds.batchOf([0, 100, 200, 300]));
+  const exported = await openSession(path.join(report.runDir, b.file));
+  const expected = await openSession(buildModelGraph(prunedFor(model, { keep: { heads: masks.budgets[0].heads, neurons: masks.budgets[0].neurons }, tokenMerge: t.schedule })).bytes);
+  assert.deepEqual((await exported.session.run(feeds)).logits.data, (await expected.session.run(feeds)).logits.data);
+
+  const text = await runPrune(job(textProject(dir), path.join(dir, 'runs'), { tokens: { schedule: 'auto' } }));
+  assert.equal(text.status, 'failed');
+  assert.match(text.error!, /token_reduction: merge merges image patch tokens, so it works only for ViT\/DeiT models; .* is a bert \(BertForSequenceClassification\) model\. Set token_reduction: none or delete it\./);
+  const tooMany = await runPrune(job(p, path.join(dir, 'runs'), { method: 'magnitude', tokens: { schedule: [30, 0, 0, 0] } }));
+  assert.equal(tooMany.status, 'failed');
+  assert.match(tooMany.error!, /token_schedule \[30, 0, 0, 0\] does not fit .* \(49 patch tokens, 4 layers\): entry 1 \(30\) merges more than half of the 49 patch tokens entering layer 0 \(at most 24\)/);
 });

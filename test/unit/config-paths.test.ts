@@ -72,6 +72,7 @@ const PATH_CASES: PathCase[] = [
   { name: 'missing data file', yaml: 'eval_data: data/missing.tsv\n', code: 'missing-path', fragment: 'does not exist; paths are relative to this file', at: [0, 11, 27] },
   { name: 'task_name decides modality without a model', yaml: 'task_name: vision\ncalibration_data: data/train.tsv\n', code: 'bad-path', fragment: 'but `task_name` is vision (images)', at: [1, 18, 32] },
   { name: 'output_dir is a file', yaml: 'output_dir: runs-file\n', code: 'bad-path', fragment: 'is a file; runs need a folder', at: [0, 12, 21] },
+  { name: 'token merging with a text checkpoint', yaml: `${BERT}token_reduction: merge\n`, code: 'cross-field', fragment: '`token_reduction: merge` only works for vision models (ViT/DeiT merge image patch tokens), and `model_path` holds a bert', at: [3, 17, 22], replacement: 'none' },
   { name: 'text key with an image checkpoint', yaml: `${VIT}max_seq_length: 64\n`, code: 'cross-field', severity: 'warning', fragment: 'only applies to text models, and `model_path` holds a vit model', at: [3, 0, 14] },
   {
     name: 'layernorm_before with a BERT checkpoint',

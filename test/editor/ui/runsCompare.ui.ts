@@ -136,7 +136,7 @@ async function checkComparison(frame: FrameLocator | Page, c: Comparison): Promi
 export const tests: UiTest[] = [
   {
     name: 'optin compare --html on two real runs writes a page that shows both curves and what differs, in light and dark, with exports and no CSP violation',
-    timeoutMs: 240_000,
+    timeoutMs: 600_000,
     async run({ page, workspace, note }) {
       const { a, b } = await makeRuns(workspace, note);
       const html = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'optin-compare-html-')), 'compare.html');
@@ -181,7 +181,7 @@ export const tests: UiTest[] = [
   },
   {
     name: 'select two runs in the Runs view, Compare Runs from the context menu: both curves, the differing keys, heatmaps side by side (light and dark)',
-    timeoutMs: 240_000,
+    timeoutMs: 600_000,
     async run({ page, workspace, shot, note }) {
       const refused: string[] = [];
       page.on('console', (m) => {
