@@ -13,6 +13,8 @@
  *   npm run bench -- fast         scoring: fast vs exact on the trained fixtures: kept-unit Jaccard and accuracy, 0.4-0.8
  *   npm run bench -- gpu          execution providers that load, node placement, scorer and model timings vs the CPU (scripts/gpu/check.sh)
  *   npm run bench -- quality      accuracy at budgets 0.3-0.8 on every trained fixture, 3 seeds: optin ± repair, magnitude ± repair, random ± repair, first-N calibration, head/neuron weightings (scripts/bench-quality.ts)
+ *   npm run bench -- tokens-latency  DeiT-Small shape: latency of token merging alone vs the MAC fraction its schedule predicts
+ *   npm run bench -- tokens       token merging on the trained vision fixtures, 0.4-0.8: both / tokens only / heads-neurons only (scripts/bench-tokens.ts)
  *   npm run bench -- host         event-loop delay of the caller: a run in-process vs in a child process
  *
  * Writes bench-results/<part>.json and prints a summary.
@@ -547,6 +549,8 @@ async function main() {
   if (all || parts.includes('torch-loo')) await torchLoo();
   if (all || parts.includes('fast')) await fastVsExact();
   if (all || parts.includes('quality')) await (await import('./bench-quality')).quality(save);
+  if (all || parts.includes('tokens-latency')) save('tokens-latency', await (await import('./bench-tokens')).tokensLatency());
+  if (all || parts.includes('tokens')) save('tokens', await (await import('./bench-tokens')).tokenCurves());
   // Not part of `all`: meant for a machine with a GPU (on a software driver it only checks correctness).
   if (parts.includes('gpu')) save('gpu', await gpuBench());
   if (all || parts.includes('host')) save('host', await hostResponsiveness());

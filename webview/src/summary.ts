@@ -119,10 +119,17 @@ export function budgetsTable(r: Report, selected: number | undefined, onSelect: 
   table.setAttribute('bordered-rows', '');
   // Equal widths (the default) cut the long columns; give baselines and the file room.
   const repaired = r.budgets.some((b) => b.unrepaired);
-  table.columns = repaired ? ['7%', '7%', '6%', '7%', '8%', '7%', '8%', '8%', '15%', '7%', '7%', '13%'] : ['7%', '8%', '6%', '7%', '9%', '8%', '8%', '17%', '8%', '7%', '15%'];
+  const merging = r.budgets.some((b) => b.tokens);
+  const widths = repaired ? ['7%', '7%', '6%', '7%', '8%', '7%', '8%', '8%', '15%', '7%', '7%', '13%'] : ['7%', '8%', '6%', '7%', '9%', '8%', '8%', '17%', '8%', '7%', '15%'];
+  // Token merging adds a column after Neurons; the file column gives up the room.
+  if (merging) {
+    widths.splice(4, 0, '9%');
+    widths[widths.length - 1] = `${parseInt(widths.at(-1)!, 10) - 9}%`;
+  }
+  table.columns = widths;
   const header = document.createElement('vscode-table-header');
   header.slot = 'header';
-  const cols = ['Budget', 'MACs kept', 'Heads', 'Neurons', 'Parameters', 'Size', metricName(r), ...(repaired ? ['Unrepaired'] : []), 'Baselines', 'Latency', 'Speedup', 'File'];
+  const cols = ['Budget', 'MACs kept', 'Heads', 'Neurons', ...(merging ? ['Tokens'] : []), 'Parameters', 'Size', metricName(r), ...(repaired ? ['Unrepaired'] : []), 'Baselines', 'Latency', 'Speedup', 'File'];
   for (const c of cols) {
     const h = document.createElement('vscode-table-header-cell');
     h.textContent = c;
@@ -138,6 +145,7 @@ export function budgetsTable(r: Report, selected: number | undefined, onSelect: 
       pct(b.macFraction),
       String(b.heads),
       count(b.neurons),
+      ...(merging ? [tokensCell(b)] : []),
       count(b.parameters || undefined),
       bytes(b.fileBytes),
       metric(r, b.metric),
@@ -158,4 +166,12 @@ export function budgetsTable(r: Report, selected: number | undefined, onSelect: 
   });
   table.append(header, body);
   return section('Budgets', table);
+}
+
+/** "50→24 · 75%": tokens entering the first layer and leaving the last, and (auto) the share of the MAC cut taken by tokens. */
+function tokensCell(b: Report['budgets'][number]): string {
+  const t = b.tokens;
+  if (!t) return DASH;
+  const share = t.share === undefined ? '' : ` · ${t.share * 100}%`;
+  return `${t.tokensPerLayer[0]}→${t.tokensPerLayer.at(-1)}${share}`;
 }

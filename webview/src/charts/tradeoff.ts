@@ -24,6 +24,10 @@ function points(r: Report): Point[] {
   for (const b of r.budgets) {
     if (b.metric !== undefined) out.push({ series: r.method, budget: b.budget, macFraction: b.macFraction, metric: b.metric });
     if (b.unrepaired) out.push({ series: UNREPAIRED, budget: b.budget, macFraction: b.macFraction, metric: b.unrepaired.metric });
+    // Token merging: the same budget spent on tokens alone and on heads/neurons alone.
+    for (const [series, split] of [[TOKENS_ONLY, b.tokens?.curves?.tokensOnly], [UNITS_ONLY, b.tokens?.curves?.unitsOnly]] as const) {
+      if (split?.metric !== undefined) out.push({ series, budget: b.budget, macFraction: split.macFraction, metric: split.metric });
+    }
     for (const x of b.baselines) {
       out.push({ series: x.method, budget: b.budget, macFraction: x.macFraction, metric: x.metric, perSeed: x.perSeed });
       if (x.repaired) out.push({ series: `${x.method}${REPAIRED}`, budget: b.budget, macFraction: x.macFraction, metric: x.repaired.metric, perSeed: x.repaired.perSeed });
@@ -45,6 +49,8 @@ export function pointRows(r: Report, x: { budget?: number; macFraction: number; 
 }
 
 const UNREPAIRED = 'unrepaired';
+const TOKENS_ONLY = 'tokens-only';
+const UNITS_ONLY = 'units-only';
 /** Suffix of a baseline's repaired series (`magnitude+repair`). */
 const REPAIRED = '+repair';
 const LABEL: Record<string, string> = { optin: 'OPTIN', magnitude: 'Magnitude', random: 'Random (mean of seeds)', unpruned: 'Unpruned' };
@@ -52,6 +58,9 @@ const LABEL: Record<string, string> = { optin: 'OPTIN', magnitude: 'Magnitude', 
 function seriesLabel(r: Report, name: string): string {
   const method = LABEL[r.method] ?? r.method;
   if (name === UNREPAIRED) return `${method} without repair`;
+  if (name === TOKENS_ONLY) return 'Tokens only (merging)';
+  if (name === UNITS_ONLY) return `${method}: heads/neurons only`;
+  if (name === r.method && r.budgets.some((b) => b.tokens)) return `${method}: tokens + heads/neurons${r.budgets.some((b) => b.unrepaired) ? ' + repair' : ''}`;
   if (name === r.method && r.budgets.some((b) => b.unrepaired)) return `${method} + repair`;
   if (name.endsWith(REPAIRED)) return `${(LABEL[name.slice(0, -REPAIRED.length)] ?? name).replace(' (mean of seeds)', '')} + repair${name.startsWith('random') ? ' (mean of seeds)' : ''}`;
   return LABEL[name] ?? name;
@@ -69,7 +78,7 @@ export function tradeoffSpec(v: View): ChartSpec {
   const digits = step > 0 ? Math.min(4, Math.max(0, Math.ceil(-Math.log10(step * (percent ? 100 : 1))))) : 1;
 
   const option = (p: Palette): Option => {
-    const colour: Record<string, string> = { optin: p.blue, magnitude: p.orange, random: p.purple, unpruned: p.muted, [UNREPAIRED]: p.green };
+    const colour: Record<string, string> = { optin: p.blue, magnitude: p.orange, random: p.purple, unpruned: p.muted, [UNREPAIRED]: p.green, [TOKENS_ONLY]: p.red, [UNITS_ONLY]: p.yellow };
     const series = names.map((name) => {
       const pts = all.filter((x) => x.series === name).sort((a, b) => a.macFraction - b.macFraction);
       const isMain = name === r.method;
