@@ -67,6 +67,12 @@ export function summary(r: Report): string {
       `  budget ${b.budget}: MACs kept ${pct(b.macFraction)}, ${b.heads} heads, ${b.neurons} neurons, ${r.metric} ${pct(b.metric, 2)}${plain}` +
         `${b.latency ? `, ${b.latency.medianMs.toFixed(2)} ms (${b.speedup!.toFixed(2)}×)` : ''}${base ? ` | ${base}` : ''} -> ${b.file}`,
     );
+    const t = b.tokens;
+    if (t) {
+      const curve = (name: string, c?: { metric?: number; latency?: { medianMs: number } }) => c?.metric !== undefined ? `${name} ${pct(c.metric, 2)}${c.latency ? ` (${c.latency.medianMs.toFixed(2)} ms)` : ''}` : '';
+      const others = [curve('tokens only', t.curves?.tokensOnly), curve('heads/neurons only', t.curves?.unitsOnly)].filter(Boolean).join(', ');
+      lines.push(`    tokens ${t.tokensPerLayer[0]}→${t.tokensPerLayer.at(-1)}, r per layer [${t.schedule.join(', ')}]${t.share !== undefined ? `, tokens take ${pct(t.share)} of the MAC cut (lowest KL of ${t.candidates?.length ?? 0} splits)` : ''}${others ? ` | ${others}` : ''}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
