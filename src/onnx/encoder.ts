@@ -118,7 +118,7 @@ export function finishFromAttention(
 ): { output: string; mid: string; ffn: string; activation?: string } {
   const eps = spec.layerNormEps;
   const sum = g.op('Add', [attentionOut, x]);
-  const mid = spec.normPlacement === 'post' ? layerNorm(g, sum, w.norm1, eps, `${name}.attention.output.LayerNorm`) : sum;
+  const mid = spec.normPlacement === 'post' ? layerNorm(g, sum, w.norm1, eps, `${layerName(layer)}.attention.output.LayerNorm`) : sum;
   return { ...finishFromMid(g, spec, w, layer, mid, neuronMask), mid };
 }
 

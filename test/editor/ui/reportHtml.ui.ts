@@ -71,6 +71,44 @@ export const tests: UiTest[] = [
     },
   },
   {
+    name: 'a vision run with token merging: report.html shows tokens per layer, the Tokens column and the three trade-off curves',
+    timeoutMs: 300_000,
+    async run({ page, note }) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optin-report-tokens-ui-'));
+      const runDir = path.join(dir, 'run');
+      const vit = path.join(ROOT, 'fixtures', 'vit-mnist');
+      const config = path.join(dir, 'optin-tokens.yaml');
+      fs.writeFileSync(config, [
+        `model_path: ${JSON.stringify(path.join(vit, 'model'))}`, `calibration_data: ${JSON.stringify(path.join(vit, 'data', 'calibration'))}`,
+        `eval_data: ${JSON.stringify(path.join(vit, 'data', 'eval'))}`, 'output_dir: runs', 'method: magnitude', 'repair: none',
+        'mac_constraint: [0.5, 0.7]', 'token_reduction: merge', 'calibration_size: 16', 'latency_runs: 3', 'device: cpu', '',
+      ].join('\n'));
+      const result = await prune(config, runDir);
+      assert.strictEqual(result.code, 0, result.stderr);
+      assert.match(result.stdout, /tokens 50→\d+, r per layer \[[\d, ]+\], tokens take [\d.]+% of the MAC cut \(lowest KL of \d splits\) \| tokens only [\d.]+% \([\d.]+ ms\), heads\/neurons only [\d.]+% \([\d.]+ ms\)/);
+      const report = JSON.parse(fs.readFileSync(path.join(runDir, 'report.json'), 'utf8')) as Report;
+      const t = report.budgets[0].tokens!;
+      note(`budget 0.5: r [${t.schedule}], tokens ${t.tokensPerLayer.join('→')}, share ${t.share}`);
+      const { tab, problems } = await openReport(page, path.join(runDir, 'report.html'), 'dark');
+      try {
+        assert.ok(await chartDrawn(tab, 'neurons'), 'neurons/tokens per layer: no pixels drawn on its canvas within 30 s');
+        assert.ok(await chartDrawn(tab, 'tradeoff'), 'trade-off: no pixels drawn on its canvas within 30 s');
+        const card = tab.locator('.card', { has: tab.locator('[data-chart="neurons"]') });
+        assert.match(await card.innerText(), /Neurons kept and tokens per layer[\s\S]*Tokens merge from 50 to \d+ \(r per layer [\d, ]+\)/);
+        const table = await tab.locator('vscode-table').first().innerText();
+        assert.match(table, /Tokens/);
+        assert.ok(table.includes(`${t.tokensPerLayer[0]}→${t.tokensPerLayer.at(-1)}`), `the budgets table shows tokens 50→${t.tokensPerLayer.at(-1)}: ${table.slice(0, 400)}`);
+        const csv = await download(tab, 'tradeoff', 'CSV');
+        for (const series of ['tokens-only', 'units-only', 'magnitude']) assert.ok(csv.text.includes(`\r\n${series},0.5,`), `trade-off CSV has the ${series} curve at 0.5:\n${csv.text}`);
+        await pageScreenshot(tab, 'report-html-tokens-dark', note);
+        assert.deepStrictEqual(problems, []);
+      } finally {
+        await tab.close();
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  },
+  {
     name: 'a run cancelled during scoring leaves a report.html that renders and says so',
     timeoutMs: 120_000,
     async run({ page, note }) {
