@@ -65,7 +65,10 @@ export async function tokensLatency(): Promise<unknown> {
 
 export async function tokenCurves(): Promise<unknown> {
   const names = (process.env.OPTIN_BENCH_FIXTURES ?? 'vit-mnist,deit-mnist').split(',').filter((n) => fs.existsSync(path.join(ROOT, 'fixtures', n, 'model')));
-  const out: Record<string, unknown> = {};
+  // A run limited to some fixtures (OPTIN_BENCH_FIXTURES) replaces only their entries.
+  const file = path.join(ROOT, 'bench-results', 'tokens.json');
+  const out: Record<string, unknown> = process.env.OPTIN_BENCH_FIXTURES && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  delete out.machine;
   for (const name of names) {
     const fx = path.join(ROOT, 'fixtures', name);
     const runs = fs.mkdtempSync(path.join(os.tmpdir(), `optin-bench-tokens-${name}-`));

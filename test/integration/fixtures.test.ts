@@ -63,17 +63,19 @@ for (const name of ['bert-spam', 'bert-spam3', 'bert-spam8']) {
   });
 }
 
-test('vit-mnist: ONNX logits from the PNG files match PyTorch within 1e-4', async () => {
-  const ref = readRef('vit-mnist');
-  const model = loadModel(path.join(FIXTURES, 'vit-mnist', 'model'));
-  const ds = await openDataset(path.join(FIXTURES, 'vit-mnist', 'data', 'eval'), model.spec);
-  const { session } = await openSession(buildModelGraph(model).bytes);
-  const n = ref.examples.length;
-  const out = await session.run(toOrtFeeds(await ds.batch(0, n)));
-  const err = maxAbs(out.logits.data as Float32Array, ref.examples.flatMap((e) => e.logits));
-  assert.ok(err < 1e-4, `max abs error ${err}`);
-  assert.deepEqual(ds.labels.slice(0, n), ref.examples.map((e) => e.label));
-});
+for (const name of ['vit-mnist', 'deit-mnist']) {
+  test(`${name}: ONNX logits from the PNG files match PyTorch within 1e-4`, async () => {
+    const ref = readRef(name);
+    const model = loadModel(path.join(FIXTURES, name, 'model'));
+    const ds = await openDataset(path.join(FIXTURES, name, 'data', 'eval'), model.spec);
+    const { session } = await openSession(buildModelGraph(model).bytes);
+    const n = ref.examples.length;
+    const out = await session.run(toOrtFeeds(await ds.batch(0, n)));
+    const err = maxAbs(out.logits.data as Float32Array, ref.examples.flatMap((e) => e.logits));
+    assert.ok(err < 1e-4, `max abs error ${err}`);
+    assert.deepEqual(ds.labels.slice(0, n), ref.examples.map((e) => e.label));
+  });
+}
 
 test('deit-random: ONNX logits (class + distillation heads averaged) match PyTorch within 1e-4', async () => {
   const ref = readRef('deit-random');
@@ -85,7 +87,7 @@ test('deit-random: ONNX logits (class + distillation heads averaged) match PyTor
   assert.ok(err < 1e-4, `max abs error ${err}`);
 });
 
-for (const [name, data] of [['bert-spam', 'data/eval.tsv'], ['bert-spam3', 'data/eval.tsv'], ['vit-mnist', 'data/eval']] as const) {
+for (const [name, data] of [['bert-spam', 'data/eval.tsv'], ['bert-spam3', 'data/eval.tsv'], ['vit-mnist', 'data/eval'], ['deit-mnist', 'data/eval']] as const) {
   test(`${name}: optin eval reproduces the PyTorch eval accuracy exactly`, async () => {
     const ref = readRef(name);
     const result = await evaluate(path.join(FIXTURES, name, 'model'), path.join(FIXTURES, name, data), { batchSize: 64 });
