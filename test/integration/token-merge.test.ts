@@ -24,8 +24,15 @@ interface MergeReference {
   order: string;
   pixel_values?: number[];
   pixel_values_shape?: number[];
-  cases: Array<{ name: string; schedule: number[]; keepHeads: number[][] | null; tokensPerLayer: number[]; logits: number[][] }>;
+  cases: Array<{ name: string; schedule: number[]; keepHeads: number[][] | null; tokensPerLayer: number[]; logits: number[][]; exampleMargins: Array<number | null> }>;
 }
+
+/**
+ * A merge decided by a gap between two similarity scores this small (float32 rounding is about
+ * 1e-7 here) may legitimately go the other way in another runtime or CPU: such examples are not
+ * compared (the reference records each example's smallest gap; at most one per case here).
+ */
+const NEAR_TIE = 1e-5;
 
 const FIXTURE_NAMES = ['vit-mnist', 'deit-mnist', 'deit-random'].filter((n) => fs.existsSync(path.join(FIXTURES, n, 'token-merge-reference.json')));
 
@@ -67,8 +74,14 @@ for (const name of FIXTURE_NAMES) {
       const keep = c.keepHeads ?? model.spec.headsPerLayer.map((h) => Array.from({ length: h }, (_, i) => i));
       const pruned = pruneModel(model, { heads: keep, neurons: model.spec.neuronsPerLayer.map((n) => Array.from({ length: n }, (_, i) => i)) });
       assert.deepEqual(tokensPerLayer(model.spec, c.schedule), c.tokensPerLayer, `${c.name}: tokens per layer`);
-      const err = maxAbs(await logitsOf(withTokenMerge(pruned, c.schedule), feeds), c.logits.flat());
-      assert.ok(err < 1e-4, `${name} case ${c.name} (r [${c.schedule}]): max abs logit difference ${err}`);
+      const logits = await logitsOf(withTokenMerge(pruned, c.schedule), feeds);
+      const classes = c.logits[0].length;
+      const compared = c.logits.map((_, i) => i).filter((i) => c.exampleMargins[i] === null || c.exampleMargins[i]! >= NEAR_TIE);
+      assert.ok(compared.length >= c.logits.length - 2, `${name} case ${c.name}: only ${compared.length} of ${c.logits.length} examples away from near-ties`);
+      for (const i of compared) {
+        const err = maxAbs(logits.subarray(i * classes, (i + 1) * classes), c.logits[i]);
+        assert.ok(err < 1e-4, `${name} case ${c.name} (r [${c.schedule}]) example ${i}: max abs logit difference ${err}`);
+      }
     }
   });
 
