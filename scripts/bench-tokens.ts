@@ -46,8 +46,8 @@ export async function tokensLatency(): Promise<unknown> {
       const a: number[] = [];
       const b: number[] = [];
       for (let round = 0; round < 5; round++) {
-        a.push((await measureLatency(plain, feeds, 5)).medianMs);
-        b.push((await measureLatency(merged, feeds, 5)).medianMs);
+        a.push((await measureLatency(plain, feeds, 10)).medianMs);
+        b.push((await measureLatency(merged, feeds, 10)).medianMs);
       }
       await merged.release();
       const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[2];

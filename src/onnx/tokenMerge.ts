@@ -81,10 +81,12 @@ export function mergeTokens(g: GraphBuilder, hidden: string, metric: string, sta
     parts.push(dst);
     return g.op('Concat', parts, [attr.int('axis', 1)]);
   };
-  // Size-weighted average: merge Σ size·x and Σ size, then divide.
+  // Size-weighted average: merge [Σ size·x, Σ size] in one pass (one set of gathers and
+  // scatters, which dominate the merge's cost on small models), then divide.
   const sizes = state.sizes ?? onesLike(g, hidden);
-  const mergedSizes = merge(sizes, 1);
-  const mergedHidden = g.op('Div', [merge(g.op('Mul', [hidden, sizes]), channels), mergedSizes]);
+  const both = merge(g.op('Concat', [g.op('Mul', [hidden, sizes]), sizes], [attr.int('axis', -1)]), channels + 1);
+  const mergedSizes = slice(g, both, channels, channels + 1, 1, -1);
+  const mergedHidden = g.op('Div', [slice(g, both, 0, channels, 1, -1), mergedSizes]);
   return { hidden: mergedHidden, sizes: mergedSizes };
 }
 
