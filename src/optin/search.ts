@@ -85,11 +85,7 @@ export function searchMask(spec: ModelSpec, headScores: Scores, neuronScores: Sc
   if (best.n < 0) {
     throw new UserError(`mac_constraint ${budget} is too small: one attention head alone needs ${(macs.perHead / full).toFixed(4)} of the encoder's MACs.`);
   }
-  const keep: KeepMask = { heads: spec.headsPerLayer.map(() => []), neurons: spec.neuronsPerLayer.map(() => []) };
-  for (const h of heads.slice(0, best.n)) keep.heads[h.layer].push(h.unit);
-  for (const u of neurons.slice(0, best.m)) keep.neurons[u.layer].push(u.unit);
-  keep.heads.forEach((l) => l.sort((a, b) => a - b));
-  keep.neurons.forEach((l) => l.sort((a, b) => a - b));
+  const keep = topUnits(spec, heads, neurons, best.n, best.m);
   const kept = encoderMacs({ heads: best.n, neurons: best.m }, macs);
   return { budget, keep, heads: best.n, neurons: best.m, macs: kept, macFraction: kept / full, totalImportance: best.total };
 }
@@ -177,10 +173,16 @@ function searchWithCosts(spec: ModelSpec, heads: Ranked[], neurons: Ranked[], co
   if (best.n < 0) {
     throw new UserError(`mac_constraint ${budget} is too small: one attention head alone needs ${(macs.perHead / full).toFixed(4)} of the encoder's MACs.`);
   }
+  const keep = topUnits(spec, heads, neurons, best.n, best.m);
+  return { budget, keep, heads: best.n, neurons: best.m, macs: best.macs, macFraction: best.macs / full, totalImportance: best.total };
+}
+
+/** The mask that keeps the first `n` ranked heads and `m` ranked neurons, indices sorted per layer. */
+function topUnits(spec: ModelSpec, heads: Ranked[], neurons: Ranked[], n: number, m: number): KeepMask {
   const keep: KeepMask = { heads: spec.headsPerLayer.map(() => []), neurons: spec.neuronsPerLayer.map(() => []) };
-  for (const h of heads.slice(0, best.n)) keep.heads[h.layer].push(h.unit);
-  for (const u of neurons.slice(0, best.m)) keep.neurons[u.layer].push(u.unit);
+  for (const h of heads.slice(0, n)) keep.heads[h.layer].push(h.unit);
+  for (const u of neurons.slice(0, m)) keep.neurons[u.layer].push(u.unit);
   keep.heads.forEach((l) => l.sort((a, b) => a - b));
   keep.neurons.forEach((l) => l.sort((a, b) => a - b));
-  return { budget, keep, heads: best.n, neurons: best.m, macs: best.macs, macFraction: best.macs / full, totalImportance: best.total };
+  return keep;
 }
