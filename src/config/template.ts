@@ -18,6 +18,12 @@ export interface NewConfigOptions {
 }
 
 /** A path relative to `fromDir`, with forward slashes ('.' for the folder itself). */
+/** Vision configs offer token merging, commented out (it changes what the budget buys). */
+const TOKEN_LINES = [
+  '# ViT/DeiT: spend part of each budget on merging tokens too; token_schedule: auto splits it by the KL on held-out calibration images.',
+  '# token_reduction: merge',
+];
+
 export function relativePath(fromDir: string, to: string): string {
   const rel = path.relative(fromDir, to).split(path.sep).join('/');
   return rel === '' ? '.' : rel;
@@ -59,6 +65,7 @@ export function newHubConfigText(opts: NewHubConfigOptions): string {
     '',
     "# The FLOP budget: the fraction of the encoder's MACs to keep. A list, e.g. [0.5, 0.6, 0.7], is a sweep.",
     `mac_constraint: ${d('mac_constraint')}`,
+    ...(vision ? TOKEN_LINES : []),
     `method: ${d('method')}`,
     'baselines: [magnitude, random]',
     `batch_size: ${d('batch_size')}`,
@@ -92,6 +99,7 @@ export function newConfigText(opts: NewConfigOptions): string {
     '',
     "# The FLOP budget: the fraction of the encoder's MACs to keep. A list, e.g. [0.5, 0.6, 0.7], is a sweep.",
     `mac_constraint: ${d('mac_constraint')}`,
+    ...(vision ? TOKEN_LINES : []),
     '# How heads and neurons are ranked, and other rankings to compare at the same budgets.',
     `method: ${d('method')}`,
     'baselines: [magnitude, random]',
