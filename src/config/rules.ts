@@ -113,6 +113,12 @@ const countsWithoutBaselines: Rule = ({ values, entry }) => {
   return [note('information', 'baseline_counts', e, 'key', '`baseline_counts` only affects the `baselines`, and none are listed; add e.g. `baselines: [magnitude, random]`, or delete this line.')];
 };
 
+const scheduleWithoutMerging: Rule = ({ values, entry }) => {
+  const e = entry('token_schedule');
+  if (!e || values.token_schedule === undefined || values.token_reduction === 'merge') return [];
+  return [note('information', 'token_schedule', e, 'key', '`token_schedule` only applies with `token_reduction: merge` (ViT/DeiT), which is not set; add `token_reduction: merge`, or delete this line.')];
+};
+
 const sameData: Rule = ({ values, entry }) => {
   const e = entry('eval_data');
   if (!e || values.eval_data === undefined || values.eval_data !== values.calibration_data) return [];
@@ -168,7 +174,7 @@ export function modalityRules(ctx: RuleContext, modality: Modality, because: str
   return out;
 }
 
-export const RULES: readonly Rule[] = [finDecay, compatKd, unusedByLoss, unusedByMethod, baselineIsMethod, countsWithoutBaselines, sameData, namesOverridden, byTaskName];
+export const RULES: readonly Rule[] = [finDecay, compatKd, unusedByLoss, unusedByMethod, baselineIsMethod, countsWithoutBaselines, scheduleWithoutMerging, sameData, namesOverridden, byTaskName];
 
 export function crossFieldRules(ctx: RuleContext): Diagnostic[] {
   return RULES.flatMap((rule) => rule(ctx));
