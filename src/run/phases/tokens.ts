@@ -63,6 +63,7 @@ export async function tokenSearches(ctx: RunContext, loaded: Loaded, scores: Uni
         ctx.throwIfAborted();
         const divergence = await check.distance(withTokenMerge(pruneModel(model, c.s.keep), c.s.tokenMerge));
         tried.push({ ...split(c.share, c.s), divergence });
+        ctx.emit({ type: 'progress', phase: 'search', done: out.length * TOKEN_SHARES.length + tried.length, total: job.budgets.length * TOKEN_SHARES.length, detail: `budget ${budget}: token split ${c.share}` });
       }
       const best = tried.reduce((a, b) => (b.divergence! < a.divergence! ? b : a));
       chosen = candidates[tried.indexOf(best)];
