@@ -17,13 +17,13 @@ export interface NewConfigOptions {
   evalData?: string;
 }
 
-/** A path relative to `fromDir`, with forward slashes ('.' for the folder itself). */
 /** Vision configs offer token merging, commented out (it changes what the budget buys). */
 const TOKEN_LINES = [
   '# ViT/DeiT: spend part of each budget on merging tokens too; token_schedule: auto splits it by the KL on held-out calibration images.',
   '# token_reduction: merge',
 ];
 
+/** A path relative to `fromDir`, with forward slashes ('.' for the folder itself). */
 export function relativePath(fromDir: string, to: string): string {
   const rel = path.relative(fromDir, to).split(path.sep).join('/');
   return rel === '' ? '.' : rel;

@@ -177,6 +177,6 @@ function mergingLayer(
     mid = merged.hidden;
     state = { prefix: state.prefix, patches: state.patches - tokens.r, sizes: merged.sizes };
   }
-  const rest = finishFromMid(g, spec, w, layer, mid, io.neuronMask);
+  const rest = finishFromMid(g, spec, w, layer, mid);
   return { output: rest.output, feature: att.normed!, context: att.context, attention: att.output, mid, activation: rest.activation, ffn: rest.ffn, tokens: state };
 }

@@ -4,6 +4,7 @@
  * takes a given share of a budget's MAC cut with tokens. The mask search (search.ts) then spends
  * the rest of the budget on heads and neurons at these per-layer prices.
  */
+import { KeepMask, pruneModel } from '../model/prune';
 import type { LoadedModel, ModelSpec } from '../model/spec';
 import { maxMerge } from '../onnx/tokenMerge';
 import type { UnitCosts } from './search';
@@ -69,12 +70,12 @@ export function allUnitsMacs(spec: ModelSpec, costs: UnitCosts): number {
 
 /** The same r in every layer, as far as the tokens left allow. */
 export function constantSchedule(spec: ModelSpec, r: number): number[] {
-  let patches = spec.image?.numPatches ?? 0;
-  return Array.from({ length: spec.numLayers }, () => {
-    const take = Math.min(r, maxMerge(patches));
-    patches -= take;
-    return take;
-  });
+  return fitted(spec, Array(spec.numLayers).fill(r));
+}
+
+/** `token_schedule` as a list: one r is every layer's (fewer where fewer than 2r patch tokens are left; the first layer as written, so scheduleProblem can refuse it). */
+export function scheduleOf(spec: ModelSpec, setting: number | number[]): number[] {
+  return typeof setting === 'number' ? [setting, ...constantSchedule(spec, setting).slice(1)] : setting;
 }
 
 /**
@@ -88,8 +89,8 @@ export function scheduleForFraction(spec: ModelSpec, fraction: number, fullMacs:
   let bestGap = Math.abs(allUnitsMacs(spec, mergedCosts(spec, best)) - target);
   const top = maxMerge(spec.image?.numPatches ?? 0);
   for (let r = 0; r <= top; r++) {
+    const base = constantSchedule(spec, r);
     for (let j = 0; j < spec.numLayers; j++) {
-      const base = constantSchedule(spec, r);
       const schedule = j === 0 ? base : fitted(spec, base.map((v, l) => (l < j ? v + 1 : v)));
       const macs = allUnitsMacs(spec, mergedCosts(spec, schedule));
       const gap = Math.abs(macs - target);
@@ -122,4 +123,9 @@ export function macsSplit(keep: { heads: number[][]; neurons: number[][] }, cost
 /** The model to export with its merging schedule (none: the model as it is). */
 export function withTokenMerge(model: LoadedModel, schedule?: readonly number[]): LoadedModel {
   return schedule?.some((r) => r > 0) ? { ...model, spec: { ...model.spec, tokenMerge: [...schedule] } } : model;
+}
+
+/** A mask's model as exported: pruned, with its merging schedule. */
+export function prunedFor(model: LoadedModel, s: { keep: KeepMask; tokenMerge?: readonly number[] }): LoadedModel {
+  return withTokenMerge(pruneModel(model, s.keep), s.tokenMerge);
 }

@@ -12,7 +12,7 @@ import { openSession, ort } from '../../src/runtime/session';
 import { toOrtFeeds } from '../../src/runtime/tensors';
 import { imageProject, textProject } from '../helpers/projects';
 import { FIXTURES, tmpDir } from '../helpers/tmp';
-import { prunedFor } from '../../src/run/phases/searchExport';
+import { prunedFor } from '../../src/optin/tokenSchedule';
 
 function job(p: { model: string; calibration: string; eval: string }, out: string, extra: Partial<PruneJob> = {}): PruneJob {
   return {

@@ -9,12 +9,12 @@ import { computeMetric } from '../../eval/metrics';
 import { buildModelGraph } from '../../onnx/model';
 import { magnitudeScores, randomScores } from '../../optin/baselines';
 import { countMatchedMask, searchMask } from '../../optin/search';
-import { mergedCosts } from '../../optin/tokenSchedule';
+import { mergedCosts, prunedFor } from '../../optin/tokenSchedule';
 import { DeviceChoice, openSession } from '../../runtime/session';
 import type { RunContext } from '../runContext';
 import type { Loaded } from './load';
 import type { RepairOutcome } from './repair';
-import { prunedFor, type Searched } from './searchExport';
+import type { Searched } from './searchExport';
 
 const RANDOM_SEEDS = 3;
 

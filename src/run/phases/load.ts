@@ -10,7 +10,8 @@ import type { LoadedModel, ModelSpec } from '../../model/spec';
 import { defaultTrajectory, Trajectory } from '../../onnx/encoder';
 import type { LossOptions } from '../../onnx/segments';
 import { encoderMacs, MacModel, macModel } from '../../optin/search';
-import { constantSchedule, scheduleProblem } from '../../optin/tokenSchedule';
+import { repairCheck, repairCheckSet } from '../../optin/repairCheck';
+import { scheduleOf, scheduleProblem } from '../../optin/tokenSchedule';
 import { firstPath, type RunContext } from '../runContext';
 
 export interface Loaded {
@@ -24,7 +25,14 @@ export interface Loaded {
   /** The calibration examples scored, and the examples of the latency batch. */
   calibSample: SampleRecord;
   timerSample: SampleRecord;
+  /**
+   * The unpruned model's outputs on up to 64 calibration examples outside the sample, computed
+   * on first use and shared: repair's check and the token-split choice both measure against it.
+   */
+  heldOutCheck(): Promise<HeldOutCheck>;
 }
+
+export type HeldOutCheck = Awaited<ReturnType<typeof repairCheck>>;
 
 export function sum(a: number[]): number {
   return a.reduce((x, y) => x + y, 0);
@@ -75,7 +83,9 @@ export async function loadPhase(ctx: RunContext): Promise<Loaded> {
       : 's = patches + prefix tokens ([CLS], and the distillation token for DeiT)',
   };
   ctx.endPhase();
-  return { model, loss, calib, evalDs, macs, fullMacs, calibSample, timerSample };
+  let check: Promise<HeldOutCheck> | undefined;
+  const heldOutCheck = () => (check ??= repairCheck(model, calib, repairCheckSet(calib.size, calibSample.indices, job.seed), { device: job.device, threads: job.threads }));
+  return { model, loss, calib, evalDs, macs, fullMacs, calibSample, timerSample, heldOutCheck };
 }
 
 /** `token_reduction: merge` needs a vision model, and a given `token_schedule` must fit it. */
@@ -84,8 +94,7 @@ function checkTokenConfig(spec: ModelSpec, schedule: 'auto' | number | number[])
     throw new UserError(`token_reduction: merge merges image patch tokens, so it works only for ViT/DeiT models; ${spec.dir} is a ${spec.family} (${spec.architecture}) model. Set token_reduction: none or delete it.`);
   }
   if (schedule === 'auto') return;
-  // One r: every layer merges r, fewer where fewer than 2r patch tokens are left; the first layer must fit.
-  const list = typeof schedule === 'number' ? [schedule, ...constantSchedule(spec, schedule).slice(1)] : schedule;
+  const list = scheduleOf(spec, schedule);
   const problem = scheduleProblem(spec, list);
   if (problem) throw new UserError(`token_schedule [${list.join(', ')}] does not fit ${spec.dir} (${spec.image.numPatches} patch tokens, ${spec.numLayers} layers): ${problem}. Write one r per layer, each at most half the patch tokens left, or auto.`);
 }

@@ -8,11 +8,9 @@
  * `unrepaired`), so the gain of repair is measured per budget.
  */
 import type { LoadedModel } from '../../model/spec';
-import { pruneModel } from '../../model/prune';
 import { buildModelGraph } from '../../onnx/model';
 import { repairPruned, repairTeacher } from '../../optin/repair';
-import { repairCheck, repairCheckSet } from '../../optin/repairCheck';
-import { withTokenMerge } from '../../optin/tokenSchedule';
+import { prunedFor, withTokenMerge } from '../../optin/tokenSchedule';
 import type { RepairCheckRecord } from '../report';
 import type { KeepMask } from '../../model/prune';
 import type { SearchResult } from '../../optin/search';
@@ -40,7 +38,7 @@ export async function repairPhase(ctx: RunContext, loaded: Loaded, searches: Sea
   const t0 = performance.now();
   const teacher = await repairTeacher(loaded.model, feeds, opts);
   ctx.log(`repair: unpruned targets of ${teacher.realIndex.length} real calibration tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const check = await repairCheck(loaded.model, loaded.calib, repairCheckSet(loaded.calib.size, loaded.calibSample.indices, job.seed), opts);
+  const check = await loaded.heldOutCheck();
   const where = check.set.heldOut ? `${check.set.indices.length} calibration examples outside the sample` : `the calibration sample (calibration_data has no other examples)`;
   ctx.log(`repair: each repair is kept only if it brings the outputs closer to the unpruned model's on ${where}`);
   /** The repaired model, or the plain pruned one when the check finds it further from the unpruned model. */
@@ -76,7 +74,7 @@ export async function repairPhase(ctx: RunContext, loaded: Loaded, searches: Sea
   return {
     models,
     kept,
-    unrepairedGraph: (i) => buildModelGraph(withTokenMerge(pruneModel(loaded.model, searches[i].keep), searches[i].tokenMerge)).bytes,
+    unrepairedGraph: (i) => buildModelGraph(prunedFor(loaded.model, searches[i])).bytes,
     repairMask: async (keep, tokenMerge) => (await deliver(keep, tokenMerge)).model,
   };
 }

@@ -3,13 +3,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { countParameters } from '../../model/params';
 import type { LoadedModel } from '../../model/spec';
-import { pruneModel } from '../../model/prune';
 import { buildModelGraph } from '../../onnx/model';
 import { searchMask, SearchResult } from '../../optin/search';
 import { writeFileAtomic, writeJsonAtomic } from '../atomic';
 import type { PruneJob } from '../pruneJob';
 import type { BudgetResult, TokenRecord } from '../report';
-import { withTokenMerge } from '../../optin/tokenSchedule';
+import { prunedFor } from '../../optin/tokenSchedule';
 import { tokenSearches, type TokenSearch } from './tokens';
 import type { RunContext } from '../runContext';
 import type { Loaded } from './load';
@@ -51,10 +50,6 @@ export async function searchPhase(ctx: RunContext, loaded: Loaded, scores: UnitS
   return { searches, curves: merged?.map((t) => t.curves) };
 }
 
-/** A search's model as exported: pruned, with its merging schedule. */
-export function prunedFor(model: LoadedModel, s: Pick<SearchResult, 'keep' | 'tokenMerge'>): LoadedModel {
-  return withTokenMerge(pruneModel(model, s.keep), s.tokenMerge);
-}
 
 /** `models`: what to export per budget instead of the plainly pruned model (the repaired ones). */
 export function exportPhase(ctx: RunContext, loaded: Loaded, searches: SearchResult[], models?: LoadedModel[]): void {

@@ -7,10 +7,8 @@
  * Labels and eval data are never used to choose.
  */
 import { UserError } from '../../errors';
-import { pruneModel } from '../../model/prune';
-import { repairCheck, repairCheckSet } from '../../optin/repairCheck';
 import { searchMask, SearchResult } from '../../optin/search';
-import { constantSchedule, macsSplit, mergedCosts, scheduleForFraction, tokensPerLayer, withTokenMerge } from '../../optin/tokenSchedule';
+import { constantSchedule, macsSplit, mergedCosts, prunedFor, scheduleForFraction, scheduleOf, tokensPerLayer } from '../../optin/tokenSchedule';
 import type { TokenRecord, TokenSplit } from '../report';
 import type { RunContext } from '../runContext';
 import type { Loaded } from './load';
@@ -40,9 +38,7 @@ export async function tokenSearches(ctx: RunContext, loaded: Loaded, scores: Uni
     }
   };
   const split = (share: number, s: SearchResult): TokenSplit => ({ share, schedule: s.tokenMerge!, heads: s.heads, neurons: s.neurons, macFraction: s.macFraction });
-  const check = setting === 'auto'
-    ? await repairCheck(model, loaded.calib, repairCheckSet(loaded.calib.size, loaded.calibSample.indices, job.seed), { device: job.device, threads: job.threads })
-    : undefined;
+  const check = setting === 'auto' ? await loaded.heldOutCheck() : undefined;
   if (check) ctx.log(`token merging: each budget's split between tokens and heads/neurons is chosen by the KL from the unpruned model on ${check.set.indices.length} calibration examples${check.set.heldOut ? ' outside the sample' : ' (the sample: no others)'}`);
   const out: TokenSearch[] = [];
   for (const budget of job.budgets) {
@@ -61,7 +57,7 @@ export async function tokenSearches(ctx: RunContext, loaded: Loaded, scores: Uni
       tried = [];
       for (const c of candidates) {
         ctx.throwIfAborted();
-        const divergence = await check.distance(withTokenMerge(pruneModel(model, c.s.keep), c.s.tokenMerge));
+        const divergence = await check.distance(prunedFor(model, c.s));
         tried.push({ ...split(c.share, c.s), divergence });
         ctx.emit({ type: 'progress', phase: 'search', done: out.length * TOKEN_SHARES.length + tried.length, total: job.budgets.length * TOKEN_SHARES.length, detail: `budget ${budget}: token split ${c.share}` });
       }
@@ -69,7 +65,7 @@ export async function tokenSearches(ctx: RunContext, loaded: Loaded, scores: Uni
       chosen = candidates[tried.indexOf(best)];
       ctx.log(`budget ${budget}: token splits ${tried.map((t) => `${t.share} → r [${t.schedule.join(',')}], ${t.heads} heads, ${t.neurons} neurons, KL ${t.divergence!.toFixed(4)}`).join('; ')}; chose share ${chosen.share}`);
     } else if (setting !== 'auto') {
-      const schedule = typeof setting === 'number' ? [setting, ...constantSchedule(spec, setting).slice(1)] : setting;
+      const schedule = scheduleOf(spec, setting);
       const s = searchAt(budget, schedule);
       if (!s) throw new UserError(`mac_constraint ${budget} is too small for token_schedule [${schedule.join(', ')}] plus one attention head; raise the budget or merge more tokens.`);
       chosen = { s };
