@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- quality`: accuracy per budget (0.3–0.8) on every trained fixture, mean over
- * 3 seeds, for OPTIN, OPTIN + repair, magnitude, magnitude + repair, random, random + repair
+ * 3 seeds, for OPTIN, OPTIN + repair (repair_fit weights, the default; and scales), magnitude,
+ * magnitude + repair, random, random + repair
  * (baselines keep OPTIN's numbers of heads and neurons: baseline_counts global), with random
  * and first-N calibration; then how heads are weighed against neurons (head_metric_decay, the
  * released code's KD rescaling) on the same rankings. Accuracy does not depend on the machine's
@@ -30,6 +31,7 @@ const FIXTURES: Fixture[] = [
   { name: 'bert-spam3', calibration: 'data/calibration.tsv', eval: 'data/eval.tsv', calibrationSize: 32, maxSeqLength: 64 },
   { name: 'bert-spam8', calibration: 'data/calibration.tsv', eval: 'data/eval.tsv', calibrationSize: 32, maxSeqLength: 64 },
   { name: 'vit-mnist', calibration: 'data/calibration', eval: 'data/eval', calibrationSize: 64 },
+  { name: 'deit-mnist', calibration: 'data/calibration', eval: 'data/eval', calibrationSize: 64 },
 ];
 
 /** The head/neuron weightings compared on the same rankings (part 4 of #12). */
@@ -85,6 +87,9 @@ export async function quality(save: (part: string, result: unknown) => void): Pr
           bySampling[sampling].push(await run(job(f, out, { seed, calibrationSampling: sampling, baselines, repair: 'least_squares' }), `${f.name} ${sampling} seed ${seed}`));
         }
       }
+      // The per-unit scales fit on the same masks (repair_fit: scales), against the default whole-map fit.
+      const scalesFit: Report[] = [];
+      for (const seed of SEEDS) scalesFit.push(await run(job(f, out, { seed, calibrationSampling: 'random', baselines: [], repair: 'least_squares', repairFit: 'scales' }), `${f.name} repair_fit scales seed ${seed}`));
       const reports = bySampling.random;
       const first = reports[0];
       const perBudget = BUDGETS.map((budget, i) => {
@@ -94,6 +99,7 @@ export async function quality(save: (part: string, result: unknown) => void): Pr
           macFraction: first.budgets[i].macFraction,
           optin: stat(reports.map((r) => r.budgets[i].unrepaired!.metric)),
           optinRepair: stat(reports.map((r) => r.budgets[i].metric!)),
+          optinScalesRepair: stat(scalesFit.map((r) => r.budgets[i].metric!)),
           // Seeds whose repair passed the held-out check (the others export the unrepaired model).
           repairKept: reports.filter((r) => r.budgets[i].repair?.check?.kept ?? true).length,
           magnitude: stat(base('magnitude').map((x) => x.metric)),
@@ -122,6 +128,7 @@ export async function quality(save: (part: string, result: unknown) => void): Pr
         calibrationSize: f.calibrationSize,
         scoringSeconds: reports.map((r) => r.rankings!.seconds),
         repairSeconds: reports.map((r) => r.budgets.reduce((s, b) => s + (b.repair?.seconds ?? 0), 0)),
+        scalesRepairSeconds: scalesFit.map((r) => r.budgets.reduce((s, b) => s + (b.repair?.seconds ?? 0), 0)),
         budgets: perBudget,
         weightings,
       };
@@ -140,16 +147,17 @@ function table(file: string): string {
   const f = (s: S) => `${(s.mean * 100).toFixed(2)} ± ${(s.sd * 100).toFixed(2)}`;
   const out: string[] = [];
   for (const name of FIXTURES.map((x) => x.name)) {
-    const r = q[name] as { unpruned: number; calibrationSize: number; budgets: Array<Record<string, unknown> & { budget: number; repairKept?: number; firstN: { optin: S; optinRepair: S }; kept: { heads: number; neurons: number } }>; weightings: Array<{ name: string; budgets: Array<{ budget: number; accuracy: S; heads: number }> }>; repairSeconds: number[]; scoringSeconds: number[] } | undefined;
+    const r = q[name] as { unpruned: number; calibrationSize: number; budgets: Array<Record<string, unknown> & { budget: number; repairKept?: number; firstN: { optin: S; optinRepair: S }; kept: { heads: number; neurons: number } }>; weightings: Array<{ name: string; budgets: Array<{ budget: number; accuracy: S; heads: number }> }>; repairSeconds: number[]; scalesRepairSeconds?: number[]; scoringSeconds: number[] } | undefined;
     if (!r) continue;
     out.push(`#### ${name} (unpruned ${(r.unpruned * 100).toFixed(2)}%, calibration ${r.calibrationSize}; accuracy %, mean ± sd over 3 seeds)`, '');
-    out.push('| budget | OPTIN | OPTIN + repair (repair kept, of 3 seeds) | magnitude | magnitude + repair | random | random + repair | first-N: OPTIN | first-N: OPTIN + repair | heads, neurons (seed 0) |');
-    out.push('|---|---|---|---|---|---|---|---|---|---|');
+    out.push('| budget | OPTIN | OPTIN + repair (repair kept, of 3 seeds) | OPTIN + scales repair | magnitude | magnitude + repair | random | random + repair | first-N: OPTIN | first-N: OPTIN + repair | heads, neurons (seed 0) |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const b of r.budgets) {
       const s = (k: string) => f(b[k] as S);
-      out.push(`| ${b.budget} | ${s('optin')} | ${s('optinRepair')} (${b.repairKept ?? 3}) | ${s('magnitude')} | ${s('magnitudeRepair')} | ${s('random')} | ${s('randomRepair')} | ${f(b.firstN.optin)} | ${f(b.firstN.optinRepair)} | ${b.kept.heads}, ${b.kept.neurons} |`);
+      out.push(`| ${b.budget} | ${s('optin')} | ${s('optinRepair')} (${b.repairKept ?? 3}) | ${b.optinScalesRepair ? s('optinScalesRepair') : '—'} | ${s('magnitude')} | ${s('magnitudeRepair')} | ${s('random')} | ${s('randomRepair')} | ${f(b.firstN.optin)} | ${f(b.firstN.optinRepair)} | ${b.kept.heads}, ${b.kept.neurons} |`);
     }
-    out.push('', `Scoring ${r.scoringSeconds.map((x) => x.toFixed(0)).join(' / ')} s per seed; repair (six budgets) ${r.repairSeconds.map((x) => x.toFixed(1)).join(' / ')} s.`, '');
+    const scalesCost = r.scalesRepairSeconds ? `; scales repair ${r.scalesRepairSeconds.map((x) => x.toFixed(1)).join(' / ')} s` : '';
+    out.push('', `Scoring ${r.scoringSeconds.map((x) => x.toFixed(0)).join(' / ')} s per seed; repair (six budgets) ${r.repairSeconds.map((x) => x.toFixed(1)).join(' / ')} s${scalesCost}.`, '');
     if (r.weightings.length === 0) continue;
     out.push('| weighting (no repair) | ' + r.weightings[0].budgets.map((b) => b.budget).join(' | ') + ' |', '|---|' + r.weightings[0].budgets.map(() => '---').join('|') + '|');
     for (const w of r.weightings) out.push(`| ${w.name} | ${w.budgets.map((b) => `${f(b.accuracy)} (${b.heads.toFixed(0)} h)`).join(' | ')} |`);

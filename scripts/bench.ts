@@ -9,6 +9,7 @@
  *   npm run bench -- bert-base-fast  scoring: fast end to end on the BERT-base shape, 128 GLUE-like texts (exact projected beside it)
  *   npm run bench -- deit-small-fast the same on the DeiT-Small shape, 64 images, 1,000 classes
  *   npm run bench -- bert-base-run   one whole BERT-base run (scoring: auto, repair, 5 budgets), load to report
+ *   npm run bench -- repair-cost  BERT-base shape: repair time per budget, repair_fit weights vs scales (scripts/bench-repair.ts)
  *   npm run bench -- torch-loo    exact and fast scorers vs a plain PyTorch leave-one-out loop (small BERT)
  *   npm run bench -- fast         scoring: fast vs exact on the trained fixtures: kept-unit Jaccard and accuracy, 0.4-0.8
  *   npm run bench -- gpu          execution providers that load, node placement, scorer and model timings vs the CPU (scripts/gpu/check.sh)
@@ -546,6 +547,7 @@ async function main() {
   if (all || parts.includes('bert-base-fast')) await fastAtScale('bert-base-fast');
   if (all || parts.includes('deit-small-fast')) await fastAtScale('deit-small-fast');
   if (all || parts.includes('bert-base-run')) await bertBaseRun();
+  if (all || parts.includes('repair-cost')) save('repair-cost', await (await import('./bench-repair')).repairCost(THREADS));
   if (all || parts.includes('torch-loo')) await torchLoo();
   if (all || parts.includes('fast')) await fastVsExact();
   if (all || parts.includes('quality')) await (await import('./bench-quality')).quality(save);

@@ -18,6 +18,7 @@ export const PRUNE_HELP = `optin prune CONFIG [options]   score heads and neuron
   --device D            auto | cpu | webgpu | cuda, overriding the config
   --scoring M           auto | exact | fast, overriding the config's scoring
   --repair R            none | least_squares, overriding the config's repair
+  --repair-fit F        weights | scales, overriding the config's repair_fit
   --json                print report.json to stdout (progress still goes to stderr)
   --quiet               no progress output
 
@@ -87,6 +88,7 @@ export async function pruneCommand(args: string[]): Promise<number> {
       device: { type: 'string' },
       scoring: { type: 'string' },
       repair: { type: 'string' },
+      'repair-fit': { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
     },
@@ -101,9 +103,11 @@ export async function pruneCommand(args: string[]): Promise<number> {
   }
   const repair = values.repair;
   if (repair !== undefined && repair !== 'none' && repair !== 'least_squares') throw new UsageError(`--repair must be none or least_squares, got "${repair}".`);
+  const repairFit = values['repair-fit'];
+  if (repairFit !== undefined && repairFit !== 'weights' && repairFit !== 'scales') throw new UsageError(`--repair-fit must be weights or scales, got "${repairFit}".`);
   const loaded = await loadConfig(file, { mode: 'run' });
   for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d, file)}\n`);
-  const job = jobFromConfig(loaded.config, fs.readFileSync(file, 'utf8'), { budgets, device, scoring, repair, runDir: values['run-dir'] });
+  const job = jobFromConfig(loaded.config, fs.readFileSync(file, 'utf8'), { budgets, device, scoring, repair, repairFit, runDir: values['run-dir'] });
 
   const abort = new AbortController();
   let interrupts = 0;

@@ -119,6 +119,12 @@ const scheduleWithoutMerging: Rule = ({ values, entry }) => {
   return [note('information', 'token_schedule', e, 'key', '`token_schedule` only applies with `token_reduction: merge` (ViT/DeiT), which is not set; add `token_reduction: merge`, or delete this line.')];
 };
 
+const fitWithoutRepair: Rule = ({ values, entry }) => {
+  const e = entry('repair_fit');
+  if (!e || values.repair_fit === undefined || values.repair !== 'none') return [];
+  return [note('information', 'repair_fit', e, 'key', '`repair_fit` only applies with `repair: least_squares`, and `repair` is `none`; set `repair: least_squares`, or delete this line.')];
+};
+
 const sameData: Rule = ({ values, entry }) => {
   const e = entry('eval_data');
   if (!e || values.eval_data === undefined || values.eval_data !== values.calibration_data) return [];
@@ -174,7 +180,7 @@ export function modalityRules(ctx: RuleContext, modality: Modality, because: str
   return out;
 }
 
-export const RULES: readonly Rule[] = [finDecay, compatKd, unusedByLoss, unusedByMethod, baselineIsMethod, countsWithoutBaselines, scheduleWithoutMerging, sameData, namesOverridden, byTaskName];
+export const RULES: readonly Rule[] = [finDecay, compatKd, unusedByLoss, unusedByMethod, baselineIsMethod, countsWithoutBaselines, scheduleWithoutMerging, fitWithoutRepair, sameData, namesOverridden, byTaskName];
 
 export function crossFieldRules(ctx: RuleContext): Diagnostic[] {
   return RULES.flatMap((rule) => rule(ctx));

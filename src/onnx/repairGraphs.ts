@@ -1,7 +1,8 @@
 /**
  * The graphs of least-squares repair (src/optin/repair.ts). A layer's attention block and FFN
  * both end in a linear map W [D, K·blk] (PyTorch layout) applied to per-unit inputs U [N, K·blk]
- * (heads: the context vectors, blk = head dim; neurons: the activations, blk = 1). With a scale
+ * (heads: the context vectors, blk = head dim; neurons: the activations, blk = 1). Refitting the
+ * whole map (`fit: weights`) needs UᵀU and UᵀT (weightSystem). With a scale
  * s_k per unit, the block's output is Σ_k s_k · U_k·W_kᵀ + bias, and fitting s to a target T
  * [N, D] by least squares needs only
  *   G = blocksum((UᵀU) ⊙ (WᵀW))   [K, K]     (G_kl = Σ_t ⟨U_k,t·W_kᵀ, U_l,t·W_lᵀ⟩)
@@ -74,6 +75,37 @@ function unitSystem(g: GraphBuilder, w: { weight: Float32Array; bias: Float32Arr
   g.output(g.op('ReduceSum', [g.op('Mul', [t, t])], [attr.int('keepdims', 0)]), 'target_sq', ElemType.FLOAT, []);
 }
 
+/**
+ * The normal equations of a whole-weight refit of one block (`fit: weights`): the block's output
+ * map over its kept units is re-solved, W' = argmin ‖U·W'ᵀ + δ − T‖², from `utu` UᵀU [Wd, Wd] and
+ * `utt` UᵀT [Wd, D] (centred over the tokens with a bias shift; then `u_mean` Ū [Wd] and
+ * `target_mean` T̄ [D] give δ = T̄ − Ū·W'ᵀ), `target_sq` ‖T‖² and `error_ones` (the block as it is).
+ */
+function weightSystem(g: GraphBuilder, w: { weight: Float32Array; bias: Float32Array }, hidden: number, width: number, io: { u: string; output: string; target: string; residual: string; idx: string }, withBias: boolean): void {
+  const D = hidden;
+  const { idx } = io;
+  const residual = realRows(g, io.residual, D, idx);
+  const before = g.op('Sub', [g.op('Add', [realRows(g, io.output, D, idx), residual]), io.target]);
+  g.output(g.op('ReduceSum', [g.op('Mul', [before, before])], [attr.int('keepdims', 0)]), 'error_ones', ElemType.FLOAT, []);
+  let t = g.op('Sub', [g.op('Sub', [io.target, residual]), g.weight('block.bias', [D], w.bias)]);
+  let ur = realRows(g, io.u, width, idx);
+  if (withBias) {
+    const mean = (x: string) => g.op('ReduceMean', [x], [attr.ints('axes', [0]), attr.int('keepdims', 1)]);
+    const um = mean(ur);
+    const tm = mean(t);
+    g.output(g.op('Reshape', [um, g.ints([width])]), 'u_mean', ElemType.FLOAT, [width]);
+    g.output(g.op('Reshape', [tm, g.ints([D])]), 'target_mean', ElemType.FLOAT, [D]);
+    ur = g.op('Sub', [ur, um]);
+    t = g.op('Sub', [t, tm]);
+  }
+  const urT = g.op('Transpose', [ur], [attr.ints('perm', [1, 0])]);
+  g.output(g.op('MatMul', [urT, ur]), 'utu', ElemType.FLOAT, [width, width]);
+  g.output(g.op('MatMul', [urT, t]), 'utt', ElemType.FLOAT, [width, D]);
+  g.output(g.op('ReduceSum', [g.op('Mul', [t, t])], [attr.int('keepdims', 0)]), 'target_sq', ElemType.FLOAT, []);
+}
+
+export type RepairFit = 'scales' | 'weights';
+
 const built = (g: GraphBuilder): BuiltSegment => ({ bytes: g.toBytes(), outputNames: g.outputNames() });
 
 /**
@@ -97,7 +129,7 @@ export function buildTeacherLayer(model: LoadedModel, layer: number, layout: Sco
 }
 
 /** Heads of a layer with at least one: `context` in the layout and the heads' system (inputs `hidden`, `target`). */
-export function buildRepairHeads(model: LoadedModel, layer: number, layout: ScoringLayout, realIndex: number[], withBias: boolean): BuiltSegment {
+export function buildRepairHeads(model: LoadedModel, layer: number, layout: ScoringLayout, realIndex: number[], withBias: boolean, fit: RepairFit = 'scales'): BuiltSegment {
   const { spec, weights } = model;
   const w = weights.layers[layer];
   const H = spec.headsPerLayer[layer];
@@ -108,7 +140,10 @@ export function buildRepairHeads(model: LoadedModel, layer: number, layout: Scor
   const att = selfAttention(g, spec, w, layer, { input: x, ...attentionMask(g, layout, x) });
   if (!att.context) throw new Error(`repair: layer ${layer} has no heads`);
   g.output(att.context, 'context', ElemType.FLOAT, dims(layout, H * spec.headDim));
-  unitSystem(g, { weight: w.attentionOutput.weight.data, bias: w.attentionOutput.bias.data }, D, H, spec.headDim, { u: att.context, output: att.output, target, residual: x, idx: g.ints(realIndex) }, withBias);
+  const io = { u: att.context, output: att.output, target, residual: x, idx: g.ints(realIndex) };
+  const block = { weight: w.attentionOutput.weight.data, bias: w.attentionOutput.bias.data };
+  if (fit === 'weights') weightSystem(g, block, D, H * spec.headDim, io, withBias);
+  else unitSystem(g, block, D, H, spec.headDim, io, withBias);
   return built(g);
 }
 
@@ -127,7 +162,7 @@ function attentionFromContext(g: GraphBuilder, model: LoadedModel, layer: number
  * `target` if it has neurons): with neurons, `mid`, `activation` and the neurons' system;
  * without, the layer's `output`.
  */
-export function buildRepairNeurons(model: LoadedModel, layer: number, layout: ScoringLayout, realIndex: number[], withBias: boolean): BuiltSegment {
+export function buildRepairNeurons(model: LoadedModel, layer: number, layout: ScoringLayout, realIndex: number[], withBias: boolean, fit: RepairFit = 'scales'): BuiltSegment {
   const { spec, weights } = model;
   const w: EncoderLayerWeights = weights.layers[layer];
   const F = spec.neuronsPerLayer[layer];
@@ -142,7 +177,10 @@ export function buildRepairNeurons(model: LoadedModel, layer: number, layout: Sc
   const target = g.input('target', ElemType.FLOAT, [realIndex.length, D]);
   g.output(rest.mid, 'mid', ElemType.FLOAT, dims(layout, D));
   g.output(rest.activation, 'activation', ElemType.FLOAT, dims(layout, F));
-  unitSystem(g, { weight: w.output.weight.data, bias: w.output.bias.data }, D, F, 1, { u: rest.activation, output: rest.ffn, target, residual: rest.mid, idx: g.ints(realIndex) }, withBias);
+  const io = { u: rest.activation, output: rest.ffn, target, residual: rest.mid, idx: g.ints(realIndex) };
+  const block = { weight: w.output.weight.data, bias: w.output.bias.data };
+  if (fit === 'weights') weightSystem(g, block, D, F, io, withBias);
+  else unitSystem(g, block, D, F, 1, io, withBias);
   return built(g);
 }
 

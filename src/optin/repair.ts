@@ -1,25 +1,27 @@
 /**
- * Least-squares repair of a pruned model (Kwon et al. 2022, "A Fast Post-Training Pruning
- * Framework for Transformers": layer-wise reconstruction of the mask values). Layer by layer,
- * in order, the pruned layer gets one scale per kept head, then one per kept neuron, so that
- * its residual sums reproduce the unpruned layer's on the calibration batch's real tokens:
- *   heads:   x' + Σ_h s_h·c_h + b_O  ≈  x + attention(x)        (c_h = context_h · W_O[h])
- *   neurons: mid' + Σ_j s_j·a_j·W_out[:, j] + b_out  ≈  mid + ffn(mid)
+ * Least-squares repair of a pruned model (layer-wise reconstruction, after Kwon et al. 2022, "A
+ * Fast Post-Training Pruning Framework for Transformers"). Layer by layer, in order, the pruned
+ * layer's attention output projection over the kept heads, then its FFN output projection over
+ * the kept neurons, are re-fitted so that its residual sums reproduce the unpruned layer's on the
+ * calibration batch's real tokens:
+ *   heads:   x' + C·W_Oᵀ + b_O        ≈  x + attention(x)      (C: the kept heads' context)
+ *   neurons: mid' + A·W_outᵀ + b_out  ≈  mid + ffn(mid)        (A: the kept neurons' activations)
  * where x', mid' come from the pruned model whose earlier layers (and this layer's heads) are
- * already repaired, and x, mid from the unpruned model on the same batch. The normal equations
- * are formed in ONNX Runtime (src/onnx/repairGraphs.ts), damped towards s = 1 (a ridge relative
- * to the diagonal) and solved in Float64 with the scales kept in [lo, hi]; a fit that would not
- * lower the error keeps s = 1. With bias compensation (default) each block's output bias also
- * moves by the mean residual δ, which stands in for the pruned units' mean contribution. The
- * scales are folded into the output projections' columns and δ into their biases, so the
- * repaired model has exactly the pruned model's shape, size and speed.
+ * already repaired, and x, mid from the unpruned model on the same batch. `fit: weights` solves
+ * the whole projection (ridge towards the pruned weights); `fit: scales` one scale per kept unit
+ * (Kwon et al.'s mask tuning; damped towards 1, bounded). The normal equations are formed in ONNX
+ * Runtime (src/onnx/repairGraphs.ts); the K×K system is solved here in Float64, and a fit that
+ * would not lower the error leaves the block as it is. With bias compensation (default) the
+ * projection's bias also moves by the mean residual, which stands in for the pruned units' mean
+ * contribution. Only the output projections' weights and biases change, so the repaired model
+ * has exactly the pruned model's shape, size and speed.
  */
 import type { Feeds } from '../data/dataset';
 import type { EncoderLayerWeights, LoadedModel, Tensor } from '../model/spec';
 import type { KeepMask } from '../model/prune';
 import { pruneModel } from '../model/prune';
 import { buildEmbeddingsGraph } from '../onnx/model';
-import { buildRepairHeads, buildRepairNeurons, buildRepairOutput, buildTeacherLayer } from '../onnx/repairGraphs';
+import { buildRepairHeads, buildRepairNeurons, buildRepairOutput, buildTeacherLayer, type RepairFit } from '../onnx/repairGraphs';
 import { exampleStarts, prefixTokens, type ScoringLayout } from '../onnx/segments';
 import { DeviceChoice, ort, runOnce } from '../runtime/session';
 import { toOrtFeeds } from '../runtime/tensors';
@@ -27,6 +29,7 @@ import { calibrationShape } from './calibration';
 import { calibrationLayout, realPositions, repack } from './packing';
 
 export type RepairMethod = 'none' | 'least_squares';
+export type { RepairFit };
 
 export interface RepairOptions {
   /** Ridge towards s = 1, relative to each unit's diagonal entry (default REPAIR_DAMPING). */
@@ -45,6 +48,8 @@ export interface RepairOptions {
    * (`read`: [CLS], and DeiT's distillation token) — the last layer's other outputs go nowhere.
    */
   lastLayer?: 'all' | 'read';
+  /** What is fitted: the block's whole output map over its kept units (default REPAIR_FIT), or one scale per kept unit. */
+  fit?: RepairFit;
 }
 
 export const REPAIR_DAMPING = 0.01;
@@ -59,21 +64,27 @@ export const REPAIR_BIAS = true;
  */
 export const REPAIR_LAST_LAYER: 'all' | 'read' = 'read';
 export const REPAIR_BOUNDS: [number, number] = [0, 2];
+/** Whole output projections by default: on the text fixtures they recover most of what pruning costs, scales a fifth (BENCHMARKS.md, Quality). */
+export const REPAIR_FIT: RepairFit = 'weights';
 
 /** The fit of one block: squared errors ‖residual sum − teacher's‖² over the real calibration tokens (float32 sums: ~1e-6 relative noise, floored at 0). */
 export interface BlockFit {
   units: number;
+  /** What was fitted in this block: `weights` unless the run asked for scales or the block has too few tokens for its inputs (blockFitKind). */
+  fit: RepairFit;
   /** Error with every scale 1 (the pruned layer as it is, on the repaired prefix's input). */
   errorBefore: number;
   errorAfter: number;
   /** ‖teacher sum − pruned residual − bias‖² (centred over the tokens with bias compensation): the error if the block's units all had scale 0. */
   targetNorm: number;
-  min: number;
-  max: number;
-  mean: number;
-  /** Scales that ended on a bound. */
-  clipped: number;
-  /** True when the fit did not lower the error and the scales were left at 1. */
+  /** `fit: scales`: the scales' range and mean, and how many ended on a bound. */
+  min?: number;
+  max?: number;
+  mean?: number;
+  clipped?: number;
+  /** `fit: weights`: ‖W' − W‖ / ‖W‖ over the kept units' columns (Frobenius). */
+  change?: number;
+  /** True when the fit did not lower the error and the block was left as it is (scales 1, no shift). */
   keptOnes: boolean;
   /** ‖δ‖, the shift of the block's output bias (0 without bias compensation). */
   biasShift: number;
@@ -90,7 +101,7 @@ export interface RepairResult {
   model: LoadedModel;
   /** The same mask without repair. */
   unrepaired: LoadedModel;
-  /** Per layer: one scale per kept head / kept neuron, in the order of the keep mask. */
+  /** Per layer: one scale per kept head / kept neuron, in the order of the keep mask (empty where the block's whole map was fitted, or it has no units). */
   headScales: number[][];
   neuronScales: number[][];
   /** Per layer: the shift of attention.output.dense's and output.dense's bias [D] (empty when none). */
@@ -98,6 +109,8 @@ export interface RepairResult {
   neuronShifts: number[][];
   layers: LayerRepair[];
   seconds: number;
+  /** Of which in the JavaScript solves (the rest is ONNX Runtime: the graphs and the normal equations). */
+  solveSeconds: number;
 }
 
 /** What the unpruned model provides, once per calibration batch (shared by every budget). */
@@ -371,10 +384,121 @@ export function solveScales(G: ArrayLike<number>, b: ArrayLike<number>, c: numbe
   return { scales: Array.from(s), errorBefore, errorAfter, clipped: pinned.filter(Boolean).length, keptOnes: false };
 }
 
+/**
+ * Solves L·Lᵀ·X = B for D right-hand sides at once (B, X [n, D] row-major; B is overwritten by
+ * X). Both sweeps update whole rows of D values, the loop the JIT runs fastest (2·n²·D flops).
+ */
+export function solveFactorRows(L: Float64Array, B: Float64Array, n: number, D: number): Float64Array {
+  for (let i = 0; i < n; i++) {
+    const Li = i * n;
+    const yi = i * D;
+    for (let k = 0; k < i; k++) {
+      const v = L[Li + k];
+      if (v === 0) continue;
+      const yk = k * D;
+      for (let c = 0; c < D; c++) B[yi + c] -= v * B[yk + c];
+    }
+    const inv = 1 / L[Li + i];
+    for (let c = 0; c < D; c++) B[yi + c] *= inv;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const Li = i * n;
+    const xi = i * D;
+    const inv = 1 / L[Li + i];
+    for (let c = 0; c < D; c++) B[xi + c] *= inv;
+    for (let k = 0; k < i; k++) {
+      const v = L[Li + k];
+      if (v === 0) continue;
+      const xk = k * D;
+      for (let c = 0; c < D; c++) B[xk + c] -= v * B[xi + c];
+    }
+  }
+  return B;
+}
+
+/**
+ * The whole-map refit: X = argmin ‖U·X − T‖² + Σ_i λ_i·‖X_i − X0_i‖² (X [n, D] = W'ᵀ; λ_i =
+ * ρ·(UᵀU)_ii, floored: a ridge towards the current map, relative to each input's energy), from
+ * G = UᵀU and B = UᵀT. Its error needs no second product with G: (G + Λ)·X = B + Λ·X0 gives
+ * XᵀGX = Xᵀ(B + Λ(X0 − X)), so ‖UX − T‖² = c − tr(XᵀB) + Σ_i λ_i⟨X_i, X0_i − X_i⟩.
+ * Returns x = null (keep X0) when the fit is not better than `asIs`, the block as it is.
+ */
+export function solveWeights(G: ArrayLike<number>, B: ArrayLike<number>, c: number, x0: Float32Array, n: number, D: number, damping: number, asIs: number): { x: Float64Array | null; errorAfter: number } {
+  let meanDiag = 0;
+  for (let i = 0; i < n; i++) meanDiag += G[i * n + i] / n;
+  const floor = Math.max(meanDiag * 1e-6, 1e-30);
+  const A = Float64Array.from(G);
+  const lambda = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    lambda[i] = damping * Math.max(G[i * n + i], floor);
+    A[i * n + i] += lambda[i];
+  }
+  const L = cholesky(A, n);
+  if (!L) return { x: null, errorAfter: asIs };
+  const x = new Float64Array(n * D);
+  for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) x[i * D + d] = B[i * D + d] + lambda[i] * x0[i * D + d];
+  solveFactorRows(L, x, n, D);
+  let error = c;
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < D; d++) {
+      const k = i * D + d;
+      error += lambda[i] * x[k] * (x0[k] - x[k]) - x[k] * B[k];
+    }
+  }
+  return error < asIs ? { x, errorAfter: error } : { x: null, errorAfter: asIs };
+}
+
+/** A block's output map [D, n] (PyTorch layout) transposed to [n, D]. */
+function transposed(w: Tensor): Float32Array {
+  const [D, n] = w.shape;
+  const t = new Float32Array(n * D);
+  for (let r = 0; r < D; r++) for (let k = 0; k < n; k++) t[k * D + r] = w.data[r * n + k];
+  return t;
+}
+
+/** The refit block: weight = Xᵀ, bias + δ with δ = T̄ − Ū·X (no shift without bias compensation). */
+function refitBlock(block: { weight: Tensor; bias: Tensor }, x: Float64Array, uMean?: Float32Array, targetMean?: Float32Array): { weight: Tensor; bias: Tensor; shift: number[] } {
+  const [D, n] = block.weight.shape;
+  const weight = new Float32Array(D * n);
+  for (let k = 0; k < n; k++) for (let r = 0; r < D; r++) weight[r * n + k] = x[k * D + r];
+  const shift = new Array<number>(uMean && targetMean ? D : 0).fill(0);
+  if (uMean && targetMean) {
+    for (let r = 0; r < D; r++) {
+      let v = targetMean[r];
+      for (let k = 0; k < n; k++) v -= uMean[k] * x[k * D + r];
+      shift[r] = v;
+    }
+  }
+  return { weight: { shape: [D, n], data: weight }, bias: { shape: [...block.bias.shape], data: block.bias.data.map((v, i) => v + (shift[i] ?? 0)) }, shift };
+}
+
+/**
+ * A whole-map fit has one unknown per input for each output, so it needs more fitted tokens than
+ * inputs (rows ≥ WEIGHTS_ROWS_PER_INPUT × inputs) to be determined by the data rather than the
+ * ridge; with fewer (the last layer, fitted on [CLS] alone; a small calibration sample at
+ * BERT-base size) the block gets the per-unit scales, determined by rows × D equations.
+ */
+export const WEIGHTS_ROWS_PER_INPUT = 1;
+
+export function blockFitKind(fit: RepairFit, rows: number, inputs: number): RepairFit {
+  return fit === 'weights' && rows < WEIGHTS_ROWS_PER_INPUT * inputs ? 'scales' : fit;
+}
+
+/** ‖b − a‖ / ‖a‖. */
+function relativeChange(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  let n = 0;
+  a.forEach((v, i) => {
+    d += (b[i] - v) ** 2;
+    n += v * v;
+  });
+  return n > 0 ? Math.sqrt(d / n) : 0;
+}
+
 function blockFit(units: number, fit: ReturnType<typeof solveScales>, targetNorm: number, shift: number[]): BlockFit {
   const s = fit.scales;
   return {
-    units, errorBefore: Math.max(0, fit.errorBefore), errorAfter: Math.max(0, fit.errorAfter), targetNorm,
+    units, fit: 'scales', errorBefore: Math.max(0, fit.errorBefore), errorAfter: Math.max(0, fit.errorAfter), targetNorm,
     min: Math.min(...s), max: Math.max(...s), mean: s.reduce((a, v) => a + v, 0) / s.length, clipped: fit.clipped, keptOnes: fit.keptOnes,
     biasShift: Math.hypot(...shift),
   };
@@ -416,12 +540,28 @@ export async function repairPruned(model: LoadedModel, keep: KeepMask, teacher: 
   const neuronShifts: number[][] = [];
   const report: LayerRepair[] = [];
   const withBias = opts.bias ?? REPAIR_BIAS;
+  let solveMs = 0;
   const solve = (out: ort.InferenceSession.OnnxValueMapType, units: number) => {
     const c = (out.target_sq.data as Float32Array)[0];
     const asIs = (out.error_ones.data as Float32Array)[0];
+    const ts = performance.now();
     const solved = solveScales(out.gram.data as Float32Array, out.rhs.data as Float32Array, c, damping, bounds, asIs);
+    solveMs += performance.now() - ts;
     const shift = withBias && !solved.keptOnes ? biasShift(out.unit_mean.data as Float32Array, out.target_mean.data as Float32Array, solved.scales) : [];
     return { scales: solved.scales, shift, fit: blockFit(units, solved, c, shift) };
+  };
+  const fitKind = opts.fit ?? REPAIR_FIT;
+  /** The weights refit of one block; returns the block to put in place (or undefined to keep it) and its record. */
+  const refit = (out: ort.InferenceSession.OnnxValueMapType, block: { weight: Tensor; bias: Tensor }, units: number) => {
+    const c = (out.target_sq.data as Float32Array)[0];
+    const asIs = (out.error_ones.data as Float32Array)[0];
+    const [Dd, n] = block.weight.shape;
+    const ts = performance.now();
+    const solved = solveWeights(out.utu.data as Float32Array, out.utt.data as Float32Array, c, transposed(block.weight), n, Dd, damping, asIs);
+    solveMs += performance.now() - ts;
+    const next = solved.x && refitBlock(block, solved.x, withBias ? (out.u_mean.data as Float32Array) : undefined, withBias ? (out.target_mean.data as Float32Array) : undefined);
+    const fit: BlockFit = { units, fit: 'weights', errorBefore: Math.max(0, asIs), errorAfter: Math.max(0, solved.errorAfter), targetNorm: c, change: next ? relativeChange(block.weight.data, next.weight.data) : 0, keptOnes: !next, biasShift: next ? Math.hypot(...next.shift) : 0 };
+    return { next, fit };
   };
   let x = teacher.input;
   const L = spec.numLayers;
@@ -439,17 +579,31 @@ export async function repairPruned(model: LoadedModel, keep: KeepMask, teacher: 
     let hShift: number[] = [];
     let context: ort.Tensor | undefined;
     if (H > 0) {
-      const out = await runGraph(buildRepairHeads(current(), l, layout, fitIndex, withBias).bytes, { hidden, target: targets(teacher.attentionTargets) }, opts);
+      const kind = blockFitKind(fitKind, fitIndex.length, H * spec.headDim);
+      const out = await runGraph(buildRepairHeads(current(), l, layout, fitIndex, withBias, kind).bytes, { hidden, target: targets(teacher.attentionTargets) }, opts);
       context = out.context;
-      ({ scales: hs, shift: hShift, fit: entry.heads } = solve(out, H));
-      layers[l] = foldScales(layers[l], spec.headDim, hs, undefined, { heads: hShift });
+      if (kind === 'weights') {
+        const { next, fit } = refit(out, layers[l].attentionOutput, H);
+        entry.heads = fit;
+        if (next) layers[l] = { ...layers[l], attentionOutput: { weight: next.weight, bias: next.bias } };
+      } else {
+        ({ scales: hs, shift: hShift, fit: entry.heads } = solve(out, H));
+        layers[l] = foldScales(layers[l], spec.headDim, hs, undefined, { heads: hShift });
+      }
     }
     let ns: number[] = [];
     let nShift: number[] = [];
-    const rest = await runGraph(buildRepairNeurons(current(), l, layout, fitIndex, withBias).bytes, { hidden, ...(context && { context }), target: targets(teacher.ffnTargets) }, opts);
+    const nKind = blockFitKind(fitKind, fitIndex.length, F);
+    const rest = await runGraph(buildRepairNeurons(current(), l, layout, fitIndex, withBias, nKind).bytes, { hidden, ...(context && { context }), target: targets(teacher.ffnTargets) }, opts);
     if (F > 0) {
-      ({ scales: ns, shift: nShift, fit: entry.neurons } = solve(rest, F));
-      layers[l] = foldScales(layers[l], spec.headDim, undefined, ns, { neurons: nShift });
+      if (nKind === 'weights') {
+        const { next, fit } = refit(rest, layers[l].output, F);
+        entry.neurons = fit;
+        if (next) layers[l] = { ...layers[l], output: { weight: next.weight, bias: next.bias } };
+      } else {
+        ({ scales: ns, shift: nShift, fit: entry.neurons } = solve(rest, F));
+        layers[l] = foldScales(layers[l], spec.headDim, undefined, ns, { neurons: nShift });
+      }
       x = (await runGraph(buildRepairOutput(current(), l, layout).bytes, { mid: rest.mid, activation: rest.activation }, opts)).output.data as Float32Array;
     } else {
       x = rest.output.data as Float32Array;
@@ -460,5 +614,5 @@ export async function repairPruned(model: LoadedModel, keep: KeepMask, teacher: 
     neuronShifts.push(nShift);
     report.push(entry);
   }
-  return { model: current(), unrepaired: pruned, headScales, neuronScales, headShifts, neuronShifts, layers: report, seconds: (performance.now() - t0) / 1000 };
+  return { model: current(), unrepaired: pruned, headScales, neuronScales, headShifts, neuronShifts, layers: report, seconds: (performance.now() - t0) / 1000, solveSeconds: solveMs / 1000 };
 }

@@ -2,6 +2,7 @@ import { macBudgets } from '../config';
 import { datasetOfKeys } from '../data/named';
 import type { RunConfig } from '../config';
 import type { RepairMethod } from '../optin/repair';
+import type { RepairFit } from '../onnx/repairGraphs';
 import type { DeviceChoice } from '../runtime/session';
 import type { PruneJob } from './pruneJob';
 
@@ -11,6 +12,7 @@ export interface JobOverrides {
   device?: DeviceChoice;
   scoring?: 'auto' | 'exact' | 'fast';
   repair?: RepairMethod;
+  repairFit?: RepairFit;
 }
 
 /** From a validated, resolved config (keys as the user wrote them) to what the pipeline runs. */
@@ -36,6 +38,7 @@ export function jobFromConfig(c: RunConfig, configText: string, o: JobOverrides 
     budgets: o.budgets ?? macBudgets(c),
     method: c.method,
     repair: o.repair ?? c.repair,
+    repairFit: o.repairFit ?? c.repair_fit,
     ...(c.token_reduction === 'merge' && { tokens: { schedule: c.token_schedule } }),
     baselines: [...c.baselines],
     seed: c.seed,

@@ -7,7 +7,7 @@ import type { Trajectory } from '../onnx/encoder';
 import type { LossOptions } from '../onnx/segments';
 import type { FastEstimator } from '../optin/fastScoring';
 import type { ImportanceOptions } from '../optin/importance';
-import type { RepairMethod } from '../optin/repair';
+import type { RepairFit, RepairMethod } from '../optin/repair';
 import type { BaselineCounts } from '../optin/search';
 import type { DeviceChoice } from '../runtime/session';
 import type { RunEvent } from './events';
@@ -53,8 +53,10 @@ export interface PruneJob {
   /** Loss options; `trajectory` unset = the family's default (`embedding_choice: auto`). */
   loss: Omit<LossOptions, 'trajectory'> & { trajectory?: Trajectory };
   importance: ImportanceOptions;
-  /** Re-fit the kept units after the search (least_squares) or not (none; the default). */
+  /** Re-fit the kept units after the search (least_squares) or not (none, when absent; configs default to least_squares). */
   repair?: RepairMethod;
+  /** What repair fits (`repair_fit`): the output projections' weights (when absent) or one scale per unit. */
+  repairFit?: RepairFit;
   candidatesPerRun?: number;
   /** `scoring` and its settings (config keys scoring, scoring_time_limit, fast_*). */
   scoring?: { mode: 'auto' | 'exact' | 'fast'; timeLimitMinutes: number; fastEstimator?: FastEstimator; fastProbes?: number; fastCalibrationSize?: number; fastCheckUnits?: number };

@@ -6,7 +6,7 @@ import type { TextFields } from '../data/text';
 import type { Latency } from '../eval/latency';
 import type { MetricName } from '../eval/metrics';
 import type { FastCheck } from '../optin/fastScoring';
-import type { LayerRepair } from '../optin/repair';
+import type { LayerRepair, RepairFit } from '../optin/repair';
 
 /**
  * The check that decides whether a budget's repair is delivered: divergence from the unpruned
@@ -118,7 +118,7 @@ export interface BudgetResult {
   speedup?: number;
   baselines: BaselineResult[];
   /** With `repair: least_squares`: the fit per layer (the metric above is the repaired model's). */
-  repair?: { method: 'least_squares'; seconds: number; layers: LayerRepair[]; check?: RepairCheckRecord };
+  repair?: { method: 'least_squares'; /** Absent in reports written before repair_fit existed (they fitted scales). */ fit?: RepairFit; seconds: number; layers: LayerRepair[]; check?: RepairCheckRecord };
   /** With repair on: the same mask without repair. */
   unrepaired?: { metric: number; latency?: Latency };
   /** With `token_reduction: merge`: the schedule, tokens per layer and how the budget was split. */

@@ -41,6 +41,8 @@ export const CASES: Case[] = [
 
   { name: 'token merging with task_name language', yaml: 'task_name: language\ntoken_reduction: merge\n', expect: [e('error', 'cross-field', 'only works for vision models (ViT/DeiT merge image patch tokens), and `task_name` is language', [1, 17, 22], 'none')] },
   { name: 'token schedule without token merging', yaml: 'token_schedule: 8\n', expect: [e('information', 'cross-field', '`token_schedule` only applies with `token_reduction: merge`', [0, 0, 14])] },
+  { name: 'repair fit with repair off', yaml: 'repair: none\nrepair_fit: scales\n', expect: [e('information', 'cross-field', '`repair_fit` only applies with `repair: least_squares`', [1, 0, 10])] },
+  { name: 'repair fit misspelt', yaml: 'repair_fit: weight\n', expect: [e('error', 'enum', 'must be one of weights, scales; got weight; did you mean weights?', [0, 12, 18], 'weights')] },
   // ---- token_schedule: auto, r, or r per layer ----
   { name: 'token schedule neither auto nor a number', yaml: 'token_schedule: fast\n', expect: [e('error', 'wrong-type', '`token_schedule` must be auto, a whole number ≥ 0, or a list of such numbers (one per layer), got fast', [0, 16, 20])] },
   { name: 'negative r in a token schedule', yaml: 'token_schedule: [8, -1, 4]\n', expect: [e('error', 'out-of-range', '`token_schedule` entry 2', [0, 20, 22])] },

@@ -42,7 +42,7 @@ test('optin prune: text summary, --run-dir, and information diagnostics on stder
   const r = spawnSync(process.execPath, [BIN, 'prune', cfg, '--run-dir', runDir, '--quiet', '--repair', 'least_squares'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`run complete: ${runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`));
-  assert.match(r.stdout, /budget 0\.6: MACs kept \d+\.\d%, \d+ heads, \d+ neurons, accuracy \d+\.\d+% \(unrepaired \d+\.\d+%\)/);
+  assert.match(r.stdout, /budget 0\.6: MACs kept \d+\.\d%, \d+ heads, \d+ neurons, accuracy \d+\.\d+% \(unrepaired \d+\.\d+%(, exported: repair not kept)?\)/);
   assert.match(r.stderr, /config\.yaml:\d+:\d+: information: .*dataset/);
   assert.ok(fs.existsSync(path.join(runDir, 'pruned.onnx')));
 });
@@ -59,6 +59,9 @@ test('optin prune: config errors are listed with file:line:col and exit 1; usage
   const badRepair = spawnSync(process.execPath, [BIN, 'prune', cfg, '--repair', 'magic'], { encoding: 'utf8' });
   assert.equal(badRepair.status, 2);
   assert.match(badRepair.stderr, /--repair must be none or least_squares, got "magic"/);
+  const badFit = spawnSync(process.execPath, [BIN, 'prune', cfg, '--repair-fit', 'matrix'], { encoding: 'utf8' });
+  assert.equal(badFit.status, 2);
+  assert.match(badFit.stderr, /--repair-fit must be weights or scales, got "matrix"/);
   const missing = spawnSync(process.execPath, [BIN, 'prune', path.join(path.dirname(cfg), 'nope.yaml')], { encoding: 'utf8' });
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /nope\.yaml: cannot read the config \(ENOENT\)/);

@@ -8,12 +8,13 @@ import type { Feeds } from '../../src/data/dataset';
 import { openDataset } from '../../src/data/dataset';
 import { loadModel } from '../../src/model';
 import { pruneModel, type KeepMask } from '../../src/model/prune';
-import type { LoadedModel } from '../../src/model/spec';
+import type { LoadedModel, Tensor } from '../../src/model/spec';
+import { mulberry32 } from '../../src/optin/random';
 import { buildModelGraph } from '../../src/onnx/model';
 import { buildProbe, prefixTokens, unpackedLayout } from '../../src/onnx/segments';
 import { magnitudeScores } from '../../src/optin/baselines';
 import { calibrationShape } from '../../src/optin/calibration';
-import { foldScales, repairPruned, repairTeacher } from '../../src/optin/repair';
+import { foldScales, repairPruned, repairTeacher, type RepairFit } from '../../src/optin/repair';
 import { macModel, searchMask } from '../../src/optin/search';
 import { runPrune, type PruneJob } from '../../src/run/pipeline';
 import type { Report } from '../../src/run/report';
@@ -80,7 +81,7 @@ function realError(a: Float32Array, b: Float32Array, feeds: Feeds, m: LoadedMode
   return e;
 }
 
-test('repair with every unit kept: scales 1 and the same outputs; output projections scaled by known factors are scaled back', async () => {
+test('repair with every unit kept: the same outputs; output projections scaled by known factors are scaled back, and disturbed ones solved back', async () => {
   const dir = tmpDir();
   const p = textProject(dir, { layers: 3, heads: 4, hidden: 16, intermediate: 24, examples: 12 });
   const model = loadModel(p.model);
@@ -89,10 +90,13 @@ test('repair with every unit kept: scales 1 and the same outputs; output project
   assert.ok((feeds.attention_mask.data as BigInt64Array).includes(0n), 'the batch is padded, so the real-token selection is exercised');
   const teacher = await repairTeacher(model, feeds);
   assert.ok(teacher.layout.segments && teacher.layout.shape.batch < 12, 'the calibration batch was packed into fewer rows');
-  const same = await repairPruned(model, keepAll(model), teacher);
+  const same = await repairPruned(model, keepAll(model), teacher, { fit: 'scales' });
   for (const s of [...same.headScales.flat(), ...same.neuronScales.flat()]) assert.ok(Math.abs(s - 1) < 1e-3, `scale ${s} with nothing pruned`);
   const reference = await logits(model, feeds);
   assert.ok(maxDiff(await logits(same.model, feeds), reference) < 1e-4);
+  const sameWeights = await repairPruned(model, keepAll(model), teacher, { fit: 'weights' });
+  const moved = maxDiff(await logits(sameWeights.model, feeds), reference);
+  assert.ok(moved < 1e-3, `the whole-map fit of the unpruned model moved the logits by ${moved}`);
 
   // Divide head h's and neuron j's output columns by known factors: repair must find them.
   const headFactor = (l: number, h: number) => 0.6 + 0.15 * ((h + l) % 4);
@@ -105,18 +109,43 @@ test('repair with every unit kept: scales 1 and the same outputs; output project
     },
   };
   assert.ok(maxDiff(await logits(perturbed, feeds), reference) > 1e-3, 'the perturbation changes the model');
-  const fixed = await repairPruned(perturbed, keepAll(model), teacher, { damping: 1e-9 });
+  const fixed = await repairPruned(perturbed, keepAll(model), teacher, { fit: 'scales', damping: 1e-9 });
   fixed.headScales.forEach((hs, l) => hs.forEach((s, h) => assert.ok(Math.abs(s - headFactor(l, h)) < 2e-3, `layer ${l} head ${h}: ${s} vs ${headFactor(l, h)}`)));
   fixed.neuronScales.forEach((ns, l) => ns.forEach((s, j) => assert.ok(Math.abs(s - neuronFactor(l, j)) < 2e-3, `layer ${l} neuron ${j}: ${s} vs ${neuronFactor(l, j)}`)));
   assert.ok(maxDiff(await logits(fixed.model, feeds), reference) < 1e-3);
 
+  // The whole-map fit: output projections and biases disturbed by noise are solved back to the originals.
+  const rand = mulberry32(5);
+  const noisy = (t: Tensor): Tensor => ({ shape: [...t.shape], data: t.data.map((v) => v + 0.3 * (rand() - 0.5)) });
+  const disturbed: LoadedModel = {
+    spec,
+    weights: { ...model.weights, layers: model.weights.layers.map((w) => ({ ...w, attentionOutput: { weight: noisy(w.attentionOutput.weight), bias: noisy(w.attentionOutput.bias) }, output: { weight: noisy(w.output.weight), bias: noisy(w.output.bias) } })) },
+  };
+  assert.ok(maxDiff(await logits(disturbed, feeds), reference) > 1e-2, 'the disturbance changes the model');
+  const solved = await repairPruned(disturbed, keepAll(model), teacher, { fit: 'weights', damping: 1e-9 });
+  // The last layer is fitted on the 12 [CLS] rows only, fewer than its projections' inputs: it gets scales; the others' maps are solved back.
+  const L = spec.numLayers;
+  assert.deepEqual([solved.layers[L - 1].heads?.fit, solved.layers[L - 1].neurons?.fit], ['scales', 'scales']);
+  solved.model.weights.layers.slice(0, -1).forEach((w, l) => {
+    assert.deepEqual([solved.layers[l].heads?.fit, solved.layers[l].neurons?.fit], ['weights', 'weights']);
+    const o = model.weights.layers[l];
+    for (const [name, got, want] of [['attention.output.dense', w.attentionOutput, o.attentionOutput], ['output.dense', w.output, o.output]] as const) {
+      assert.ok(maxDiff(got.weight.data, want.weight.data) < 2e-3, `layer ${l} ${name}.weight off by ${maxDiff(got.weight.data, want.weight.data)}`);
+      assert.ok(maxDiff(got.bias.data, want.bias.data) < 2e-3, `layer ${l} ${name}.bias off by ${maxDiff(got.bias.data, want.bias.data)}`);
+    }
+  });
+  // With the original last layer behind them, the solved layers give the unpruned model's logits.
+  const solvedPrefix: LoadedModel = { spec, weights: { ...solved.model.weights, layers: [...solved.model.weights.layers.slice(0, -1), model.weights.layers[L - 1]] } };
+  const off = maxDiff(await logits(solvedPrefix, feeds), reference);
+  assert.ok(off < 1e-3, `logits of the solved layers off by ${off}`);
+
   // Packed rows (what runs) and the padded batch give the same fit.
-  const padded = await repairPruned(perturbed, keepAll(model), await repairTeacher(model, feeds, { pack: false }), { damping: 1e-9 });
+  const padded = await repairPruned(perturbed, keepAll(model), await repairTeacher(model, feeds, { pack: false }), { fit: 'scales', damping: 1e-9 });
   const scales = (r: typeof fixed) => [...r.headScales.flat(), ...r.neuronScales.flat()];
   scales(padded).forEach((v, i) => assert.ok(Math.abs(v - scales(fixed)[i]) < 1e-4, `scale ${i}: ${v} padded, ${scales(fixed)[i]} packed`));
   const half: KeepMask = { heads: spec.headsPerLayer.map((h) => range(h).filter((u) => u % 2 === 0)), neurons: spec.neuronsPerLayer.map((n) => range(n).filter((u) => u % 3 !== 1)) };
-  const packedHalf = scales(await repairPruned(model, half, teacher));
-  const paddedHalf = scales(await repairPruned(model, half, await repairTeacher(model, feeds, { pack: false })));
+  const packedHalf = scales(await repairPruned(model, half, teacher, { fit: 'scales' }));
+  const paddedHalf = scales(await repairPruned(model, half, await repairTeacher(model, feeds, { pack: false }), { fit: 'scales' }));
   assert.ok(packedHalf.some((v) => Math.abs(v - 1) > 0.01), 'the pruned fit moves some scales');
   paddedHalf.forEach((v, i) => assert.ok(Math.abs(v - packedHalf[i]) < 1e-3, `pruned, scale ${i}: ${v} padded, ${packedHalf[i]} packed`));
 });
@@ -127,7 +156,7 @@ const fixtures = [
 ];
 
 for (const f of fixtures) {
-  test(`${f.name} at budget 0.3: repair lowers every layer's error on the calibration tokens, and the folded export is the masked model with scaled projections`, async () => {
+  test(`${f.name} at budget 0.3: both fits lower every layer's error on the calibration tokens as reported, keep the pruned shapes, and the folded scales export the masked model with scaled projections`, async () => {
     const model = loadModel(path.join(FIXTURES, f.name, 'model'));
     const { spec } = model;
     const calib = await openDataset(f.calibration, spec, { maxSeqLength: 128 });
@@ -135,33 +164,46 @@ for (const f of fixtures) {
     const scores = magnitudeScores(model);
     const { keep } = searchMask(spec, scores.heads, scores.neurons, macModel(spec, calib.meanSequenceLength), 0.3);
     const teacher = await repairTeacher(model, feeds);
-    const repaired = await repairPruned(model, keep, teacher);
     const teacherOut = await layerOutputs(model, feeds);
     const plainOut = await layerOutputs(pruneModel(model, keep), feeds);
-    const repairedOut = await layerOutputs(repaired.model, feeds);
-    const last = (l: number) => l === spec.numLayers - 1;
-    for (let l = 0; l < spec.numLayers; l++) {
-      const before = realError(plainOut[l], teacherOut[l], feeds, model, last(l));
-      const after = realError(repairedOut[l], teacherOut[l], feeds, model, last(l));
-      assert.ok(after < before, `layer ${l}: error ${after} with repair, ${before} without`);
-    }
-
-    // The errors repair reports are the errors of the exported model's residual sums, measured here.
     const teacherSums = await residualSums(model, feeds);
-    const repairedSums = await residualSums(repaired.model, feeds);
-    const close = (measured: number, reported: number, scale: number) => Math.abs(measured - reported) <= 1e-3 * Math.max(measured, reported) + 1e-5 * scale;
-    repaired.layers.forEach((fit, l) => {
-      if (fit.heads) {
-        const measured = realError(repairedSums[l].attention, teacherSums[l].attention, feeds, model, last(l));
-        assert.ok(close(measured, fit.heads.errorAfter, fit.heads.targetNorm), `layer ${l} heads: measured ${measured}, repair reports ${fit.heads.errorAfter}`);
-        assert.ok(fit.heads.errorAfter <= fit.heads.errorBefore);
+    const last = (l: number) => l === spec.numLayers - 1;
+    const fits = {} as Record<RepairFit, Awaited<ReturnType<typeof repairPruned>>>;
+    for (const fit of ['weights', 'scales'] as const) {
+      const repaired = (fits[fit] = await repairPruned(model, keep, teacher, { fit }));
+      const repairedOut = await layerOutputs(repaired.model, feeds);
+      for (let l = 0; l < spec.numLayers; l++) {
+        const before = realError(plainOut[l], teacherOut[l], feeds, model, last(l));
+        const after = realError(repairedOut[l], teacherOut[l], feeds, model, last(l));
+        assert.ok(after < before, `${fit}, layer ${l}: error ${after} with repair, ${before} without`);
       }
-      if (fit.neurons) {
-        const measured = realError(repairedSums[l].ffn, teacherSums[l].ffn, feeds, model, last(l));
-        assert.ok(close(measured, fit.neurons.errorAfter, fit.neurons.targetNorm), `layer ${l} neurons: measured ${measured}, repair reports ${fit.neurons.errorAfter}`);
-        assert.ok(fit.neurons.errorAfter < fit.neurons.errorBefore, `layer ${l}: neuron scales did not lower the error`);
-      }
-    });
+      // The errors repair reports are the errors of the exported model's residual sums, measured here.
+      const repairedSums = await residualSums(repaired.model, feeds);
+      const close = (measured: number, reported: number, scale: number) => Math.abs(measured - reported) <= 1e-3 * Math.max(measured, reported) + 1e-5 * scale;
+      repaired.layers.forEach((fitted, l) => {
+        if (fitted.heads) {
+          const measured = realError(repairedSums[l].attention, teacherSums[l].attention, feeds, model, last(l));
+          assert.ok(close(measured, fitted.heads.errorAfter, fitted.heads.targetNorm), `${fit}, layer ${l} heads: measured ${measured}, repair reports ${fitted.heads.errorAfter}`);
+          assert.ok(fitted.heads.errorAfter <= fitted.heads.errorBefore);
+        }
+        if (fitted.neurons) {
+          const measured = realError(repairedSums[l].ffn, teacherSums[l].ffn, feeds, model, last(l));
+          assert.ok(close(measured, fitted.neurons.errorAfter, fitted.neurons.targetNorm), `${fit}, layer ${l} neurons: measured ${measured}, repair reports ${fitted.neurons.errorAfter}`);
+          assert.ok(fitted.neurons.errorAfter < fitted.neurons.errorBefore, `${fit}, layer ${l}: the neurons' fit did not lower the error`);
+        }
+      });
+      // Same shapes as the plain pruned model: only the output projections' values change.
+      const plain = pruneModel(model, keep);
+      repaired.model.weights.layers.forEach((w, l) => {
+        assert.deepEqual(w.attentionOutput.weight.shape, plain.weights.layers[l].attentionOutput.weight.shape);
+        assert.deepEqual(w.output.weight.shape, plain.weights.layers[l].output.weight.shape);
+        assert.deepEqual(w.intermediate.weight.data, plain.weights.layers[l].intermediate.weight.data, `${fit}, layer ${l}: the FFN's input map is untouched`);
+      });
+    }
+    // The whole-map fit has the scales' solutions among its candidates, so it reaches a lower error in every block it fits from the same input (layer 0).
+    const [w0, s0] = [fits.weights.layers[0], fits.scales.layers[0]];
+    if (w0.heads && s0.heads) assert.ok(w0.heads.errorAfter <= s0.heads.errorAfter * (1 + 1e-4), `layer 0 heads: weights ${w0.heads.errorAfter}, scales ${s0.heads.errorAfter}`);
+    const repaired = fits.scales;
 
     // The full model with 0/1 masks and every kept unit's output columns scaled, vs the pruned export.
     const expand = (kept: number[], scales: number[], n: number) => range(n).map((u) => (kept.includes(u) ? scales[kept.indexOf(u)] : 1));
@@ -199,6 +241,8 @@ test('a run with repair exports the repaired model, records the unrepaired metri
   const b = onDisk.budgets[0];
   assert.equal(b.file, 'pruned.onnx');
   assert.equal(b.repair!.layers.length, 4);
+  assert.equal(b.repair!.fit, 'weights', 'the job sets no repairFit: the default fit runs and is recorded');
+  assert.ok(b.repair!.layers.some((l) => (l.neurons?.change ?? 0) > 0), 'the fit moved some output projection');
   assert.ok(b.metric !== undefined && b.unrepaired !== undefined && b.unrepaired.metric >= 0 && b.unrepaired.metric <= 1);
   // The baseline's masks are repaired the same way: one repaired metric per seed, and their mean.
   const random = b.baselines[0];

@@ -1,7 +1,7 @@
 /** The small bounded, damped least-squares solve of repair (the K×K part that runs in JavaScript). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { choleskySolve, fitError, solveScales } from '../../src/optin/repair';
+import { blockFitKind, choleskySolve, fitError, solveScales, solveWeights, WEIGHTS_ROWS_PER_INPUT } from '../../src/optin/repair';
 import { mulberry32 } from '../../src/optin/random';
 
 /** G = UᵀU, b = Uᵀt, c = ‖t‖² for a random U [n, k] and t = U·s (+ noise). */
@@ -101,4 +101,71 @@ test('solveScales: pinning scales by bordered solves on one factorization gives 
     got.scales.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-7, `k ${k} scale ${i}: ${v} vs reference ${want[i]}`));
     assert.equal(got.clipped, onBounds);
   }
+});
+
+/** U [N, n], T = U·X + noise [N, D], and the normal equations G = UᵀU, B = UᵀT, c = ‖T‖². */
+function mapSystem(N: number, n: number, D: number, X: Float64Array, noise: number, seed: number) {
+  const rand = mulberry32(seed);
+  const U = Float64Array.from({ length: N * n }, () => rand() - 0.5);
+  const T = new Float64Array(N * D);
+  for (let t = 0; t < N; t++) for (let d = 0; d < D; d++) {
+    let v = noise * (rand() - 0.5);
+    for (let i = 0; i < n; i++) v += U[t * n + i] * X[i * D + d];
+    T[t * D + d] = v;
+  }
+  const G = new Float64Array(n * n);
+  const B = new Float64Array(n * D);
+  for (let t = 0; t < N; t++) for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) G[i * n + j] += U[t * n + i] * U[t * n + j];
+    for (let d = 0; d < D; d++) B[i * D + d] += U[t * n + i] * T[t * D + d];
+  }
+  const error = (x: ArrayLike<number>) => {
+    let e = 0;
+    for (let t = 0; t < N; t++) for (let d = 0; d < D; d++) {
+      let v = -T[t * D + d];
+      for (let i = 0; i < n; i++) v += U[t * n + i] * x[i * D + d];
+      e += v * v;
+    }
+    return e;
+  };
+  return { G, B, c: T.reduce((a, v) => a + v * v, 0), error };
+}
+
+test('solveWeights recovers an exact map, reports the error it reaches, is the ridge solution towards the current map, and keeps the map when nothing is gained', () => {
+  const [N, n, D] = [90, 12, 7];
+  const rand = mulberry32(21);
+  const X = Float64Array.from({ length: n * D }, () => rand() * 2 - 1);
+  const x0 = Float32Array.from({ length: n * D }, () => rand() * 2 - 1);
+  const exact = mapSystem(N, n, D, X, 0, 22);
+  const fit = solveWeights(exact.G, exact.B, exact.c, x0, n, D, 1e-12, exact.error(x0));
+  assert.ok(fit.x, 'the fit is better than the map as it is');
+  fit.x!.forEach((v, i) => assert.ok(Math.abs(v - X[i]) < 1e-6, `entry ${i}: ${v} vs ${X[i]}`));
+
+  // With noise and a real ridge: the reported error is the measured one, and the gradient of the damped objective vanishes.
+  const noisy = mapSystem(N, n, D, X, 0.5, 23);
+  const damping = 0.3;
+  const r = solveWeights(noisy.G, noisy.B, noisy.c, x0, n, D, damping, noisy.error(x0));
+  const x = r.x!;
+  assert.ok(Math.abs(r.errorAfter - noisy.error(x)) < 1e-8 * noisy.c, `reported ${r.errorAfter}, measured ${noisy.error(x)}`);
+  for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) {
+    let grad = -noisy.B[i * D + d] + damping * noisy.G[i * n + i] * (x[i * D + d] - x0[i * D + d]);
+    for (let j = 0; j < n; j++) grad += noisy.G[i * n + j] * x[j * D + d];
+    assert.ok(Math.abs(grad) < 1e-8 * noisy.c, `gradient (${i}, ${d}) = ${grad}`);
+  }
+  // The block as it is does better than any fit (noise leaves every map an error above 0): it stays.
+  const stays = solveWeights(noisy.G, noisy.B, noisy.c, x0, n, D, damping, 0);
+  assert.equal(stays.x, null);
+  assert.equal(stays.errorAfter, 0);
+  // Not positive definite (a dead input, no damping): the map stays.
+  const dead = Float64Array.from(exact.G);
+  for (let j = 0; j < n; j++) dead[j] = dead[j * n] = 0;
+  assert.equal(solveWeights(dead, exact.B, exact.c, x0, n, D, 0, exact.error(x0)).x, null);
+});
+
+test('a block with fewer fitted tokens than the map has inputs gets the per-unit scales instead', () => {
+  const inputs = 100;
+  const enough = Math.ceil(WEIGHTS_ROWS_PER_INPUT * inputs);
+  assert.equal(blockFitKind('weights', enough, inputs), 'weights');
+  assert.equal(blockFitKind('weights', enough - 1, inputs), 'scales');
+  assert.equal(blockFitKind('scales', 10 * enough, inputs), 'scales', 'a run that asks for scales gets scales everywhere');
 });

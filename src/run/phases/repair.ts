@@ -9,7 +9,7 @@
  */
 import type { LoadedModel } from '../../model/spec';
 import { buildModelGraph } from '../../onnx/model';
-import { repairPruned, repairTeacher } from '../../optin/repair';
+import { REPAIR_FIT, repairPruned, repairTeacher } from '../../optin/repair';
 import { prunedFor, withTokenMerge } from '../../optin/tokenSchedule';
 import type { RepairCheckRecord } from '../report';
 import type { KeepMask } from '../../model/prune';
@@ -32,7 +32,7 @@ export async function repairPhase(ctx: RunContext, loaded: Loaded, searches: Sea
   const { job, report } = ctx;
   if (job.repair !== 'least_squares') return undefined;
   ctx.phase('repair');
-  const opts = { device: job.device, threads: job.threads, signal: ctx.hooks.signal };
+  const opts = { device: job.device, threads: job.threads, signal: ctx.hooks.signal, fit: job.repairFit ?? REPAIR_FIT };
   // The same calibration examples the scorer reads.
   const feeds = await loaded.calib.batchOf(loaded.calibSample.indices);
   const t0 = performance.now();
@@ -58,10 +58,11 @@ export async function repairPhase(ctx: RunContext, loaded: Loaded, searches: Sea
     models.push(model);
     kept.push(record.kept);
     const budget = report.budgets[i];
-    budget.repair = { method: 'least_squares', seconds: r.seconds, layers: r.layers, check: record };
+    budget.repair = { method: 'least_squares', fit: opts.fit, seconds: r.seconds, layers: r.layers, check: record };
     const rel = (a: number, b: number) => (b > 0 ? a / b : 0);
     const summary = r.layers
-      .map((l) => [l.heads && `h ${rel(l.heads.errorBefore, l.heads.targetNorm).toFixed(3)}→${rel(l.heads.errorAfter, l.heads.targetNorm).toFixed(3)}`, l.neurons && `n ${rel(l.neurons.errorBefore, l.neurons.targetNorm).toFixed(3)}→${rel(l.neurons.errorAfter, l.neurons.targetNorm).toFixed(3)}`].filter(Boolean).join(' '))
+      .map((l) => (
+        [['h', l.heads], ['n', l.neurons]] as const).flatMap(([k, f]) => (f ? [`${k} ${rel(f.errorBefore, f.targetNorm).toFixed(3)}→${rel(f.errorAfter, f.targetNorm).toFixed(3)}${f.fit !== opts.fit ? ` (${f.fit}: fewer tokens than inputs)` : ''}`] : [])).join(' '))
       .map((t, l) => `L${l} ${t || '-'}`)
       .join('; ');
     ctx.log(`repair budget ${s.budget}: ${r.seconds.toFixed(1)} s; relative squared error before→after: ${summary}`);
