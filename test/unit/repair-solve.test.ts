@@ -1,7 +1,8 @@
 /** The small bounded, damped least-squares solve of repair (the K×K part that runs in JavaScript). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockFitKind, choleskySolve, fitError, solveScales, solveWeights, WEIGHTS_ROWS_PER_INPUT } from '../../src/optin/repair';
+import { choleskySolve, fitError, solveScales, solveWeights } from '../../src/optin/leastSquares';
+import { blockFitKind, WEIGHTS_ROWS_PER_INPUT } from '../../src/optin/repair';
 import { mulberry32 } from '../../src/optin/random';
 
 /** G = UᵀU, b = Uᵀt, c = ‖t‖² for a random U [n, k] and t = U·s (+ noise). */
