@@ -45,25 +45,14 @@ const dims = (layout: ScoringLayout, width: number) => [layout.shape.batch, layo
  * one on units and target centred over the tokens; `unit_mean` P [K, D] and `target_mean` T̄ [D]
  * come out so that δ can be formed from the scales.
  */
-function unitSystem(g: GraphBuilder, w: { weight: Float32Array; bias: Float32Array }, hidden: number, units: number, block: number, io: { u: string; output: string; target: string; residual: string; idx: string }, withBias: boolean): void {
+function unitSystem(g: GraphBuilder, w: { weight: Float32Array; bias: Float32Array }, hidden: number, units: number, block: number, io: BlockIO, withBias: boolean): void {
   const D = hidden;
   const Wd = units * block;
-  const { idx } = io;
   const weight = g.weight('block.weight', [D, Wd], w.weight);
-  const residual = realRows(g, io.residual, D, idx);
-  const before = g.op('Sub', [g.op('Add', [realRows(g, io.output, D, idx), residual]), io.target]);
-  g.output(g.op('ReduceSum', [g.op('Mul', [before, before])], [attr.int('keepdims', 0)]), 'error_ones', ElemType.FLOAT, []);
-  let t = g.op('Sub', [g.op('Sub', [io.target, residual]), g.weight('block.bias', [D], w.bias)]);
-  let ur = realRows(g, io.u, Wd, idx);
-  if (withBias) {
-    const mean = (x: string) => g.op('ReduceMean', [x], [attr.ints('axes', [0]), attr.int('keepdims', 1)]);
-    const um = mean(ur);
-    const tm = mean(t);
+  const { t, ur, um } = blockTarget(g, w.bias, D, Wd, io, withBias);
+  if (um) {
     const perColumn = g.op('Mul', [g.op('Transpose', [um], [attr.ints('perm', [1, 0])]), g.op('Transpose', [weight], [attr.ints('perm', [1, 0])])]);
     g.output(g.op('ReduceSum', [g.op('Reshape', [perColumn, g.ints([units, block, D])]), g.ints([1])], [attr.int('keepdims', 0)]), 'unit_mean', ElemType.FLOAT, [units, D]);
-    g.output(g.op('Reshape', [tm, g.ints([D])]), 'target_mean', ElemType.FLOAT, [D]);
-    ur = g.op('Sub', [ur, um]);
-    t = g.op('Sub', [t, tm]);
   }
   const utu = g.op('MatMul', [g.op('Transpose', [ur], [attr.ints('perm', [1, 0])]), ur]);
   const wtw = g.op('MatMul', [g.op('Transpose', [weight], [attr.ints('perm', [1, 0])]), weight]);
@@ -72,7 +61,33 @@ function unitSystem(g: GraphBuilder, w: { weight: Float32Array; bias: Float32Arr
   const projected = g.op('MatMul', [t, weight]);
   const perUnit = g.op('ReduceSum', [g.op('Mul', [ur, projected]), g.ints([0])], [attr.int('keepdims', 0)]);
   g.output(g.op('ReduceSum', [g.op('Reshape', [perUnit, g.ints([units, block])]), g.ints([1])], [attr.int('keepdims', 0)]), 'rhs', ElemType.FLOAT, [units]);
+}
+
+interface BlockIO { u: string; output: string; target: string; residual: string; idx: string }
+
+/**
+ * What both systems fit, on the real tokens: T = target − residual − bias and the units U [N, width]
+ * (both centred over the tokens with a bias shift, and their means `um` / `target_mean` out);
+ * outputs `error_ones` (the block as it is) and `target_sq` ‖T‖².
+ */
+function blockTarget(g: GraphBuilder, bias: Float32Array, D: number, width: number, io: BlockIO, withBias: boolean): { t: string; ur: string; um?: string } {
+  const { idx } = io;
+  const residual = realRows(g, io.residual, D, idx);
+  const before = g.op('Sub', [g.op('Add', [realRows(g, io.output, D, idx), residual]), io.target]);
+  g.output(g.op('ReduceSum', [g.op('Mul', [before, before])], [attr.int('keepdims', 0)]), 'error_ones', ElemType.FLOAT, []);
+  let t = g.op('Sub', [g.op('Sub', [io.target, residual]), g.weight('block.bias', [D], bias)]);
+  let ur = realRows(g, io.u, width, idx);
+  let um: string | undefined;
+  if (withBias) {
+    const mean = (x: string) => g.op('ReduceMean', [x], [attr.ints('axes', [0]), attr.int('keepdims', 1)]);
+    um = mean(ur);
+    const tm = mean(t);
+    g.output(g.op('Reshape', [tm, g.ints([D])]), 'target_mean', ElemType.FLOAT, [D]);
+    ur = g.op('Sub', [ur, um]);
+    t = g.op('Sub', [t, tm]);
+  }
   g.output(g.op('ReduceSum', [g.op('Mul', [t, t])], [attr.int('keepdims', 0)]), 'target_sq', ElemType.FLOAT, []);
+  return { t, ur, um };
 }
 
 /**
@@ -81,27 +96,12 @@ function unitSystem(g: GraphBuilder, w: { weight: Float32Array; bias: Float32Arr
  * `utt` UᵀT [Wd, D] (centred over the tokens with a bias shift; then `u_mean` Ū [Wd] and
  * `target_mean` T̄ [D] give δ = T̄ − Ū·W'ᵀ), `target_sq` ‖T‖² and `error_ones` (the block as it is).
  */
-function weightSystem(g: GraphBuilder, w: { weight: Float32Array; bias: Float32Array }, hidden: number, width: number, io: { u: string; output: string; target: string; residual: string; idx: string }, withBias: boolean): void {
-  const D = hidden;
-  const { idx } = io;
-  const residual = realRows(g, io.residual, D, idx);
-  const before = g.op('Sub', [g.op('Add', [realRows(g, io.output, D, idx), residual]), io.target]);
-  g.output(g.op('ReduceSum', [g.op('Mul', [before, before])], [attr.int('keepdims', 0)]), 'error_ones', ElemType.FLOAT, []);
-  let t = g.op('Sub', [g.op('Sub', [io.target, residual]), g.weight('block.bias', [D], w.bias)]);
-  let ur = realRows(g, io.u, width, idx);
-  if (withBias) {
-    const mean = (x: string) => g.op('ReduceMean', [x], [attr.ints('axes', [0]), attr.int('keepdims', 1)]);
-    const um = mean(ur);
-    const tm = mean(t);
-    g.output(g.op('Reshape', [um, g.ints([width])]), 'u_mean', ElemType.FLOAT, [width]);
-    g.output(g.op('Reshape', [tm, g.ints([D])]), 'target_mean', ElemType.FLOAT, [D]);
-    ur = g.op('Sub', [ur, um]);
-    t = g.op('Sub', [t, tm]);
-  }
+function weightSystem(g: GraphBuilder, bias: Float32Array, hidden: number, width: number, io: BlockIO, withBias: boolean): void {
+  const { t, ur, um } = blockTarget(g, bias, hidden, width, io, withBias);
+  if (um) g.output(g.op('Reshape', [um, g.ints([width])]), 'u_mean', ElemType.FLOAT, [width]);
   const urT = g.op('Transpose', [ur], [attr.ints('perm', [1, 0])]);
   g.output(g.op('MatMul', [urT, ur]), 'utu', ElemType.FLOAT, [width, width]);
-  g.output(g.op('MatMul', [urT, t]), 'utt', ElemType.FLOAT, [width, D]);
-  g.output(g.op('ReduceSum', [g.op('Mul', [t, t])], [attr.int('keepdims', 0)]), 'target_sq', ElemType.FLOAT, []);
+  g.output(g.op('MatMul', [urT, t]), 'utt', ElemType.FLOAT, [width, hidden]);
 }
 
 export type RepairFit = 'scales' | 'weights';
@@ -142,7 +142,7 @@ export function buildRepairHeads(model: LoadedModel, layer: number, layout: Scor
   g.output(att.context, 'context', ElemType.FLOAT, dims(layout, H * spec.headDim));
   const io = { u: att.context, output: att.output, target, residual: x, idx: g.ints(realIndex) };
   const block = { weight: w.attentionOutput.weight.data, bias: w.attentionOutput.bias.data };
-  if (fit === 'weights') weightSystem(g, block, D, H * spec.headDim, io, withBias);
+  if (fit === 'weights') weightSystem(g, block.bias, D, H * spec.headDim, io, withBias);
   else unitSystem(g, block, D, H, spec.headDim, io, withBias);
   return built(g);
 }
@@ -179,7 +179,7 @@ export function buildRepairNeurons(model: LoadedModel, layer: number, layout: Sc
   g.output(rest.activation, 'activation', ElemType.FLOAT, dims(layout, F));
   const io = { u: rest.activation, output: rest.ffn, target, residual: rest.mid, idx: g.ints(realIndex) };
   const block = { weight: w.output.weight.data, bias: w.output.bias.data };
-  if (fit === 'weights') weightSystem(g, block, D, F, io, withBias);
+  if (fit === 'weights') weightSystem(g, block.bias, D, F, io, withBias);
   else unitSystem(g, block, D, F, 1, io, withBias);
   return built(g);
 }

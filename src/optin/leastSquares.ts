@@ -75,6 +75,24 @@ export function choleskySolve(a: ArrayLike<number>, rhs: ArrayLike<number>, n: n
   return L && solveFactor(L, rhs, n);
 }
 
+/**
+ * G + Λ with λ_i = ρ·G_ii: a ridge relative to each unknown's own energy, so it means the same
+ * whatever the units' scale. G_ii is floored at 1e-6 of the mean diagonal (a dead unit still gets
+ * a ridge and a solvable system).
+ */
+function ridged(G: ArrayLike<number>, n: number, damping: number): { A: Float64Array; lambda: Float64Array } {
+  let meanDiag = 0;
+  for (let i = 0; i < n; i++) meanDiag += G[i * n + i] / n;
+  const floor = Math.max(meanDiag * 1e-6, 1e-30);
+  const A = Float64Array.from(G);
+  const lambda = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    lambda[i] = damping * Math.max(G[i * n + i], floor);
+    A[i * n + i] += lambda[i];
+  }
+  return { A, lambda };
+}
+
 /** sᵀGs − 2bᵀs + c: the squared error of scales s. */
 export function fitError(G: ArrayLike<number>, b: ArrayLike<number>, c: number, s: ArrayLike<number>): number {
   const n = s.length;
@@ -157,16 +175,9 @@ export function solveScales(G: ArrayLike<number>, b: ArrayLike<number>, c: numbe
   const n = b.length;
   const ones = new Array<number>(n).fill(1);
   const errorBefore = asIs ?? fitError(G, b, c, ones);
-  let meanDiag = 0;
-  for (let i = 0; i < n; i++) meanDiag += G[i * n + i] / n;
-  const floor = Math.max(meanDiag * 1e-6, 1e-30);
-  const A = Float64Array.from(G);
-  const r = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const d = Math.max(G[i * n + i], floor);
-    A[i * n + i] += damping * d;
-    r[i] = b[i] + damping * d;
-  }
+  const { A, lambda } = ridged(G, n, damping);
+  // Towards s = 1: the ridge adds λ_i·1 to the right-hand side.
+  const r = Float64Array.from({ length: n }, (_, i) => b[i] + lambda[i]);
   const s = new Float64Array(n).fill(1);
   const pinned = new Array<boolean>(n).fill(false);
   let solved = false;
@@ -251,15 +262,7 @@ export function solveFactorRows(L: Float64Array, B: Float64Array, n: number, D: 
  * Returns x = null (keep X0) when the fit is not better than `asIs`, the block as it is.
  */
 export function solveWeights(G: ArrayLike<number>, B: ArrayLike<number>, c: number, x0: Float32Array, n: number, D: number, damping: number, asIs: number): { x: Float64Array | null; errorAfter: number } {
-  let meanDiag = 0;
-  for (let i = 0; i < n; i++) meanDiag += G[i * n + i] / n;
-  const floor = Math.max(meanDiag * 1e-6, 1e-30);
-  const A = Float64Array.from(G);
-  const lambda = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    lambda[i] = damping * Math.max(G[i * n + i], floor);
-    A[i * n + i] += lambda[i];
-  }
+  const { A, lambda } = ridged(G, n, damping);
   const L = cholesky(A, n);
   if (!L) return { x: null, errorAfter: asIs };
   const x = new Float64Array(n * D);

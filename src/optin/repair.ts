@@ -294,6 +294,18 @@ export async function repairPruned(model: LoadedModel, keep: KeepMask, teacher: 
     const fit: BlockFit = { units, fit: 'weights', errorBefore: Math.max(0, asIs), errorAfter: Math.max(0, solved.errorAfter), targetNorm: c, change: next ? relativeChange(block.weight.data, next.weight.data) : 0, keptOnes: !next, biasShift: next ? Math.hypot(...next.shift) : 0 };
     return { next, fit };
   };
+  /** Fits one block from its graph's outputs and puts the fitted projection in place: its scales and shift (none for a whole-map fit) and its record. */
+  const fitBlock = (l: number, block: 'attentionOutput' | 'output', kind: RepairFit, out: ort.InferenceSession.OnnxValueMapType, units: number): { scales: number[]; shift: number[]; fit: BlockFit } => {
+    if (kind === 'weights') {
+      const { next, fit } = refit(out, layers[l][block], units);
+      if (next) layers[l] = { ...layers[l], [block]: { weight: next.weight, bias: next.bias } };
+      return { scales: [], shift: [], fit };
+    }
+    const r = solve(out, units);
+    const heads = block === 'attentionOutput';
+    layers[l] = foldScales(layers[l], spec.headDim, heads ? r.scales : undefined, heads ? undefined : r.scales, heads ? { heads: r.shift } : { neurons: r.shift });
+    return r;
+  };
   let x = teacher.input;
   const L = spec.numLayers;
   // The last layer's fit: the rows of the tokens the classifier reads, as positions in realIndex.
@@ -313,28 +325,14 @@ export async function repairPruned(model: LoadedModel, keep: KeepMask, teacher: 
       const kind = blockFitKind(fitKind, fitIndex.length, H * spec.headDim);
       const out = await runGraph(buildRepairHeads(current(), l, layout, fitIndex, withBias, kind).bytes, { hidden, target: targets(teacher.attentionTargets) }, opts);
       context = out.context;
-      if (kind === 'weights') {
-        const { next, fit } = refit(out, layers[l].attentionOutput, H);
-        entry.heads = fit;
-        if (next) layers[l] = { ...layers[l], attentionOutput: { weight: next.weight, bias: next.bias } };
-      } else {
-        ({ scales: hs, shift: hShift, fit: entry.heads } = solve(out, H));
-        layers[l] = foldScales(layers[l], spec.headDim, hs, undefined, { heads: hShift });
-      }
+      ({ scales: hs, shift: hShift, fit: entry.heads } = fitBlock(l, 'attentionOutput', kind, out, H));
     }
     let ns: number[] = [];
     let nShift: number[] = [];
     const nKind = blockFitKind(fitKind, fitIndex.length, F);
     const rest = await runGraph(buildRepairNeurons(current(), l, layout, fitIndex, withBias, nKind).bytes, { hidden, ...(context && { context }), target: targets(teacher.ffnTargets) }, opts);
     if (F > 0) {
-      if (nKind === 'weights') {
-        const { next, fit } = refit(rest, layers[l].output, F);
-        entry.neurons = fit;
-        if (next) layers[l] = { ...layers[l], output: { weight: next.weight, bias: next.bias } };
-      } else {
-        ({ scales: ns, shift: nShift, fit: entry.neurons } = solve(rest, F));
-        layers[l] = foldScales(layers[l], spec.headDim, undefined, ns, { neurons: nShift });
-      }
+      ({ scales: ns, shift: nShift, fit: entry.neurons } = fitBlock(l, 'output', nKind, rest, F));
       x = (await runGraph(buildRepairOutput(current(), l, layout).bytes, { mid: rest.mid, activation: rest.activation }, opts)).output.data as Float32Array;
     } else {
       x = rest.output.data as Float32Array;
