@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- repair-cost`: what least-squares repair costs at BERT-base shape, per fit
  * (`repair_fit: weights` and `scales`), on the same masks and calibration targets: 128 GLUE-like
- * texts (packed, as runs do), magnitude masks at the budgets of `bert-base-run`. Random weights:
+ * texts (packed, as runs do); at each budget of `bert-base-run` every layer keeps that fraction
+ * of its heads and of its neurons (units by magnitude; MACs are linear in the units). Random weights:
  * the fit's quality means nothing here, only its time (ONNX Runtime graphs vs the JavaScript solves).
  * Both fits run per budget one after the other, so the ratio comes from one run on one machine.
  */
@@ -11,7 +12,6 @@ import * as path from 'path';
 import { loadModel } from '../src/model';
 import { magnitudeScores } from '../src/optin/baselines';
 import { repairPruned, repairTeacher, type RepairFit } from '../src/optin/repair';
-import { macModel, searchMask } from '../src/optin/search';
 import { writeSyntheticCheckpoint } from '../test/helpers/synthetic';
 import { glueLikeLengths, textFeedsOfLengths } from './benchData';
 
@@ -22,9 +22,7 @@ export async function repairCost(threads: number): Promise<unknown> {
   try {
     writeSyntheticCheckpoint(dir, { family: 'bert', layers: 12, heads: 12, hidden: 768, intermediate: 3072, labels: 3, vocab: 30522, maxPositions: 512, std: 0.02, seed: 1 });
     const model = loadModel(dir);
-    const lengths = glueLikeLengths(128, 126, 21);
-    const feeds = textFeedsOfLengths(lengths, 128, 22);
-    const meanLength = lengths.reduce((a, b) => a + b, 0) / lengths.length;
+    const feeds = textFeedsOfLengths(glueLikeLengths(128, 126, 21), 128, 22);
     const scores = magnitudeScores(model);
     const t0 = performance.now();
     const teacher = await repairTeacher(model, feeds, { threads });
@@ -32,7 +30,8 @@ export async function repairCost(threads: number): Promise<unknown> {
     console.log(`repair-cost: teacher targets of ${teacher.realIndex.length} real tokens in ${teacherSeconds.toFixed(1)} s`);
     const budgets: Array<Record<string, unknown>> = [];
     for (const budget of BUDGETS) {
-      const { keep } = searchMask(model.spec, scores.heads, scores.neurons, macModel(model.spec, meanLength), budget);
+      const top = (s: number[], k: number) => s.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).slice(0, k).map(([, i]) => i).sort((a, b) => a - b);
+      const keep = { heads: scores.heads.map((h) => top(h, Math.round(budget * h.length))), neurons: scores.neurons.map((f) => top(f, Math.round(budget * f.length))) };
       const row: Record<string, unknown> = { budget, heads: keep.heads.flat().length, neurons: keep.neurons.flat().length, maxNeuronsPerLayer: Math.max(...keep.neurons.map((n) => n.length)) };
       for (const fit of ['weights', 'scales'] as RepairFit[]) {
         const r = await repairPruned(model, keep, teacher, { fit, threads });

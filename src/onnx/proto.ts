@@ -7,6 +7,7 @@ export const IR_VERSION = 8;
 export const ElemType = {
   FLOAT: onnx.TensorProto.DataType.FLOAT,
   INT64: onnx.TensorProto.DataType.INT64,
+  DOUBLE: onnx.TensorProto.DataType.DOUBLE,
 } as const;
 export type ElemType = (typeof ElemType)[keyof typeof ElemType];
 

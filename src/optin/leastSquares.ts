@@ -1,79 +1,11 @@
 /**
- * The dense solves of least-squares repair (src/optin/repair.ts), in Float64: a Cholesky
- * factorization written for the JIT, triangular solves for one or many right-hand sides, the
- * bounded, damped per-unit scales (active set with bordered solves) and the whole-map ridge fit.
- * The normal equations they take are formed in ONNX Runtime; only these K×K systems run here.
+ * The least-squares problems of repair (src/optin/repair.ts), in Float64: the bounded, damped
+ * per-unit scales (active set with bordered solves on one Cholesky factor) and the whole-map
+ * ridge fit (its many right-hand sides solved by spdSolve.ts). The normal equations they take
+ * are formed in ONNX Runtime.
  */
-
-/**
- * Cholesky factor L (lower, row-major) of a symmetric positive-definite n×n matrix; null if not
- * SPD. Left-looking, four rows at a time: each loaded L[j, k] serves four dot products, which
- * is what makes JavaScript reach ~2.5 GFLOP/s here (n = 3,072 neurons: ~4 s).
- */
-export function cholesky(a: ArrayLike<number>, n: number): Float64Array | null {
-  const L = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    const Lj = j * n;
-    let d = a[Lj + j];
-    for (let k = 0; k < j; k++) d -= L[Lj + k] * L[Lj + k];
-    if (!(d > 0)) return null;
-    const ljj = Math.sqrt(d);
-    L[Lj + j] = ljj;
-    const inv = 1 / ljj;
-    let i = j + 1;
-    for (; i + 3 < n; i += 4) {
-      const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-      let s0 = a[r0 + j], s1 = a[r1 + j], s2 = a[r2 + j], s3 = a[r3 + j];
-      for (let k = 0; k < j; k++) {
-        const v = L[Lj + k];
-        s0 -= L[r0 + k] * v;
-        s1 -= L[r1 + k] * v;
-        s2 -= L[r2 + k] * v;
-        s3 -= L[r3 + k] * v;
-      }
-      L[r0 + j] = s0 * inv;
-      L[r1 + j] = s1 * inv;
-      L[r2 + j] = s2 * inv;
-      L[r3 + j] = s3 * inv;
-    }
-    for (; i < n; i++) {
-      const r0 = i * n;
-      let s0 = a[r0 + j];
-      for (let k = 0; k < j; k++) s0 -= L[r0 + k] * L[Lj + k];
-      L[r0 + j] = s0 * inv;
-    }
-  }
-  return L;
-}
-
-/**
- * Solves L·Lᵀ·x = rhs for a Cholesky factor L (n² flops). Both sweeps read rows of L (the
- * backward one as updates by x_i times row i), and leading zeros of rhs are skipped (a unit
- * vector costs about half).
- */
-export function solveFactor(L: Float64Array, rhs: ArrayLike<number>, n: number): Float64Array {
-  const y = new Float64Array(n);
-  let first = 0;
-  while (first < n && rhs[first] === 0) first++;
-  for (let i = first; i < n; i++) {
-    let s = rhs[i];
-    const Li = i * n;
-    for (let k = first; k < i; k++) s -= L[Li + k] * y[k];
-    y[i] = s / L[Li + i];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    const Li = i * n;
-    const xi = (y[i] /= L[Li + i]);
-    for (let k = 0; k < i; k++) y[k] -= L[Li + k] * xi;
-  }
-  return y;
-}
-
-/** Cholesky solve of a symmetric positive-definite n×n system (row-major); null if not SPD. */
-export function choleskySolve(a: ArrayLike<number>, rhs: ArrayLike<number>, n: number): Float64Array | null {
-  const L = cholesky(a, n);
-  return L && solveFactor(L, rhs, n);
-}
+import { cholesky, choleskySolve, solveFactor } from './cholesky';
+import { solveSpdRows, type SpdSolveOptions } from './spdSolve';
 
 /**
  * G + Λ with λ_i = ρ·G_ii: a ridge relative to each unknown's own energy, so it means the same
@@ -223,51 +155,18 @@ export function solveScales(G: ArrayLike<number>, b: ArrayLike<number>, c: numbe
 }
 
 /**
- * Solves L·Lᵀ·X = B for D right-hand sides at once (B, X [n, D] row-major; B is overwritten by
- * X). Both sweeps update whole rows of D values, the loop the JIT runs fastest (2·n²·D flops).
- */
-export function solveFactorRows(L: Float64Array, B: Float64Array, n: number, D: number): Float64Array {
-  for (let i = 0; i < n; i++) {
-    const Li = i * n;
-    const yi = i * D;
-    for (let k = 0; k < i; k++) {
-      const v = L[Li + k];
-      if (v === 0) continue;
-      const yk = k * D;
-      for (let c = 0; c < D; c++) B[yi + c] -= v * B[yk + c];
-    }
-    const inv = 1 / L[Li + i];
-    for (let c = 0; c < D; c++) B[yi + c] *= inv;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    const Li = i * n;
-    const xi = i * D;
-    const inv = 1 / L[Li + i];
-    for (let c = 0; c < D; c++) B[xi + c] *= inv;
-    for (let k = 0; k < i; k++) {
-      const v = L[Li + k];
-      if (v === 0) continue;
-      const xk = k * D;
-      for (let c = 0; c < D; c++) B[xk + c] -= v * B[xi + c];
-    }
-  }
-  return B;
-}
-
-/**
  * The whole-map refit: X = argmin ‖U·X − T‖² + Σ_i λ_i·‖X_i − X0_i‖² (X [n, D] = W'ᵀ; λ_i =
  * ρ·(UᵀU)_ii, floored: a ridge towards the current map, relative to each input's energy), from
  * G = UᵀU and B = UᵀT. Its error needs no second product with G: (G + Λ)·X = B + Λ·X0 gives
  * XᵀGX = Xᵀ(B + Λ(X0 − X)), so ‖UX − T‖² = c − tr(XᵀB) + Σ_i λ_i⟨X_i, X0_i − X_i⟩.
  * Returns x = null (keep X0) when the fit is not better than `asIs`, the block as it is.
  */
-export function solveWeights(G: ArrayLike<number>, B: ArrayLike<number>, c: number, x0: Float32Array, n: number, D: number, damping: number, asIs: number): { x: Float64Array | null; errorAfter: number } {
+export async function solveWeights(G: ArrayLike<number>, B: ArrayLike<number>, c: number, x0: Float32Array, n: number, D: number, damping: number, asIs: number, opts: SpdSolveOptions = {}): Promise<{ x: Float64Array | null; errorAfter: number }> {
   const { A, lambda } = ridged(G, n, damping);
-  const L = cholesky(A, n);
-  if (!L) return { x: null, errorAfter: asIs };
-  const x = new Float64Array(n * D);
-  for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) x[i * D + d] = B[i * D + d] + lambda[i] * x0[i * D + d];
-  solveFactorRows(L, x, n, D);
+  const rhs = new Float64Array(n * D);
+  for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) rhs[i * D + d] = B[i * D + d] + lambda[i] * x0[i * D + d];
+  const x = await solveSpdRows(A, rhs, n, D, opts);
+  if (!x) return { x: null, errorAfter: asIs };
   let error = c;
   for (let i = 0; i < n; i++) {
     for (let d = 0; d < D; d++) {

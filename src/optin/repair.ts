@@ -283,21 +283,21 @@ export async function repairPruned(model: LoadedModel, keep: KeepMask, teacher: 
   };
   const fitKind = opts.fit ?? REPAIR_FIT;
   /** The weights refit of one block; returns the block to put in place (or undefined to keep it) and its record. */
-  const refit = (out: ort.InferenceSession.OnnxValueMapType, block: { weight: Tensor; bias: Tensor }, units: number) => {
+  const refit = async (out: ort.InferenceSession.OnnxValueMapType, block: { weight: Tensor; bias: Tensor }, units: number) => {
     const c = (out.target_sq.data as Float32Array)[0];
     const asIs = (out.error_ones.data as Float32Array)[0];
     const [Dd, n] = block.weight.shape;
     const ts = performance.now();
-    const solved = solveWeights(out.utu.data as Float32Array, out.utt.data as Float32Array, c, transposed(block.weight), n, Dd, damping, asIs);
+    const solved = await solveWeights(out.utu.data as Float32Array, out.utt.data as Float32Array, c, transposed(block.weight), n, Dd, damping, asIs, { threads: opts.threads, signal: opts.signal });
     solveMs += performance.now() - ts;
     const next = solved.x && refitBlock(block, solved.x, withBias ? (out.u_mean.data as Float32Array) : undefined, withBias ? (out.target_mean.data as Float32Array) : undefined);
     const fit: BlockFit = { units, fit: 'weights', errorBefore: Math.max(0, asIs), errorAfter: Math.max(0, solved.errorAfter), targetNorm: c, change: next ? relativeChange(block.weight.data, next.weight.data) : 0, keptOnes: !next, biasShift: next ? Math.hypot(...next.shift) : 0 };
     return { next, fit };
   };
   /** Fits one block from its graph's outputs and puts the fitted projection in place: its scales and shift (none for a whole-map fit) and its record. */
-  const fitBlock = (l: number, block: 'attentionOutput' | 'output', kind: RepairFit, out: ort.InferenceSession.OnnxValueMapType, units: number): { scales: number[]; shift: number[]; fit: BlockFit } => {
+  const fitBlock = async (l: number, block: 'attentionOutput' | 'output', kind: RepairFit, out: ort.InferenceSession.OnnxValueMapType, units: number): Promise<{ scales: number[]; shift: number[]; fit: BlockFit }> => {
     if (kind === 'weights') {
-      const { next, fit } = refit(out, layers[l][block], units);
+      const { next, fit } = await refit(out, layers[l][block], units);
       if (next) layers[l] = { ...layers[l], [block]: { weight: next.weight, bias: next.bias } };
       return { scales: [], shift: [], fit };
     }
@@ -325,14 +325,14 @@ export async function repairPruned(model: LoadedModel, keep: KeepMask, teacher: 
       const kind = blockFitKind(fitKind, fitIndex.length, H * spec.headDim);
       const out = await runGraph(buildRepairHeads(current(), l, layout, fitIndex, withBias, kind).bytes, { hidden, target: targets(teacher.attentionTargets) }, opts);
       context = out.context;
-      ({ scales: hs, shift: hShift, fit: entry.heads } = fitBlock(l, 'attentionOutput', kind, out, H));
+      ({ scales: hs, shift: hShift, fit: entry.heads } = await fitBlock(l, 'attentionOutput', kind, out, H));
     }
     let ns: number[] = [];
     let nShift: number[] = [];
     const nKind = blockFitKind(fitKind, fitIndex.length, F);
     const rest = await runGraph(buildRepairNeurons(current(), l, layout, fitIndex, withBias, nKind).bytes, { hidden, ...(context && { context }), target: targets(teacher.ffnTargets) }, opts);
     if (F > 0) {
-      ({ scales: ns, shift: nShift, fit: entry.neurons } = fitBlock(l, 'output', nKind, rest, F));
+      ({ scales: ns, shift: nShift, fit: entry.neurons } = await fitBlock(l, 'output', nKind, rest, F));
       x = (await runGraph(buildRepairOutput(current(), l, layout).bytes, { mid: rest.mid, activation: rest.activation }, opts)).output.data as Float32Array;
     } else {
       x = rest.output.data as Float32Array;

@@ -1,7 +1,8 @@
 /** The small bounded, damped least-squares solve of repair (the K×K part that runs in JavaScript). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { choleskySolve, fitError, solveScales, solveWeights } from '../../src/optin/leastSquares';
+import { choleskySolve } from '../../src/optin/cholesky';
+import { fitError, solveScales, solveWeights } from '../../src/optin/leastSquares';
 import { blockFitKind, WEIGHTS_ROWS_PER_INPUT } from '../../src/optin/repair';
 import { mulberry32 } from '../../src/optin/random';
 
@@ -132,20 +133,20 @@ function mapSystem(N: number, n: number, D: number, X: Float64Array, noise: numb
   return { G, B, c: T.reduce((a, v) => a + v * v, 0), error };
 }
 
-test('solveWeights recovers an exact map, reports the error it reaches, is the ridge solution towards the current map, and keeps the map when nothing is gained', () => {
+test('solveWeights recovers an exact map, reports the error it reaches, is the ridge solution towards the current map, and keeps the map when nothing is gained', async () => {
   const [N, n, D] = [90, 12, 7];
   const rand = mulberry32(21);
   const X = Float64Array.from({ length: n * D }, () => rand() * 2 - 1);
   const x0 = Float32Array.from({ length: n * D }, () => rand() * 2 - 1);
   const exact = mapSystem(N, n, D, X, 0, 22);
-  const fit = solveWeights(exact.G, exact.B, exact.c, x0, n, D, 1e-12, exact.error(x0));
+  const fit = await solveWeights(exact.G, exact.B, exact.c, x0, n, D, 1e-12, exact.error(x0));
   assert.ok(fit.x, 'the fit is better than the map as it is');
   fit.x!.forEach((v, i) => assert.ok(Math.abs(v - X[i]) < 1e-6, `entry ${i}: ${v} vs ${X[i]}`));
 
   // With noise and a real ridge: the reported error is the measured one, and the gradient of the damped objective vanishes.
   const noisy = mapSystem(N, n, D, X, 0.5, 23);
   const damping = 0.3;
-  const r = solveWeights(noisy.G, noisy.B, noisy.c, x0, n, D, damping, noisy.error(x0));
+  const r = await solveWeights(noisy.G, noisy.B, noisy.c, x0, n, D, damping, noisy.error(x0));
   const x = r.x!;
   assert.ok(Math.abs(r.errorAfter - noisy.error(x)) < 1e-8 * noisy.c, `reported ${r.errorAfter}, measured ${noisy.error(x)}`);
   for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) {
@@ -154,13 +155,13 @@ test('solveWeights recovers an exact map, reports the error it reaches, is the r
     assert.ok(Math.abs(grad) < 1e-8 * noisy.c, `gradient (${i}, ${d}) = ${grad}`);
   }
   // The block as it is does better than any fit (noise leaves every map an error above 0): it stays.
-  const stays = solveWeights(noisy.G, noisy.B, noisy.c, x0, n, D, damping, 0);
+  const stays = await solveWeights(noisy.G, noisy.B, noisy.c, x0, n, D, damping, 0);
   assert.equal(stays.x, null);
   assert.equal(stays.errorAfter, 0);
   // Not positive definite (a dead input, no damping): the map stays.
   const dead = Float64Array.from(exact.G);
   for (let j = 0; j < n; j++) dead[j] = dead[j * n] = 0;
-  assert.equal(solveWeights(dead, exact.B, exact.c, x0, n, D, 0, exact.error(x0)).x, null);
+  assert.equal((await solveWeights(dead, exact.B, exact.c, x0, n, D, 0, exact.error(x0))).x, null);
 });
 
 test('a block with fewer fitted tokens than the map has inputs gets the per-unit scales instead', () => {
