@@ -3,7 +3,7 @@
  * (`repair_fit: weights` and `scales`), on the same masks and calibration targets: 128 GLUE-like
  * texts (packed, as runs do); at each budget of `bert-base-run` every layer keeps that fraction
  * of its heads and of its neurons (units by magnitude; MACs are linear in the units). Random weights:
- * the fit's quality means nothing here, only its time (ONNX Runtime graphs vs the JavaScript solves).
+ * the fit's quality means nothing here, only its time (the layer graphs vs the solves).
  * Both fits run per budget one after the other, so the ratio comes from one run on one machine.
  */
 import * as fs from 'fs';
@@ -36,7 +36,7 @@ export async function repairCost(threads: number): Promise<unknown> {
       for (const fit of ['weights', 'scales'] as RepairFit[]) {
         const r = await repairPruned(model, keep, teacher, { fit, threads });
         row[fit] = { seconds: r.seconds, solveSeconds: r.solveSeconds };
-        console.log(`repair-cost: budget ${budget} (${row.heads} heads, ${row.neurons} neurons) ${fit}: ${r.seconds.toFixed(1)} s, of which JavaScript solves ${r.solveSeconds.toFixed(1)} s`);
+        console.log(`repair-cost: budget ${budget} (${row.heads} heads, ${row.neurons} neurons) ${fit}: ${r.seconds.toFixed(1)} s, of which the solves (after the normal equations) ${r.solveSeconds.toFixed(1)} s`);
       }
       budgets.push(row);
     }

@@ -110,7 +110,7 @@ export interface RepairResult {
   neuronShifts: number[][];
   layers: LayerRepair[];
   seconds: number;
-  /** Of which in the JavaScript solves (the rest is ONNX Runtime: the graphs and the normal equations). */
+  /** Of which in the solves after the normal equations (JavaScript; for whole maps, also the blocked float64 MatMuls). */
   solveSeconds: number;
 }
 
