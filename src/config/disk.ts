@@ -3,6 +3,7 @@ import * as path from 'path';
 import { IMAGE_EXTENSIONS } from '../data/imageFiles';
 import { parquetSummary } from '../data/parquet';
 import { bytesText } from '../format';
+import { FAMILY_NAMES, modelTypeInfo, unsupportedReason } from '../model/families';
 import { resolveConfigPath } from './paths';
 import { ConfigKey, keySpec } from './schema';
 
@@ -16,6 +17,10 @@ import { ConfigKey, keySpec } from './schema';
 export interface CheckpointSummary {
   dir: string;
   modelType?: string;
+  /** The family the model_type is built as (RoBERTa for xlm-roberta), when we prune it. */
+  family?: string;
+  /** Why the model_type cannot be pruned, when it cannot. */
+  unsupported?: string;
   architecture?: string;
   layers?: number;
   heads?: number;
@@ -63,14 +68,19 @@ export async function summariseCheckpoint(dir: string): Promise<CheckpointSummar
           .map(([, v]) => String(v))
       : undefined;
   const architectures = Array.isArray(config.architectures) ? config.architectures : [];
+  const modelType = typeof config.model_type === 'string' ? config.model_type : undefined;
+  const info = modelType ? modelTypeInfo(modelType) : undefined;
   return {
     dir,
-    modelType: typeof config.model_type === 'string' ? config.model_type : undefined,
+    modelType,
+    family: info ? FAMILY_NAMES[info.family] : undefined,
+    unsupported: modelType && !info ? unsupportedReason(modelType) : undefined,
     architecture: typeof architectures[0] === 'string' ? architectures[0] : undefined,
-    layers: int(config.num_hidden_layers),
-    heads: int(config.num_attention_heads),
-    hidden: int(config.hidden_size),
-    intermediate: int(config.intermediate_size),
+    // DistilBERT names its sizes n_layers, n_heads, dim and hidden_dim.
+    layers: int(config.num_hidden_layers) ?? int(config.n_layers),
+    heads: int(config.num_attention_heads) ?? int(config.n_heads),
+    hidden: int(config.hidden_size) ?? int(config.dim),
+    intermediate: int(config.intermediate_size) ?? int(config.hidden_dim),
     labels,
     imageSize: int(config.image_size),
     patchSize: int(config.patch_size),
@@ -80,7 +90,15 @@ export async function summariseCheckpoint(dir: string): Promise<CheckpointSummar
   };
 }
 
-/** One line: "bert (BertForSequenceClassification): 4 layers × 4 heads, hidden 96, FFN 384, 2 labels (ham, spam)". */
+/** Text or image, by the checkpoint's model_type; undefined when we do not prune it. */
+export function checkpointModality(s: CheckpointSummary | undefined): 'text' | 'image' | undefined {
+  return s?.modelType ? modelTypeInfo(s.modelType)?.modality : undefined;
+}
+
+/**
+ * One line: "bert (BertForSequenceClassification): 4 layers × 4 heads, hidden 96, FFN 384, 2 labels (ham, spam)";
+ * a model_type built as another family says so: "xlm-roberta (RoBERTa family, XLMRobertaForSequenceClassification): …".
+ */
 export function describeCheckpoint(s: CheckpointSummary): string {
   const parts: string[] = [];
   if (s.layers !== undefined && s.heads !== undefined) parts.push(`${s.layers} layers × ${s.heads} heads`);
@@ -88,7 +106,9 @@ export function describeCheckpoint(s: CheckpointSummary): string {
   if (s.intermediate !== undefined) parts.push(`FFN ${s.intermediate}`);
   if (s.imageSize !== undefined) parts.push(`${s.imageSize}×${s.imageSize} images${s.patchSize !== undefined ? `, ${s.patchSize}×${s.patchSize} patches` : ''}`);
   if (s.labels?.length) parts.push(`${s.labels.length} labels (${listSome(s.labels, 6)})`);
-  const what = `${s.modelType ?? 'unknown model_type'}${s.architecture ? ` (${s.architecture})` : ''}`;
+  const family = s.family && s.family.toLowerCase() !== s.modelType ? `${s.family} family` : undefined;
+  const detail = [family, s.architecture].filter(Boolean).join(', ');
+  const what = `${s.modelType ?? 'unknown model_type'}${detail ? ` (${detail})` : ''}`;
   return parts.length ? `${what}: ${parts.join(', ')}` : what;
 }
 
@@ -154,7 +174,7 @@ export async function pathHoverMarkdown(key: ConfigKey, value: string, configFil
     const s = await summariseCheckpoint(abs);
     if (!s) return `**On disk:** ${where} has no readable config.json.`;
     const weights = s.weights ? `${s.weights.file} ${bytesText(s.weights.bytes)}` : 'no model.safetensors';
-    return `**On disk:** ${describeCheckpoint(s)}.\n\n${where} · ${weights}${s.tokenizer ? ' · tokenizer' : ''}`;
+    return `**On disk:** ${describeCheckpoint(s)}.\n\n${where} · ${weights}${s.tokenizer ? ' · tokenizer' : ''}${s.unsupported ? `\n\n${s.unsupported}` : ''}`;
   }
   if (kind === 'data') {
     const d = await summariseData(abs);

@@ -5,7 +5,7 @@ import { IMAGE_EXTENSIONS } from '../data/imageFiles';
 import { cellText, readParquet } from '../data/parquet';
 import { formatOf, readTable } from '../data/table';
 import { LABEL_COLUMNS } from '../data/text';
-import { SUPPORTED_MODEL_TYPES } from '../model';
+import { familyModality, modelTypeInfo, SUPPORTED_MODEL_TYPES, unsupportedReason } from '../model/families';
 import type { Family } from '../model/spec';
 import type { Diagnostic, DiagnosticCode } from './diagnostics';
 import { sortDiagnostics } from './diagnostics';
@@ -19,8 +19,6 @@ import type { ValidatedConfig } from './validate';
  * never waits on the disk while the user types. Cheap by design: directory listings and
  * config.json only; weights, tokenizers and data are not read.
  */
-
-const MODALITY: Record<Family, Modality> = { bert: 'text', vit: 'image', deit: 'image' };
 
 /** A path as written in the config, made absolute against the config file's folder (`~/` is the home folder). */
 export function resolveConfigPath(value: string, configDir: string): string {
@@ -63,7 +61,7 @@ export async function checkPaths(config: ValidatedConfig, configFile: string): P
   }
 
   const fromTask: Modality | undefined = values.task_name === undefined ? undefined : values.task_name === 'vision' ? 'image' : 'text';
-  const modality = family ? MODALITY[family] : fromTask;
+  const modality = family ? familyModality(family) : fromTask;
   const taskEntry = config.entry('task_name');
   if (family && fromTask && fromTask !== modality && taskEntry) {
     const fix = modality === 'image' ? 'vision' : 'language';
@@ -77,7 +75,7 @@ export async function checkPaths(config: ValidatedConfig, configFile: string): P
     });
   }
   if (family && !fromTask) {
-    out.push(...modalityRules({ values, entry: config.entry }, MODALITY[family], `\`model_path\` holds a ${family} model`));
+    out.push(...modalityRules({ values, entry: config.entry }, familyModality(family), `\`model_path\` holds a ${family} model`));
   }
 
   const dataChecks = (['calibration_data', 'eval_data'] as const).map(async (key) => {
@@ -154,12 +152,13 @@ async function inspectCheckpoint(value: string, abs: string, key: 'model_path' |
   if (typeof modelType !== 'string') {
     return { problem: { code: 'bad-path', message: `\`${key}\`: ${path.join(abs, 'config.json')} has no "model_type"; expected one of ${SUPPORTED_MODEL_TYPES.join(', ')}.` } };
   }
-  if (!(modelType in MODALITY)) {
-    return { problem: { code: 'unsupported-model', message: `\`${key}\`: model_type "${modelType}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}.` } };
+  const info = modelTypeInfo(modelType);
+  if (!info) {
+    return { problem: { code: 'unsupported-model', message: `\`${key}\`: ${unsupportedReason(modelType)}` } };
   }
-  const family = modelType as Family;
+  const family = info.family;
   const classes = await classCount(path.join(abs, 'config.json'));
-  if (MODALITY[family] === 'text' && !has('tokenizer.json') && !has('vocab.txt')) {
+  if (info.modality === 'text' && !has('tokenizer.json') && !has('vocab.txt')) {
     return { family, problem: { code: 'bad-path', message: `\`${key}\`: ${abs} has no tokenizer.json or vocab.txt; a text model needs its tokenizer files next to config.json.` } };
   }
   return { family, classes };

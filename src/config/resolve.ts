@@ -1,3 +1,4 @@
+import { familyInfo } from '../model/families';
 import type { Family } from '../model/spec';
 import { resolveConfigPath } from './paths';
 import { CONFIG_KEYS, ConfigValues, DERIVED_DEFAULTS, keySpec, OptinConfig } from './schema';
@@ -25,11 +26,11 @@ export function macBudgets(config: Pick<OptinConfig, 'mac_constraint'>): number[
 }
 
 /**
- * The trajectory feature L_MD compares for a model family. `auto` picks by family; BERT has
- * no layernorm_before (post-norm), so the released BERT config's `layernorm_before` means
- * the FFN output there.
+ * The trajectory feature L_MD compares for a model family. `auto` picks by family; post-norm
+ * families (BERT, RoBERTa, DistilBERT, ELECTRA) have no layernorm_before, so the released BERT
+ * config's `layernorm_before` means the FFN output there.
  */
 export function trajectoryFeature(config: Pick<OptinConfig, 'embedding_choice'>, family: Family): 'layernorm_before' | 'output_dense' {
-  if (family === 'bert') return 'output_dense';
+  if (familyInfo(family).norm === 'post') return 'output_dense';
   return config.embedding_choice === 'output_dense' ? 'output_dense' : 'layernorm_before';
 }

@@ -71,8 +71,8 @@ export const KEYS = defineKeys({
   // ---- keys of the released OPTIN configs ----
   task_name: {
     type: 'enum', values: ['language', 'vision'], origin: 'original', acted: true,
-    whenAbsent: 'taken from the checkpoint: language for bert, vision for vit and deit',
-    doc: 'Modality of the task: `language` (BERT-family text classification) or `vision` (ViT/DeiT image classification). Checked against the model_type of `model_path`.',
+    whenAbsent: 'taken from the checkpoint: language for bert, roberta, xlm-roberta, camembert, distilbert and electra, vision for vit and deit',
+    doc: 'Modality of the task: `language` (text classification: BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA) or `vision` (ViT/DeiT image classification). Checked against the model_type of `model_path`.',
   },
   dataset: {
     type: 'string', origin: 'original', acted: true, aliases: ['dataset_name', 'task'],
@@ -173,7 +173,7 @@ export const KEYS = defineKeys({
   model_path: {
     type: 'path', pathKind: 'checkpoint', requiredToRun: true, replaces: 'model_name', origin: 'optin-vscode', acted: true,
     aliases: ['model_dir', 'checkpoint', 'model', 'checkpoint_dir'],
-    doc: 'The fine-tuned Hugging Face checkpoint folder: config.json + model.safetensors (or model.safetensors.index.json), and tokenizer files for text models; model_type bert, vit or deit. Not needed when `model_name` names the checkpoint on the Hub.',
+    doc: 'The fine-tuned Hugging Face checkpoint folder: config.json + model.safetensors (or model.safetensors.index.json), and tokenizer files for text models; model_type bert, roberta, xlm-roberta, camembert, distilbert, electra, vit or deit. Not needed when `model_name` names the checkpoint on the Hub.',
   },
   model_revision: {
     type: 'string', default: 'main', origin: 'optin-vscode', acted: true, aliases: ['revision'],

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { CheckpointSummary, describeCheckpoint } from './disk';
+import { CheckpointSummary, checkpointModality, describeCheckpoint } from './disk';
 import { KEYS } from './schema';
 
 /**
@@ -48,7 +48,7 @@ export interface NewHubConfigOptions {
 /** A new config that names its model (and data) on the Hub instead of paths. */
 export function newHubConfigText(opts: NewHubConfigOptions): string {
   const s = opts.checkpoint;
-  const vision = s ? s.modelType === 'vit' || s.modelType === 'deit' : false;
+  const vision = checkpointModality(s) === 'image';
   const d = (k: keyof typeof KEYS) => String((KEYS[k] as { default?: unknown }).default);
   const lines = [
     `# OPTIN pruning config for ${opts.model} (Hugging Face Hub)`,
@@ -80,7 +80,7 @@ export function newHubConfigText(opts: NewHubConfigOptions): string {
 export function newConfigText(opts: NewConfigOptions): string {
   const dir = path.dirname(opts.configFile);
   const s = opts.checkpoint;
-  const vision = s.modelType === 'vit' || s.modelType === 'deit';
+  const vision = checkpointModality(s) === 'image';
   const rel = (p: string) => yamlString(relativePath(dir, p));
   const dataLine = (key: 'calibration_data' | 'eval_data', p: string | undefined, what: string) =>
     p ? `${key}: ${rel(p)}` : `# ${key}: ${vision ? 'path/to/imagefolder' : 'path/to/data.tsv'}   # not found next to the checkpoint: ${what}`;

@@ -86,7 +86,7 @@ export async function openDataset(data: string | readonly string[], spec: ModelS
 
 export function defaultMaxLength(spec: ModelSpec): number {
   const tokCfg = `${spec.dir}/tokenizer_config.json`;
-  let max = spec.text!.maxPositionEmbeddings;
+  let max = spec.text!.maxLength;
   if (fs.existsSync(tokCfg)) {
     try {
       const m = JSON.parse(fs.readFileSync(tokCfg, 'utf8')).model_max_length;
@@ -117,12 +117,15 @@ function textDataset(source: string | Table, spec: ModelSpec, opts: DataOptions,
   // Messages name the data as the caller does (a Hub split by its repo and split).
   const table = name ? { ...read, file: name } : read;
   const maxLength = opts.maxSeqLength ?? defaultMaxLength(spec);
-  if (maxLength > text.maxPositionEmbeddings) {
-    throw new UserError(`max_seq_length ${maxLength} exceeds the model's max_position_embeddings ${text.maxPositionEmbeddings}.`);
+  if (maxLength > text.maxLength) {
+    const offset = text.maxPositionEmbeddings - text.maxLength;
+    throw new UserError(`max_seq_length ${maxLength} exceeds the ${text.maxLength} tokens the model's position table holds (max_position_embeddings ${text.maxPositionEmbeddings}${offset ? `, less pad_token_id + 1 = ${offset}, where ${spec.modelType} starts counting` : ''}); set max_seq_length to ${text.maxLength} or less.`);
   }
   const tokenizer = loadTokenizer(spec.dir);
   const ds = readTextDataset(table, spec, tokenizer, { fields: opts.fields, maxLength, requireLabels: opts.requireLabels ?? false });
   const padTo = opts.padToMaxLength ? maxLength : undefined;
+  // The model's own pad id: RoBERTa-style position ids skip exactly the tokens equal to it.
+  const padId = text.padTokenId;
   const examples = (start: number, end: number) => Array.from({ length: end - start }, (_, k) => ds.example(start + k));
   let meanLength: number | undefined;
   const out: Dataset = {
@@ -135,10 +138,10 @@ function textDataset(source: string | Table, spec: ModelSpec, opts: DataOptions,
       meanLength ??= meanTokens(ds);
       return meanLength;
     },
-    batch: async (start, end) => textFeeds(examples(start, Math.min(end, ds.size)), tokenizer.padId, padTo),
+    batch: async (start, end) => textFeeds(examples(start, Math.min(end, ds.size)), padId, padTo),
     batchOf: async (indices) => {
       checkIndices(out, indices);
-      return textFeeds(indices.map((i) => ds.example(i)), tokenizer.padId, padTo);
+      return textFeeds(indices.map((i) => ds.example(i)), padId, padTo);
     },
     key: (i) => `${typeof source === 'string' ? 'line' : 'row'} ${ds.lines[i]}`,
     ...(padTo === undefined && { lengthOf: (i: number) => ds.example(i).ids.length }),

@@ -97,7 +97,7 @@ export function readTextDataset(table: Table, spec: ModelSpec, tokenizer: TextTo
       const enc = tokenizer.encode(a, fields.text.length === 2 ? b : undefined, opts.maxLength);
       const bad = enc.ids.find((id) => id < 0 || id >= text.vocabSize);
       if (bad !== undefined) throw new UserError(`${file}:${rec.line}: token id ${bad} is outside the model's vocabulary (vocab_size ${text.vocabSize}); the tokenizer does not belong to this model.`, file);
-      if (enc.typeIds.some((t) => t >= text.typeVocabSize)) throw new UserError(`${file}:${rec.line}: token type ids exceed the model's type_vocab_size ${text.typeVocabSize}.`, file);
+      if (text.tokenTypeInput && enc.typeIds.some((t) => t >= text.typeVocabSize)) throw new UserError(`${file}:${rec.line}: token type ids exceed the model's type_vocab_size ${text.typeVocabSize}.`, file);
       const ex = { line: rec.line, ids: enc.ids, typeIds: enc.typeIds, label: labels[i] };
       cache.set(i, ex);
       return ex;

@@ -47,7 +47,7 @@ export function loadTokenizer(modelDir: string): TextTokenizer {
 }
 
 function wrap(tok: Tokenizer, source: string, config: Record<string, unknown>): TextTokenizer {
-  const padToken = typeof config.pad_token === 'string' ? config.pad_token : '[PAD]';
+  const padToken = specialToken(config.pad_token) ?? '[PAD]';
   const padId = tok.token_to_id(padToken) ?? 0;
   // How many special tokens the post-processor adds, for single texts and pairs.
   const addedSingle = tok.encode('', { add_special_tokens: true }).ids.length;
@@ -77,6 +77,13 @@ function wrap(tok: Tokenizer, source: string, config: Record<string, unknown>): 
       return { ids: toIds(tokens), typeIds: out.token_type_ids ?? tokens.map(() => 0) };
     },
   };
+}
+
+/** A special token as tokenizer_config.json writes it: a string, or an AddedToken object with `content`. */
+function specialToken(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') return (value as { content: string }).content;
+  return undefined;
 }
 
 /**
@@ -111,7 +118,7 @@ function bertDefinitionFromVocab(vocabFile: string, config: Record<string, unkno
     const tok = tokRaw.replace(/\r$/, '');
     if (!(tok in vocab)) vocab[tok] = i;
   });
-  const special = (key: string, fallback: string) => (typeof config[key] === 'string' ? (config[key] as string) : fallback);
+  const special = (key: string, fallback: string) => specialToken(config[key]) ?? fallback;
   const cls = special('cls_token', '[CLS]');
   const sep = special('sep_token', '[SEP]');
   const unk = special('unk_token', '[UNK]');

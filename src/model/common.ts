@@ -13,11 +13,12 @@ const ACTIVATIONS: Record<string, Activation> = {
   swish: 'silu',
 };
 
-export function readActivation(ck: Checkpoint): Activation {
-  const raw = ck.config.hidden_act ?? 'gelu';
+/** The FFN activation named by config.json's `key` (DistilBERT calls it `activation`). */
+export function readActivation(ck: Checkpoint, key = 'hidden_act'): Activation {
+  const raw = ck.config[key] ?? 'gelu';
   if (typeof raw !== 'string' || !(raw in ACTIVATIONS)) {
     throw new UserError(
-      `${ck.configFile}: hidden_act ${JSON.stringify(raw)} is not supported; supported: ${Object.keys(ACTIVATIONS).join(', ')}.`,
+      `${ck.configFile}: ${key} ${JSON.stringify(raw)} is not supported; supported: ${Object.keys(ACTIVATIONS).join(', ')}.`,
       ck.configFile,
     );
   }
@@ -29,6 +30,12 @@ export interface Labels {
   labels: string[];
   label2id: Map<string, number>;
   problemType: ProblemType;
+}
+
+/** The first architecture config.json names, else the family's classifier class. */
+export function architectureOf(ck: Checkpoint, fallback: string): string {
+  const a = ck.config.architectures;
+  return Array.isArray(a) && typeof a[0] === 'string' ? a[0] : fallback;
 }
 
 /** id2label / label2id / num_labels, cross-checked against the classifier's row count. */
@@ -73,18 +80,28 @@ export interface EncoderDims {
   intermediateSize: number;
 }
 
-export function readEncoderDims(ck: Checkpoint): EncoderDims {
-  const numLayers = configInt(ck, 'num_hidden_layers');
-  const numHeads = configInt(ck, 'num_attention_heads');
-  const hiddenSize = configInt(ck, 'hidden_size');
-  const intermediateSize = configInt(ck, 'intermediate_size');
+/** The config.json keys of the encoder's sizes (DistilBERT: n_layers, n_heads, dim, hidden_dim). */
+export interface DimKeys {
+  layers: string;
+  heads: string;
+  hidden: string;
+  intermediate: string;
+}
+
+export const HF_DIM_KEYS: DimKeys = { layers: 'num_hidden_layers', heads: 'num_attention_heads', hidden: 'hidden_size', intermediate: 'intermediate_size' };
+
+export function readEncoderDims(ck: Checkpoint, keys: DimKeys = HF_DIM_KEYS): EncoderDims {
+  const numLayers = configInt(ck, keys.layers);
+  const numHeads = configInt(ck, keys.heads);
+  const hiddenSize = configInt(ck, keys.hidden);
+  const intermediateSize = configInt(ck, keys.intermediate);
   if (hiddenSize % numHeads !== 0) {
-    throw new UserError(`${ck.configFile}: hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads}.`, ck.configFile);
+    throw new UserError(`${ck.configFile}: ${keys.hidden} ${hiddenSize} is not divisible by ${keys.heads} ${numHeads}.`, ck.configFile);
   }
   return { numLayers, numHeads, hiddenSize, headDim: hiddenSize / numHeads, intermediateSize };
 }
 
-/** The names of one encoder layer's parameters, which differ between BERT and ViT. */
+/** The names of one encoder layer's parameters, which differ between families. */
 export interface LayerNames {
   query: string;
   key: string;
@@ -123,7 +140,7 @@ function readEncoderLayer(ck: Checkpoint, names: LayerNames, dims: EncoderDims):
  * Reads every encoder layer `${layerPrefix}${i}.…` with the family's parameter names, and
  * refuses checkpoints with more layers than config.json declares.
  */
-export function readEncoder(ck: Checkpoint, dims: EncoderDims, layerPrefix: string, names: (layer: string) => LayerNames): { layers: EncoderLayerWeights[]; headsPerLayer: number[]; neuronsPerLayer: number[] } {
+export function readEncoder(ck: Checkpoint, dims: EncoderDims, layerPrefix: string, names: (layer: string) => LayerNames, layersKey = 'num_hidden_layers'): { layers: EncoderLayerWeights[]; headsPerLayer: number[]; neuronsPerLayer: number[] } {
   const layers: EncoderLayerWeights[] = [];
   const headsPerLayer: number[] = [];
   const neuronsPerLayer: number[] = [];
@@ -133,17 +150,17 @@ export function readEncoder(ck: Checkpoint, dims: EncoderDims, layerPrefix: stri
     headsPerLayer.push(r.heads);
     neuronsPerLayer.push(r.neurons);
   }
-  checkAllLayersRead(ck, layerPrefix, dims.numLayers);
+  checkAllLayersRead(ck, layerPrefix, dims.numLayers, layersKey);
   return { layers, headsPerLayer, neuronsPerLayer };
 }
 
 /** Reports tensors that look like parts of the model but were not read (e.g. an unexpected extra layer). */
-function checkAllLayersRead(ck: Checkpoint, layerPrefix: string, numLayers: number): void {
+function checkAllLayersRead(ck: Checkpoint, layerPrefix: string, numLayers: number, layersKey: string): void {
   const re = new RegExp(`^${layerPrefix.replace(/\./g, '\\.')}(\\d+)\\.`);
   for (const name of ck.names()) {
     const m = re.exec(name);
     if (m && Number(m[1]) >= numLayers) {
-      throw new UserError(`${ck.weightsFile}: has tensor "${name}" but config.json says num_hidden_layers = ${numLayers}.`, ck.weightsFile);
+      throw new UserError(`${ck.weightsFile}: has tensor "${name}" but config.json says ${layersKey} = ${numLayers}.`, ck.weightsFile);
     }
   }
 }

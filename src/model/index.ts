@@ -1,19 +1,26 @@
 import { UserError } from '../errors';
-import { loadBert } from './bert';
+import { BERT } from './bert';
 import { Checkpoint } from './checkpoint';
-import type { LoadedModel } from './spec';
+import { DISTILBERT } from './distilbert';
+import { ELECTRA } from './electra';
+import { MODEL_TYPES, SUPPORTED_MODEL_TYPES, unsupportedReason } from './families';
+import { ROBERTA } from './roberta';
+import type { Family, LoadedModel } from './spec';
+import { loadTextClassifier } from './text';
 import { loadVit } from './vit';
 
 export type { LoadedModel, ModelSpec, ModelWeights } from './spec';
+export { SUPPORTED_MODEL_TYPES } from './families';
 
-/** model_type values (config.json) and the family loader that reads them. */
-const LOADERS: Record<string, (ck: Checkpoint) => LoadedModel> = {
-  bert: loadBert,
+/** Each family's loader (families.ts maps config.json's model_type to the family). */
+const LOADERS: Record<Family, (ck: Checkpoint) => LoadedModel> = {
+  bert: (ck) => loadTextClassifier(ck, BERT),
+  roberta: (ck) => loadTextClassifier(ck, ROBERTA),
+  distilbert: (ck) => loadTextClassifier(ck, DISTILBERT),
+  electra: (ck) => loadTextClassifier(ck, ELECTRA),
   vit: (ck) => loadVit(ck, 'vit'),
   deit: (ck) => loadVit(ck, 'deit'),
 };
-
-export const SUPPORTED_MODEL_TYPES = Object.keys(LOADERS);
 
 /** Reads a Hugging Face checkpoint directory into a ModelSpec and float32 weights. */
 export function loadModel(dir: string): LoadedModel {
@@ -22,9 +29,7 @@ export function loadModel(dir: string): LoadedModel {
   if (typeof modelType !== 'string') {
     throw new UserError(`${ck.configFile}: "model_type" is missing; expected one of ${SUPPORTED_MODEL_TYPES.join(', ')}.`, ck.configFile);
   }
-  const loader = LOADERS[modelType];
-  if (!loader) {
-    throw new UserError(`${ck.configFile}: model_type "${modelType}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}.`, ck.configFile);
-  }
-  return loader(ck);
+  const why = unsupportedReason(modelType);
+  if (why) throw new UserError(`${ck.configFile}: ${why}`, ck.configFile);
+  return LOADERS[MODEL_TYPES[modelType].family](ck);
 }

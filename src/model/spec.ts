@@ -1,6 +1,7 @@
 /** A typed view of a Hugging Face checkpoint: what the graph builder and the engine need. */
 
-export type Family = 'bert' | 'vit' | 'deit';
+/** The model structures we build; several config.json model_types share one (see families.ts). */
+export type Family = 'bert' | 'roberta' | 'distilbert' | 'electra' | 'vit' | 'deit';
 export type Modality = 'text' | 'image';
 export type Activation = 'gelu' | 'gelu_tanh' | 'relu' | 'silu';
 export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression';
@@ -8,8 +9,18 @@ export type ProblemType = 'single_label_classification' | 'multi_label_classific
 export interface TextSpec {
   vocabSize: number;
   maxPositionEmbeddings: number;
+  /** Rows of token_type_embeddings (0: the family has none, as DistilBERT). */
   typeVocabSize: number;
   padTokenId: number;
+  /**
+   * How position ids are counted: `absolute` 0, 1, 2… (BERT, DistilBERT, ELECTRA); `padding_offset`
+   * from pad_token_id + 1 over non-pad tokens, pads keeping pad_token_id (RoBERTa, XLM-R, CamemBERT).
+   */
+  positions: 'absolute' | 'padding_offset';
+  /** Whether the graph takes `token_type_ids` (else token type 0 is added, or none exists). */
+  tokenTypeInput: boolean;
+  /** The longest token sequence the position table allows (RoBERTa: max_position_embeddings − pad − 1). */
+  maxLength: number;
 }
 
 export interface ImageSpec {
@@ -23,6 +34,8 @@ export interface ImageSpec {
 
 export interface ModelSpec {
   family: Family;
+  /** config.json's model_type as written (xlm-roberta and camembert are the roberta family). */
+  modelType: string;
   modality: Modality;
   /** Checkpoint directory it was read from. */
   dir: string;
@@ -91,8 +104,11 @@ export interface TextEmbeddingWeights {
   kind: 'text';
   word: Tensor;
   position: Tensor;
-  tokenType: Tensor;
+  /** Absent where the family has no token types (DistilBERT). */
+  tokenType?: Tensor;
   norm: LayerNormWeights;
+  /** ELECTRA: `embeddings_project`, from embedding_size to hidden_size (when they differ). */
+  projection?: Linear;
 }
 
 export interface ImageEmbeddingWeights {
@@ -104,9 +120,23 @@ export interface ImageEmbeddingWeights {
   position: Tensor;
 }
 
+/** Activations of the dense layer between the first token and the classifier. */
+export type PoolerActivation = Activation | 'tanh';
+
+/**
+ * The dense layer + activation applied to the first token before the classifier: BERT's pooler
+ * (tanh), RoBERTa's classifier.dense (tanh), ELECTRA's classifier.dense (gelu), DistilBERT's
+ * pre_classifier (relu).
+ */
+export interface Pooler {
+  dense: Linear;
+  activation: PoolerActivation;
+  /** Its name in the checkpoint, kept in the graph's initializer names. */
+  name: string;
+}
+
 export interface ClassifierWeights {
-  /** BERT pooler (dense + tanh on the first token). */
-  pooler?: Linear;
+  pooler?: Pooler;
   /** Final encoder LayerNorm (ViT/DeiT). */
   finalNorm?: LayerNormWeights;
   classifier: Linear;

@@ -75,6 +75,7 @@ export function loadVit(ck: Checkpoint, family: Extract<Family, 'vit' | 'deit'>)
   return {
     spec: {
       family,
+      modelType: String(ck.config.model_type),
       modality: 'image',
       dir: ck.dir,
       architecture: Array.isArray(architectures) && typeof architectures[0] === 'string' ? architectures[0] : defaultArch,

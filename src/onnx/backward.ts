@@ -329,8 +329,15 @@ export function buildHeadBackward(model: LoadedModel, layout: ScoringLayout): Bu
   const cls = rowsOf(0);
   let dFirst = denseBackward(g, scaled, w.classifier, 'classifier'); // [P,E,·]
   if (w.pooler) {
-    const pooled = g.op('Tanh', [linear(g, normFwd(cls), w.pooler, 'pooler.dense')]);
-    dFirst = denseBackward(g, g.op('Mul', [dFirst, g.op('Sub', [g.scalar(1), g.op('Mul', [pooled, pooled])])]), w.pooler, 'pooler.dense');
+    const pre = linear(g, normFwd(cls), w.pooler.dense, w.pooler.name);
+    let slope: string;
+    if (w.pooler.activation === 'tanh') {
+      const pooled = g.op('Tanh', [pre]);
+      slope = g.op('Sub', [g.scalar(1), g.op('Mul', [pooled, pooled])]);
+    } else {
+      slope = activationDerivative(g, pre, w.pooler.activation);
+    }
+    dFirst = denseBackward(g, g.op('Mul', [dFirst, slope]), w.pooler.dense, w.pooler.name);
   }
   const grads: Array<[number, string]> = [[0, normBack(cls, dFirst, 0)]];
   if (w.distillationClassifier) grads.push([1, normBack(rowsOf(1), denseBackward(g, scaled, w.distillationClassifier, 'distillation_classifier'), 1)]);

@@ -1,5 +1,5 @@
 import type { ImageEmbeddingWeights, LoadedModel, ModelSpec, TextEmbeddingWeights } from '../model/spec';
-import { layerNorm } from './ops';
+import { layerNorm, linear } from './ops';
 import { attr, ElemType, GraphBuilder } from './proto';
 
 export interface EmbeddingOut {
@@ -11,22 +11,42 @@ export interface EmbeddingOut {
 /** Largest-magnitude float32, as HF uses (torch.finfo(float32).min) for masked positions. */
 const FLOAT32_MIN = -3.4028234663852886e38;
 
-/** BERT embeddings: word + absolute position + token type, then LayerNorm. */
+/**
+ * Text embeddings: word + position (+ token type), LayerNorm, and ELECTRA's projection to the
+ * hidden size. Positions count 0, 1, 2… or, for RoBERTa-style models, from pad_token_id + 1 over
+ * the non-pad tokens (pads keep pad_token_id), as transformers derives them from input_ids.
+ */
 export function textEmbeddings(g: GraphBuilder, spec: ModelSpec, w: TextEmbeddingWeights): EmbeddingOut {
+  const text = spec.text!;
   const inputIds = g.input('input_ids', ElemType.INT64, ['batch', 'sequence']);
   const attentionMask = g.input('attention_mask', ElemType.INT64, ['batch', 'sequence']);
-  const tokenTypeIds = g.input('token_type_ids', ElemType.INT64, ['batch', 'sequence']);
-  const word = g.op('Gather', [g.weight('embeddings.word_embeddings', w.word.shape, w.word.data), inputIds]);
-  const seqLen = g.op('Squeeze', [g.op('Slice', [g.op('Shape', [inputIds]), g.ints([1]), g.ints([2])]), g.ints([0])]);
-  const positions = g.op('Range', [g.int(0), seqLen, g.int(1)]);
-  const pos = g.op('Gather', [g.weight('embeddings.position_embeddings', w.position.shape, w.position.data), positions]);
-  const types = g.op('Gather', [g.weight('embeddings.token_type_embeddings', w.tokenType.shape, w.tokenType.data), tokenTypeIds]);
-  const sum = g.op('Add', [g.op('Add', [word, types]), pos]);
-  const hidden = layerNorm(g, sum, w.norm, spec.layerNormEps, 'embeddings.LayerNorm');
+  const tokenTypeIds = text.tokenTypeInput ? g.input('token_type_ids', ElemType.INT64, ['batch', 'sequence']) : undefined;
+  let sum = g.op('Gather', [g.weight('embeddings.word_embeddings', w.word.shape, w.word.data), inputIds]);
+  if (w.tokenType) {
+    const table = g.weight('embeddings.token_type_embeddings', w.tokenType.shape, w.tokenType.data);
+    // Without the input, every token is type 0 (transformers' buffered zeros).
+    const types = tokenTypeIds ? g.op('Gather', [table, tokenTypeIds]) : g.op('Gather', [table, g.int(0)], [attr.int('axis', 0)]);
+    sum = g.op('Add', [sum, types]);
+  }
+  sum = g.op('Add', [sum, g.op('Gather', [g.weight('embeddings.position_embeddings', w.position.shape, w.position.data), positionIds(g, text, inputIds)])]);
+  let hidden = layerNorm(g, sum, w.norm, spec.layerNormEps, 'embeddings.LayerNorm');
+  if (w.projection) hidden = linear(g, hidden, w.projection, 'embeddings_project');
   // HF: (1 - mask) * finfo.min, broadcast over heads and query positions.
   const inverted = g.op('Sub', [g.scalar(1), g.op('Cast', [attentionMask], [attr.int('to', ElemType.FLOAT)])]);
   const extendedMask = g.op('Unsqueeze', [g.op('Mul', [inverted, g.scalar(FLOAT32_MIN)]), g.ints([1, 2])]);
   return { hidden, extendedMask };
+}
+
+/** Position ids [S] (absolute) or [B, S] (counted from pad_token_id + 1 over non-pad tokens). */
+function positionIds(g: GraphBuilder, text: NonNullable<ModelSpec['text']>, inputIds: string): string {
+  if (text.positions === 'absolute') {
+    const seqLen = g.op('Squeeze', [g.op('Slice', [g.op('Shape', [inputIds]), g.ints([1]), g.ints([2])]), g.ints([0])]);
+    return g.op('Range', [g.int(0), seqLen, g.int(1)]);
+  }
+  const pad = text.padTokenId;
+  const real = g.op('Cast', [g.op('Not', [g.op('Equal', [inputIds, g.int(pad)])])], [attr.int('to', ElemType.INT64)]);
+  const counted = g.op('Mul', [g.op('CumSum', [real, g.int(1)]), real]);
+  return g.op('Add', [counted, g.int(pad)]);
 }
 
 /** ViT/DeiT embeddings: patch projection (a strided Conv), prefix token(s), absolute positions. */

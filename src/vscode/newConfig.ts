@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { describeData, findDataNear, summariseCheckpoint, summariseData } from '../config/disk';
+import { checkpointModality, describeData, findDataNear, summariseCheckpoint, summariseData } from '../config/disk';
 import type { DataCandidate } from '../config/disk';
 import { newConfigText, newHubConfigText, relativePath } from '../config/template';
 import { KNOWN_DATASETS } from '../data/named';
@@ -53,7 +53,7 @@ export async function newConfigCommand(args: NewConfigArgs = {}): Promise<vscode
     void vscode.window.showErrorMessage(`OPTIN: ${checkpoint.fsPath} has no readable config.json; choose a Hugging Face checkpoint folder (config.json + model.safetensors).`);
     return undefined;
   }
-  const modality = summary.modelType === 'bert' ? 'text' : summary.modelType === 'vit' || summary.modelType === 'deit' ? 'image' : undefined;
+  const modality = checkpointModality(summary);
   const found = await findDataNear(checkpoint.fsPath, modality);
   const configFile = args.configFile ?? (await freeConfigFile(checkpoint));
   const pick = args.pick ?? 'ask';

@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { keySpec, parseConfig, resolveConfigPath } from '../config';
 import type { ConfigEntry, ConfigKey, Diagnostic } from '../config';
-import { findCheckpointsNear, findDataNear, summariseCheckpoint } from '../config/disk';
+import { checkpointModality, findCheckpointsNear, findDataNear, summariseCheckpoint } from '../config/disk';
 import { relativePath, yamlString } from '../config/template';
 import type { ConfigDocuments } from './configDocuments';
 import { isSameDiagnostic, toVscodeRange, type ConfigDiagnostics } from './diagnostics';
@@ -113,8 +113,7 @@ async function proposePath(configFile: string, key: ConfigKey, modelEntry: Confi
   if (key !== 'calibration_data' && key !== 'eval_data') return undefined;
   const model = modelEntry?.value.kind === 'scalar' && typeof modelEntry.value.value === 'string' ? resolveConfigPath(modelEntry.value.value, dir) : undefined;
   if (!model) return undefined;
-  const family = (await summariseCheckpoint(model))?.modelType;
-  const modality = family === 'bert' ? 'text' : family === 'vit' || family === 'deit' ? 'image' : undefined;
+  const modality = checkpointModality(await summariseCheckpoint(model));
   const found = await findDataNear(model, modality);
   const best = key === 'calibration_data' ? found.calibration[0] : found.eval[0];
   return best ? relativePath(dir, best.path) : undefined;

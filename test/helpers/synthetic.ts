@@ -7,7 +7,11 @@ import * as path from 'path';
 import { encodeSafetensors } from '../../src/model/safetensors';
 
 export interface SyntheticOptions {
-  family: 'bert' | 'vit' | 'deit';
+  family: 'bert' | 'roberta' | 'distilbert' | 'electra' | 'vit' | 'deit';
+  /** config.json's model_type when it differs from the family (xlm-roberta, camembert). */
+  modelType?: string;
+  /** ELECTRA's embedding_size (default hidden / 2, so embeddings_project exists). */
+  embeddingSize?: number;
   layers?: number;
   heads?: number;
   hidden?: number;
@@ -62,14 +66,20 @@ export function syntheticTensors(o: SyntheticOptions): { config: Record<string, 
     hidden_act: o.hiddenAct ?? 'gelu', layer_norm_eps: 1e-12, id2label, label2id,
     hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, initializer_range: 0.02,
   };
-  if (o.family === 'bert') {
-    const V = o.vocab ?? 50, P = o.maxPositions ?? 64;
-    tensors.set('bert.embeddings.word_embeddings.weight', normal([V, D], 0.5));
-    tensors.set('bert.embeddings.position_embeddings.weight', normal([P, D], 0.5));
-    tensors.set('bert.embeddings.token_type_embeddings.weight', normal([2, D], 0.5));
-    ln('bert.embeddings.LayerNorm', D);
+  if (o.family === 'bert' || o.family === 'roberta' || o.family === 'electra') {
+    // transformers' BertLayer names, under the family's base model; RoBERTa counts positions
+    // from pad_token_id + 1 = 2 and has one token type; ELECTRA embeds in embedding_size.
+    const base = o.family;
+    const V = o.vocab ?? 50, P = (o.maxPositions ?? 64) + (o.family === 'roberta' ? 2 : 0);
+    const E = o.family === 'electra' ? o.embeddingSize ?? D / 2 : D;
+    const types = o.family === 'roberta' ? 1 : 2;
+    tensors.set(`${base}.embeddings.word_embeddings.weight`, normal([V, E], 0.5));
+    tensors.set(`${base}.embeddings.position_embeddings.weight`, normal([P, E], 0.5));
+    tensors.set(`${base}.embeddings.token_type_embeddings.weight`, normal([types, E], 0.5));
+    ln(`${base}.embeddings.LayerNorm`, E);
+    if (E !== D) lin(`${base}.embeddings_project`, D, E);
     for (let i = 0; i < L; i++) {
-      const l = `bert.encoder.layer.${i}`;
+      const l = `${base}.encoder.layer.${i}`;
       lin(`${l}.attention.self.query`, D, D);
       lin(`${l}.attention.self.key`, D, D);
       lin(`${l}.attention.self.value`, D, D);
@@ -79,12 +89,47 @@ export function syntheticTensors(o: SyntheticOptions): { config: Record<string, 
       lin(`${l}.output.dense`, D, F);
       ln(`${l}.output.LayerNorm`, D);
     }
-    lin('bert.pooler.dense', D, D);
+    if (o.family === 'bert') {
+      lin('bert.pooler.dense', D, D);
+      lin('classifier', C, D);
+    } else {
+      lin('classifier.dense', D, D);
+      lin('classifier.out_proj', C, D);
+    }
+    const modelType = o.modelType ?? o.family;
+    const arch = { bert: 'BertForSequenceClassification', roberta: 'RobertaForSequenceClassification', electra: 'ElectraForSequenceClassification' }[o.family];
+    return {
+      config: {
+        architectures: [modelType === 'xlm-roberta' ? 'XLMRobertaForSequenceClassification' : modelType === 'camembert' ? 'CamembertForSequenceClassification' : arch],
+        model_type: modelType, vocab_size: V, max_position_embeddings: P, type_vocab_size: types,
+        pad_token_id: o.family === 'roberta' ? 1 : 0, position_embedding_type: 'absolute',
+        ...(o.family === 'roberta' && { bos_token_id: 0, eos_token_id: 2 }),
+        ...(o.family === 'electra' && { embedding_size: E }),
+        ...common,
+      },
+      tensors,
+    };
+  }
+  if (o.family === 'distilbert') {
+    const V = o.vocab ?? 50, P = o.maxPositions ?? 64;
+    tensors.set('distilbert.embeddings.word_embeddings.weight', normal([V, D], 0.5));
+    tensors.set('distilbert.embeddings.position_embeddings.weight', normal([P, D], 0.5));
+    ln('distilbert.embeddings.LayerNorm', D);
+    for (let i = 0; i < L; i++) {
+      const l = `distilbert.transformer.layer.${i}`;
+      for (const n of ['q_lin', 'k_lin', 'v_lin', 'out_lin']) lin(`${l}.attention.${n}`, D, D);
+      ln(`${l}.sa_layer_norm`, D);
+      lin(`${l}.ffn.lin1`, F, D);
+      lin(`${l}.ffn.lin2`, D, F);
+      ln(`${l}.output_layer_norm`, D);
+    }
+    lin('pre_classifier', D, D);
     lin('classifier', C, D);
     return {
       config: {
-        architectures: ['BertForSequenceClassification'], model_type: 'bert', vocab_size: V, max_position_embeddings: P,
-        type_vocab_size: 2, pad_token_id: 0, position_embedding_type: 'absolute', ...common,
+        architectures: ['DistilBertForSequenceClassification'], model_type: 'distilbert', vocab_size: V, max_position_embeddings: P,
+        dim: D, n_layers: L, n_heads: H, hidden_dim: F, activation: o.hiddenAct ?? 'gelu', pad_token_id: 0, sinusoidal_pos_embds: false,
+        dropout: 0.1, attention_dropout: 0.1, seq_classif_dropout: 0.2, initializer_range: 0.02, id2label, label2id,
       },
       tensors,
     };

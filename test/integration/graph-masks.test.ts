@@ -15,9 +15,10 @@ function inputs(model: LoadedModel, batch: number): Record<string, ort.Tensor> {
   const r = rng(3);
   if (model.spec.modality === 'text') {
     const S = 7;
-    const ids = BigInt64Array.from({ length: batch * S }, () => BigInt(5 + Math.floor(r() * 40)));
-    // Second example padded after 4 tokens.
+    // Second example padded after 4 tokens, with the model's pad id (RoBERTa's positions skip it).
     const mask = BigInt64Array.from({ length: batch * S }, (_, i) => (Math.floor(i / S) === 1 && i % S >= 4 ? 0n : 1n));
+    const pad = BigInt(model.spec.text!.padTokenId);
+    const ids = BigInt64Array.from({ length: batch * S }, (_, i) => (mask[i] ? BigInt(5 + Math.floor(r() * 40)) : pad));
     return {
       input_ids: new ort.Tensor('int64', ids, [batch, S]),
       attention_mask: new ort.Tensor('int64', mask, [batch, S]),
@@ -32,7 +33,8 @@ function inputs(model: LoadedModel, batch: number): Record<string, ort.Tensor> {
 async function logits(model: LoadedModel, feeds: Record<string, ort.Tensor>, masks?: Record<string, { dims: number[]; data: Float32Array }>): Promise<Float32Array> {
   const { session } = await openSession(buildModelGraph(model, { masks: !!masks }).bytes);
   const m = Object.fromEntries(Object.entries(masks ?? {}).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)]));
-  const out = await session.run({ ...feeds, ...m });
+  const all: Record<string, ort.Tensor> = { ...feeds, ...m };
+  const out = await session.run(Object.fromEntries(session.inputNames.map((n) => [n, all[n]])));
   await session.release();
   return out.logits.data as Float32Array;
 }
@@ -42,7 +44,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 }
 
-for (const family of ['bert', 'vit', 'deit'] as const) {
+for (const family of ['bert', 'roberta', 'distilbert', 'electra', 'vit', 'deit'] as const) {
   test(`${family}: masking heads/neurons equals removing them, per example`, async () => {
     const d = path.join(dir, family);
     writeSyntheticCheckpoint(d, { family, layers: 3, heads: 4, hidden: 16, intermediate: 32, seed: 11 });
@@ -74,7 +76,7 @@ for (const family of ['bert', 'vit', 'deit'] as const) {
 }
 
 test('random masks (including layers with no heads or no neurons): pruned graph = masked graph', async () => {
-  for (const family of ['bert', 'vit', 'deit'] as const) {
+  for (const family of ['bert', 'distilbert', 'vit', 'deit'] as const) {
     const d = path.join(dir, `${family}-random`);
     writeSyntheticCheckpoint(d, { family, layers: 3, heads: 4, hidden: 16, intermediate: 20, seed: 17 });
     const model = loadModel(d);
@@ -97,23 +99,26 @@ test('random masks (including layers with no heads or no neurons): pruned graph 
   }
 });
 
-test('bert: padding does not change the logits of the real tokens (HF attention-mask semantics)', async () => {
-  const d = path.join(dir, 'bert-pad');
-  writeSyntheticCheckpoint(d, { family: 'bert', seed: 5 });
-  const model = loadModel(d);
-  const ids = [2n, 9n, 14n, 3n];
-  const short = await logits(model, {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, 4]),
-    attention_mask: new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n, 1n]), [1, 4]),
-    token_type_ids: new ort.Tensor('int64', new BigInt64Array(4), [1, 4]),
+for (const family of ['bert', 'roberta', 'distilbert', 'electra'] as const) {
+  test(`${family}: padding does not change the logits of the real tokens (HF attention-mask semantics)`, async () => {
+    const d = path.join(dir, `${family}-pad`);
+    writeSyntheticCheckpoint(d, { family, seed: 5 });
+    const model = loadModel(d);
+    const pad = BigInt(model.spec.text!.padTokenId);
+    const ids = [2n, 9n, 14n, 3n];
+    const short = await logits(model, {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, 4]),
+      attention_mask: new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n, 1n]), [1, 4]),
+      token_type_ids: new ort.Tensor('int64', new BigInt64Array(4), [1, 4]),
+    });
+    const padded = await logits(model, {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from([...ids, pad, pad, pad]), [1, 7]),
+      attention_mask: new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n, 1n, 0n, 0n, 0n]), [1, 7]),
+      token_type_ids: new ort.Tensor('int64', new BigInt64Array(7), [1, 7]),
+    });
+    assert.ok(maxAbsDiff(short, padded) < 1e-5);
   });
-  const padded = await logits(model, {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from([...ids, 0n, 0n, 0n]), [1, 7]),
-    attention_mask: new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n, 1n, 0n, 0n, 0n]), [1, 7]),
-    token_type_ids: new ort.Tensor('int64', new BigInt64Array(7), [1, 7]),
-  });
-  assert.ok(maxAbsDiff(short, padded) < 1e-5);
-});
+}
 
 test('feature and layer-input outputs have one entry per layer', async () => {
   const d = path.join(dir, 'vit-features');

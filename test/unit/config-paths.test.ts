@@ -60,7 +60,7 @@ const PATH_CASES: PathCase[] = [
   { name: 'model folder does not exist', yaml: 'model_path: models/nope\n', code: 'missing-path', fragment: `${path.join(dir, 'models', 'nope')} does not exist`, at: [0, 12, 23] },
   { name: 'model_path points at config.json', yaml: 'model_path: models/bert/config.json\n', code: 'bad-path', fragment: 'is a file; give the Hugging Face checkpoint folder', at: [0, 12, 35], replacement: 'models/bert' },
   { name: 'pickled weights only', yaml: 'model_path: models/pickled\n', code: 'bad-path', fragment: 'Found pytorch_model.bin: only safetensors weights are read', at: [0, 12, 26] },
-  { name: 'unsupported model_type', yaml: 'model_path: models/gpt2\n', code: 'unsupported-model', fragment: 'model_type "gpt2" is not supported; supported: bert, vit, deit', at: [0, 12, 23] },
+  { name: 'unsupported model_type', yaml: 'model_path: models/gpt2\n', code: 'unsupported-model', fragment: 'model_type "gpt2" cannot be pruned: it is a decoder (causal language model): OPTIN prunes encoder classifiers', at: [0, 12, 23] },
   { name: 'text model without tokenizer', yaml: 'model_path: models/no-tokenizer\n', code: 'bad-path', fragment: 'no tokenizer.json or vocab.txt', at: [0, 12, 31] },
   { name: 'folder without config.json', yaml: 'model_path: data\n', code: 'bad-path', fragment: 'has no config.json', at: [0, 12, 16] },
   { name: 'task_name contradicts the checkpoint', yaml: `task_name: vision\n${BERT}`, code: 'cross-field', fragment: '`task_name` is vision, but `model_path` holds a bert (text) model', at: [0, 11, 17], replacement: 'language' },

@@ -51,7 +51,7 @@ test('loss_type, final-layer switches, decays and the reference index weights', 
 
 function spec(L: number, H: number, F: number, D = 8): ModelSpec {
   return {
-    family: 'bert', modality: 'text', dir: '', architecture: '', numLayers: L, numHeads: H, headDim: D / H, hiddenSize: D, intermediateSize: F,
+    family: 'bert', modelType: 'bert', modality: 'text', dir: '', architecture: '', numLayers: L, numHeads: H, headDim: D / H, hiddenSize: D, intermediateSize: F,
     headsPerLayer: new Array(L).fill(H), neuronsPerLayer: new Array(L).fill(F), hiddenAct: 'gelu', layerNormEps: 1e-12, normPlacement: 'post',
     numLabels: 2, labels: ['a', 'b'], label2id: new Map(), problemType: 'single_label_classification',
   };

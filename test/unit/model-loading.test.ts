@@ -28,6 +28,39 @@ test('reads a BERT checkpoint into a ModelSpec', () => {
   assert.deepEqual(weights.layers[0].intermediate.weight.shape, [64, 32]);
 });
 
+test('reads RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT and ELECTRA checkpoints with their own variation', () => {
+  const load = (o: Parameters<typeof writeSyntheticCheckpoint>[1]) => { const d = fresh(); writeSyntheticCheckpoint(d, o); return loadModel(d); };
+  const roberta = load({ family: 'roberta', layers: 2, maxPositions: 64 });
+  assert.equal(roberta.spec.family, 'roberta');
+  assert.deepEqual(roberta.spec.text, { vocabSize: 50, maxPositionEmbeddings: 66, typeVocabSize: 1, padTokenId: 1, positions: 'padding_offset', tokenTypeInput: false, maxLength: 64 });
+  assert.equal(roberta.weights.head.pooler!.activation, 'tanh');
+  assert.equal(roberta.weights.head.pooler!.name, 'classifier.dense');
+  for (const modelType of ['xlm-roberta', 'camembert']) {
+    const m = load({ family: 'roberta', modelType });
+    assert.equal(m.spec.family, 'roberta');
+    assert.equal(m.spec.modelType, modelType);
+    assert.match(m.spec.architecture, modelType === 'camembert' ? /^Camembert/ : /^XLMRoberta/);
+  }
+  const distil = load({ family: 'distilbert', layers: 3, heads: 2, hidden: 16, intermediate: 40 });
+  assert.deepEqual([distil.spec.numLayers, distil.spec.numHeads, distil.spec.hiddenSize, distil.spec.intermediateSize], [3, 2, 16, 40]);
+  assert.equal(distil.spec.text!.typeVocabSize, 0);
+  assert.equal(distil.spec.text!.tokenTypeInput, false);
+  assert.equal(distil.weights.embeddings.kind === 'text' && distil.weights.embeddings.tokenType, undefined);
+  assert.deepEqual([distil.weights.head.pooler!.name, distil.weights.head.pooler!.activation], ['pre_classifier', 'relu']);
+  const electra = load({ family: 'electra', hidden: 16, embeddingSize: 8 });
+  assert.equal(electra.spec.text!.tokenTypeInput, true);
+  const e = electra.weights.embeddings;
+  assert.ok(e.kind === 'text' && e.projection);
+  assert.deepEqual(e.kind === 'text' && e.projection!.weight.shape, [16, 8]);
+  assert.deepEqual([electra.weights.head.pooler!.name, electra.weights.head.pooler!.activation], ['classifier.dense', 'gelu']);
+
+  // DistilBERT's own config keys are named in its errors.
+  const d = fresh();
+  const cfg = writeSyntheticCheckpoint(d, { family: 'distilbert' });
+  fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ ...cfg, n_heads: 3 }));
+  expectError(d, /dim 16 is not divisible by n_heads 3/);
+});
+
 test('reads ViT and DeiT (with and without teacher) checkpoints', () => {
   const vit = loadModel((() => { const d = fresh(); writeSyntheticCheckpoint(d, { family: 'vit', imageSize: 16, patchSize: 4, channels: 1 }); return d; })());
   assert.equal(vit.spec.normPlacement, 'pre');
@@ -98,7 +131,11 @@ test('bad checkpoints give errors that name the file and the problem', () => {
   writeSyntheticCheckpoint(unknown, { family: 'bert' });
   const cfg = JSON.parse(fs.readFileSync(path.join(unknown, 'config.json'), 'utf8'));
   fs.writeFileSync(path.join(unknown, 'config.json'), JSON.stringify({ ...cfg, model_type: 'gpt2' }));
-  expectError(unknown, /config\.json: model_type "gpt2" is not supported; supported: bert, vit, deit/);
+  expectError(unknown, /config\.json: model_type "gpt2" cannot be pruned: it is a decoder .*; supported model_type values: bert, roberta, xlm-roberta, camembert, distilbert, electra, vit, deit\./);
+  fs.writeFileSync(path.join(unknown, 'config.json'), JSON.stringify({ ...cfg, model_type: 'albert' }));
+  expectError(unknown, /model_type "albert" cannot be pruned: ALBERT shares one set of layer weights across all layers/);
+  fs.writeFileSync(path.join(unknown, 'config.json'), JSON.stringify({ ...cfg, model_type: 'mpnet' }));
+  expectError(unknown, /model_type "mpnet" is not supported; supported model_type values: bert, roberta/);
 
   const noType = fresh();
   writeSyntheticCheckpoint(noType, { family: 'bert' });
