@@ -13,6 +13,8 @@
  *   npm run bench -- torch-loo    exact and fast scorers vs a plain PyTorch leave-one-out loop (small BERT)
  *   npm run bench -- fast         scoring: fast vs exact on the trained fixtures: kept-unit Jaccard and accuracy, 0.4-0.8
  *   npm run bench -- gpu          execution providers that load, node placement, scorer and model timings vs the CPU (scripts/gpu/check.sh)
+ *   npm run bench -- roberta-base-run | distilbert-base-run | electra-base-run | deberta-v2-base-run | modernbert-base-run   the whole run at those base shapes (random weights), with latency at batch 32
+ *   npm run bench -- families     text families (RoBERTa, XLM-R, DistilBERT, ELECTRA, DeBERTa-v2, ModernBERT vs BERT) at budgets 0.3-0.6, 3 seeds: optin ± repair, magnitude ± repair, fast/exact Jaccard (scripts/bench-families.ts)
  *   npm run bench -- quality      accuracy at budgets 0.3-0.8 on every trained fixture, 3 seeds: optin ± repair, magnitude ± repair, random ± repair, first-N calibration, head/neuron weightings (scripts/bench-quality.ts)
  *   npm run bench -- tokens-latency  DeiT-Small shape: latency of token merging alone vs the MAC fraction its schedule predicts
  *   npm run bench -- tokens       token merging on the trained vision fixtures, 0.4-0.8: both / tokens only / heads-neurons only (scripts/bench-tokens.ts)
@@ -392,12 +394,26 @@ async function fastAtScale(shape: 'bert-base-fast' | 'deit-small-fast') {
  * vocabulary, and TSVs of random words with GLUE-like lengths: 512 calibration rows (128 sampled)
  * and 256 evaluation rows. Wall time and peak memory of the process.
  */
-async function bertBaseRun() {
+/**
+ * One whole run at a base-size shape with random weights: bert-base (bert-base-run), and the same
+ * shape as roberta-base (roberta-base-run: RoBERTa's positions, head and no token types) and
+ * electra-base (electra-base-run), and distilbert-base's 6 layers (distilbert-base-run). The
+ * tokenizer is bert-spam's WordPiece vocab.txt for all: the shapes, not the words, set the cost.
+ * `timerBatchSize` 32: latency is timed on batches of 32 eval texts (GLUE-like lengths, ≤ 128).
+ */
+async function bertBaseRun(family: 'bert' | 'roberta' | 'distilbert' | 'electra' | 'deberta-v2' | 'modernbert' = 'bert') {
+  const name = `${family}-base-run`;
   const { runPrune } = await import('../src/run/pipeline');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optin-bench-bert-base-run-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `optin-bench-${name}-`));
   try {
     const model = path.join(dir, 'model');
-    writeSyntheticCheckpoint(model, { family: 'bert', layers: 12, heads: 12, hidden: 768, intermediate: 3072, labels: 3, vocab: 30522, maxPositions: 512, std: 0.02, seed: 1 });
+    // distilbert-base: 6 layers; modernbert-base: 22 layers, FFN 1152 (gated), 128-token windows every 2 of 3 layers; deberta-v3-base: 256 buckets over 512.
+    const layers = family === 'distilbert' ? 6 : family === 'modernbert' ? 22 : 12;
+    const intermediate = family === 'modernbert' ? 1152 : 3072;
+    writeSyntheticCheckpoint(model, {
+      family, layers, heads: 12, hidden: 768, intermediate, labels: 3, vocab: 30522, maxPositions: 512, embeddingSize: 768, std: 0.02, seed: 1,
+      deberta: { buckets: 256, maxRelative: 512 }, modernbert: { pooling: 'cls', every: 3, localAttention: 128 },
+    });
     const cfg = JSON.parse(fs.readFileSync(path.join(model, 'config.json'), 'utf8'));
     const labels = ['entailment', 'neutral', 'contradiction'];
     fs.writeFileSync(path.join(model, 'config.json'), JSON.stringify({ ...cfg, id2label: Object.fromEntries(labels.map((l, i) => [i, l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) }, null, 2));
@@ -415,25 +431,26 @@ async function bertBaseRun() {
     const report = await runPrune({
       modelPath: model, calibrationData: path.join(dir, 'data', 'calibration.tsv'), evalData: path.join(dir, 'data', 'eval.tsv'),
       outputDir: path.join(dir, 'runs'), device: 'cpu', threads: THREADS, budgets: [0.4, 0.5, 0.6, 0.7, 0.8], method: 'optin', baselines: [], seed: 0,
-      calibrationSize: 128, calibrationSampling: 'random', baselineCounts: 'global', mmdTokens: 768, maxSeqLength: 128, batchSize: 32, timerBatchSize: 8, latencyRuns: 5,
+      calibrationSize: 128, calibrationSampling: 'random', baselineCounts: 'global', mmdTokens: 768, maxSeqLength: 128, batchSize: 32, timerBatchSize: family === 'bert' ? 8 : 32, latencyRuns: 5,
       loss: { aggregate: 'sum', temperature: 4, divideByTemperature: true }, importance, repair: 'least_squares', scoring: { mode: 'auto', timeLimitMinutes: 10 },
     }, {
       onEvent: (e) => {
         if (e.type === 'phase') {
           // maxRSS is a high-water mark: where it grows between two phase starts, that phase set a new peak.
           phases.push({ phase: e.phase, at: (performance.now() - t0) / 1000, peakRssBefore: rss() });
-          console.log(`bert-base-run: ${e.phase} at ${((performance.now() - t0) / 1000).toFixed(0)} s, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB, peak so far ${(rss() / 2 ** 30).toFixed(2)} GiB`);
+          console.log(`${name}: ${e.phase} at ${((performance.now() - t0) / 1000).toFixed(0)} s, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB, peak so far ${(rss() / 2 ** 30).toFixed(2)} GiB`);
         }
       },
     });
     const seconds = (performance.now() - t0) / 1000;
-    if (report.status !== 'complete') throw new Error(`bert-base-run: ${report.error}`);
+    if (report.status !== 'complete') throw new Error(`${name}: ${report.error}`);
     const result = {
-      shape: { layers: 12, heads: 12, hidden: 768, intermediate: 3072, calibration: '128 of 512 GLUE-like texts', eval: 256 },
+      family, shape: { layers, heads: 12, hidden: 768, intermediate, calibration: '128 of 512 GLUE-like texts', eval: 256 },
       seconds, phases: report.phases, phaseStarts: phases, scoring: report.scoring, peakRssBytes: rss(),
+      latency: report.budgets.map((b) => ({ budget: b.budget, macFraction: b.macFraction, speedup: b.speedup, prunedMs: b.latency?.medianMs, unprunedMs: report.unpruned?.latency?.medianMs, batch: b.latency?.batchSize })),
     };
-    console.log(`bert-base-run: load to report ${(seconds / 60).toFixed(1)} min (${report.phases.map((p) => `${p.name} ${p.seconds.toFixed(0)} s`).join(', ')}); scoring ${report.scoring?.mode} (${report.scoring?.reason}); peak RSS ${(rss() / 2 ** 30).toFixed(2)} GiB`);
-    save('bert-base-run', result);
+    console.log(`${name}: load to report ${(seconds / 60).toFixed(1)} min (${report.phases.map((p) => `${p.name} ${p.seconds.toFixed(0)} s`).join(', ')}); scoring ${report.scoring?.mode} (${report.scoring?.reason}); peak RSS ${(rss() / 2 ** 30).toFixed(2)} GiB`);
+    save(name, result);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -547,10 +564,12 @@ async function main() {
   if (all || parts.includes('bert-base-fast')) await fastAtScale('bert-base-fast');
   if (all || parts.includes('deit-small-fast')) await fastAtScale('deit-small-fast');
   if (all || parts.includes('bert-base-run')) await bertBaseRun();
+  for (const family of ['roberta', 'distilbert', 'electra', 'deberta-v2', 'modernbert'] as const) if (parts.includes(`${family}-base-run`)) await bertBaseRun(family);
   if (all || parts.includes('repair-cost')) save('repair-cost', await (await import('./bench-repair')).repairCost(THREADS));
   if (all || parts.includes('torch-loo')) await torchLoo();
   if (all || parts.includes('fast')) await fastVsExact();
   if (all || parts.includes('quality')) await (await import('./bench-quality')).quality(save);
+  if (all || parts.includes('families')) await (await import('./bench-families')).families(save);
   if (all || parts.includes('tokens-latency')) save('tokens-latency', await (await import('./bench-tokens')).tokensLatency());
   if (all || parts.includes('tokens')) save('tokens', await (await import('./bench-tokens')).tokenCurves());
   // Not part of `all`: meant for a machine with a GPU (on a software driver it only checks correctness).

@@ -7,7 +7,8 @@ export const EVAL_HELP = `optin eval MODEL DATA_PATH [options]   task metric of 
 
 MODEL       a Hugging Face checkpoint folder: config.json + model.safetensors
             (or a sharded model.safetensors.index.json); model_type bert, roberta,
-            xlm-roberta, camembert, distilbert, electra, vit or deit;
+            xlm-roberta, camembert, distilbert, electra, deberta-v2, modernbert,
+            vit or deit;
             or an exported .onnx (a run's pruned-<budget>.onnx): its inputs are prepared
             with the checkpoint of --model-dir, by default the run's (report.json next to
             it; the run's max_seq_length and text fields then apply unless given).

@@ -4,7 +4,7 @@ import { IMAGE_EXTENSIONS } from '../data/imageFiles';
 import { parquetSummary } from '../data/parquet';
 import { bytesText } from '../format';
 import { FAMILY_NAMES, modelTypeInfo, unsupportedReason } from '../model/families';
-import { resolveConfigPath } from './paths';
+import { hasTokenizerFiles, resolveConfigPath } from './paths';
 import { ConfigKey, keySpec } from './schema';
 
 /**
@@ -86,7 +86,7 @@ export async function summariseCheckpoint(dir: string): Promise<CheckpointSummar
     patchSize: int(config.patch_size),
     maxPositions: int(config.max_position_embeddings),
     weights: weightsFile ? { file: weightsFile, bytes: (await fsp.stat(path.join(dir, weightsFile))).size } : undefined,
-    tokenizer: names.includes('tokenizer.json') || names.includes('vocab.txt'),
+    tokenizer: hasTokenizerFiles(names),
   };
 }
 

@@ -5,12 +5,12 @@ import { IMAGE_EXTENSIONS } from '../data/imageFiles';
 import { cellText, readParquet } from '../data/parquet';
 import { formatOf, readTable } from '../data/table';
 import { LABEL_COLUMNS } from '../data/text';
-import { familyModality, modelTypeInfo, SUPPORTED_MODEL_TYPES, unsupportedReason } from '../model/families';
+import { familyInfo, familyModality, modelTypeInfo, SUPPORTED_MODEL_TYPES, unsupportedReason } from '../model/families';
 import type { Family } from '../model/spec';
 import type { Diagnostic, DiagnosticCode } from './diagnostics';
 import { sortDiagnostics } from './diagnostics';
 import { checkHubNames } from './hubChecks';
-import { modalityRules, Modality } from './rules';
+import { modalityRules, Modality, trajectoryRule } from './rules';
 import { ConfigKey, DERIVED_DEFAULTS, KEYS } from './schema';
 import type { ValidatedConfig } from './validate';
 
@@ -74,9 +74,12 @@ export async function checkPaths(config: ValidatedConfig, configFile: string): P
       data: { replacement: fix },
     });
   }
-  if (family && !fromTask) {
-    out.push(...modalityRules({ values, entry: config.entry }, familyModality(family), `\`model_path\` holds a ${family} model`));
-  }
+  const ctx = { values, entry: config.entry };
+  const holds = `\`model_path\` holds a ${family} model`;
+  if (family && !fromTask) out.push(...modalityRules(ctx, familyModality(family), holds));
+  // With task_name and only a model_name, the task-based rule has said it already.
+  const judged = values.model_path !== undefined || !fromTask;
+  if (family && judged && modality === 'text' && familyInfo(family).norm === 'post') out.push(...trajectoryRule(ctx, holds));
 
   const dataChecks = (['calibration_data', 'eval_data'] as const).map(async (key) => {
     const value = values[key];
@@ -105,6 +108,11 @@ async function statOrError(p: string): Promise<Stat | string> {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code ?? String(e);
   }
+}
+
+/** Files a text checkpoint's tokenizer can be read from (see data/tokenizer.ts). */
+export function hasTokenizerFiles(names: readonly string[]): boolean {
+  return names.includes('tokenizer.json') || names.includes('vocab.txt') || (names.includes('vocab.json') && names.includes('merges.txt'));
 }
 
 const CHECKPOINT = 'the Hugging Face checkpoint folder (config.json + model.safetensors)';
@@ -158,8 +166,8 @@ async function inspectCheckpoint(value: string, abs: string, key: 'model_path' |
   }
   const family = info.family;
   const classes = await classCount(path.join(abs, 'config.json'));
-  if (info.modality === 'text' && !has('tokenizer.json') && !has('vocab.txt')) {
-    return { family, problem: { code: 'bad-path', message: `\`${key}\`: ${abs} has no tokenizer.json or vocab.txt; a text model needs its tokenizer files next to config.json.` } };
+  if (info.modality === 'text' && !hasTokenizerFiles(names)) {
+    return { family, problem: { code: 'bad-path', message: `\`${key}\`: ${abs} has no tokenizer.json, vocab.txt, or vocab.json + merges.txt; a text model needs its tokenizer files next to config.json.` } };
   }
   return { family, classes };
 }

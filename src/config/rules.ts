@@ -149,7 +149,11 @@ const byTaskName: Rule = (ctx) => {
   const task = ctx.values.task_name;
   const e = ctx.entry('task_name');
   if (!task || !e) return [];
-  return modalityRules(ctx, task === 'vision' ? 'image' : 'text', `\`task_name\` is ${task} (${line(e)})`);
+  const because = `\`task_name\` is ${task} (${line(e)})`;
+  const modality = task === 'vision' ? 'image' : 'text';
+  // With a checkpoint folder named, the path checks know its family (pre- or post-norm) and judge embedding_choice.
+  const checkpoint = ctx.values.model_path !== undefined;
+  return [...modalityRules(ctx, modality, because), ...(checkpoint || modality !== 'text' ? [] : trajectoryRule(ctx, because))];
 };
 
 /** Rules that need the model's modality: from task_name here, from the checkpoint in checkPaths. */
@@ -172,12 +176,15 @@ export function modalityRules(ctx: RuleContext, modality: Modality, because: str
       }
     }
   }
-  const choice = ctx.entry('embedding_choice');
-  if (modality === 'text' && choice && ctx.values.embedding_choice === 'layernorm_before') {
-    out.push(note('information', 'embedding_choice', choice, 'value',
-      `\`embedding_choice: layernorm_before\` names the ViT/DeiT trajectory feature, but ${because}: BERT-family layers have no layernorm_before (they normalise after each block), so the FFN output, \`output_dense\`, is used, as for the released BERT config.`, 'output_dense'));
-  }
   return out;
+}
+
+/** For a text model that normalises after each block (the checkpoint's family, or text by task_name): embedding_choice: layernorm_before means output_dense. */
+export function trajectoryRule(ctx: RuleContext, because: string): Diagnostic[] {
+  const choice = ctx.entry('embedding_choice');
+  if (!choice || ctx.values.embedding_choice !== 'layernorm_before') return [];
+  return [note('information', 'embedding_choice', choice, 'value',
+    `\`embedding_choice: layernorm_before\` names the ViT/DeiT trajectory feature, but ${because}: BERT-family layers (BERT, RoBERTa, DistilBERT, ELECTRA, DeBERTa) have no layernorm_before (they normalise after each block), so the FFN output, \`output_dense\`, is used, as for the released BERT config.`, 'output_dense')];
 }
 
 export const RULES: readonly Rule[] = [finDecay, compatKd, unusedByLoss, unusedByMethod, baselineIsMethod, countsWithoutBaselines, scheduleWithoutMerging, fitWithoutRepair, sameData, namesOverridden, byTaskName];

@@ -71,8 +71,8 @@ export const KEYS = defineKeys({
   // ---- keys of the released OPTIN configs ----
   task_name: {
     type: 'enum', values: ['language', 'vision'], origin: 'original', acted: true,
-    whenAbsent: 'taken from the checkpoint: language for bert, roberta, xlm-roberta, camembert, distilbert and electra, vision for vit and deit',
-    doc: 'Modality of the task: `language` (text classification: BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA) or `vision` (ViT/DeiT image classification). Checked against the model_type of `model_path`.',
+    whenAbsent: 'taken from the checkpoint: language for bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2 and modernbert, vision for vit and deit',
+    doc: 'Modality of the task: `language` (text classification: BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA, DeBERTa-v2/v3, ModernBERT) or `vision` (ViT/DeiT image classification). Checked against the model_type of `model_path`.',
   },
   dataset: {
     type: 'string', origin: 'original', acted: true, aliases: ['dataset_name', 'task'],
@@ -121,7 +121,7 @@ export const KEYS = defineKeys({
   },
   embedding_choice: {
     type: 'enum', values: ['auto', 'layernorm_before', 'output_dense'], default: 'auto', origin: 'original', acted: true,
-    doc: "Trajectory feature F_z compared by L_MD: `layernorm_before` = the output of the layer's layernorm_before (ViT/DeiT); `output_dense` = the output of the layer's second FFN linear, before dropout, residual and LayerNorm (BERT). `auto` picks by model family. BERT layers have no layernorm_before, so for BERT `layernorm_before` (the released BERT config's value) means `output_dense`.",
+    doc: "Trajectory feature F_z compared by L_MD: `layernorm_before` = the output of the layer's layernorm_before (pre-LN models: ViT/DeiT, ModernBERT's attn_norm); `output_dense` = the output of the layer's second FFN linear, before dropout, residual and LayerNorm (BERT). `auto` picks by model family: `output_dense` for post-LN text families (BERT, RoBERTa, XLM-R, CamemBERT, DistilBERT, ELECTRA, DeBERTa-v2), `layernorm_before` for pre-LN ones. Post-LN layers have no layernorm_before, so there `layernorm_before` (the released BERT config's value) means `output_dense`.",
   },
   temp: {
     type: 'number', min: 0, exclusiveMin: true, default: 4, origin: 'original', acted: true, aliases: ['temperature', 't'],
@@ -173,7 +173,7 @@ export const KEYS = defineKeys({
   model_path: {
     type: 'path', pathKind: 'checkpoint', requiredToRun: true, replaces: 'model_name', origin: 'optin-vscode', acted: true,
     aliases: ['model_dir', 'checkpoint', 'model', 'checkpoint_dir'],
-    doc: 'The fine-tuned Hugging Face checkpoint folder: config.json + model.safetensors (or model.safetensors.index.json), and tokenizer files for text models; model_type bert, roberta, xlm-roberta, camembert, distilbert, electra, vit or deit. Not needed when `model_name` names the checkpoint on the Hub.',
+    doc: 'The fine-tuned Hugging Face checkpoint folder: config.json + model.safetensors (or model.safetensors.index.json), and tokenizer files for text models; model_type bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, modernbert, vit or deit. Not needed when `model_name` names the checkpoint on the Hub.',
   },
   model_revision: {
     type: 'string', default: 'main', origin: 'optin-vscode', acted: true, aliases: ['revision'],
@@ -291,7 +291,7 @@ export const KEYS = defineKeys({
   },
   fast_estimator: {
     type: 'enum', values: ['linear', 'subset'], default: 'linear', origin: 'optin-vscode', acted: true,
-    doc: "How `scoring: fast` estimates neuron scores before re-scoring those near the cut-offs exactly. `linear`: the second-order (linear-response) expansion of each neuron's losses on the whole calibration batch, from backward sweeps through the encoder: L_KD exact to that order, L_MD from `fast_probes` random probes; a few backward passes per probe instead of one forward per neuron. `subset`: exact losses on `fast_calibration_size` examples, rescaled (slower on large models, noisier on small ones).",
+    doc: "How `scoring: fast` estimates neuron scores before re-scoring those near the cut-offs exactly. `linear`: the second-order (linear-response) expansion of each neuron's losses on the whole calibration batch, from backward sweeps through the encoder: L_KD exact to that order, L_MD from `fast_probes` random probes; a few backward passes per probe instead of one forward per neuron. `subset`: exact losses on `fast_calibration_size` examples, rescaled (slower on large models, noisier on small ones). DeBERTa-v2 and ModernBERT always use `subset` (the backward sweeps do not cover their position-dependent attention).",
   },
   fast_probes: {
     type: 'integer', min: 1, default: 32, origin: 'optin-vscode', acted: true, aliases: ['probes'],

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../errors';
 import { readJsonObject } from '../model/checkpoint';
+import { byteLevelBpeDefinition, specialToken, wordPieceDefinition } from './tokenizerDefinitions';
 
 export interface Encoded {
   ids: number[];
@@ -18,7 +19,8 @@ export interface TextTokenizer {
 }
 
 /**
- * Loads `tokenizer.json` from a checkpoint directory; when only a BERT `vocab.txt` exists, builds the
+ * Loads `tokenizer.json` from a checkpoint directory; when only a WordPiece `vocab.txt` (BERT,
+ * DistilBERT, ELECTRA) or a byte-level BPE `vocab.json` + `merges.txt` (RoBERTa) exists, builds the
  * equivalent fast-tokenizer definition from it and `tokenizer_config.json`.
  */
 export function loadTokenizer(modelDir: string): TextTokenizer {
@@ -32,9 +34,16 @@ export function loadTokenizer(modelDir: string): TextTokenizer {
     source = jsonFile;
   } else if (fs.existsSync(path.join(modelDir, 'vocab.txt'))) {
     source = path.join(modelDir, 'vocab.txt');
-    definition = bertDefinitionFromVocab(source, config);
+    definition = wordPieceDefinition(source, config);
+  } else if (fs.existsSync(path.join(modelDir, 'vocab.json')) && fs.existsSync(path.join(modelDir, 'merges.txt'))) {
+    source = path.join(modelDir, 'vocab.json');
+    definition = byteLevelBpeDefinition(source, path.join(modelDir, 'merges.txt'), config);
   } else {
-    throw new UserError(`${modelDir}: no tokenizer.json or vocab.txt; a text model needs its tokenizer files next to config.json.`, modelDir);
+    throw new UserError(
+      `${modelDir}: no tokenizer.json, vocab.txt, or vocab.json + merges.txt; a text model needs its tokenizer files next to config.json ` +
+        '(a sentencepiece model alone is not read: save the fast tokenizer with transformers, `AutoTokenizer.from_pretrained(dir).save_pretrained(dir)`, to write tokenizer.json).',
+      modelDir,
+    );
   }
   let tok: Tokenizer;
   try {
@@ -43,10 +52,25 @@ export function loadTokenizer(modelDir: string): TextTokenizer {
   } catch (e) {
     throw new UserError(`${source}: not a usable tokenizer definition (${(e as Error).message}).`, source);
   }
-  return wrap(tok, source, config);
+  return wrap(tok, source, config, unknownTokenId(definition));
 }
 
-function wrap(tok: Tokenizer, source: string, config: Record<string, unknown>): TextTokenizer {
+/**
+ * The id an out-of-vocabulary piece gets: the model's unk token (BPE/WordPiece `unk_token`,
+ * Unigram `unk_id`). A Unigram model returns the unknown text itself as the token (consecutive
+ * unknown characters fused), with this id, as the Rust tokenizer does.
+ */
+function unknownTokenId(definition: Record<string, unknown>): number | undefined {
+  const model = (definition.model ?? {}) as { type?: unknown; unk_id?: unknown; unk_token?: unknown; vocab?: unknown };
+  if (typeof model.unk_id === 'number') return model.unk_id;
+  if (typeof model.unk_token === 'string' && model.vocab && typeof model.vocab === 'object' && !Array.isArray(model.vocab)) {
+    const id = (model.vocab as Record<string, unknown>)[model.unk_token];
+    if (typeof id === 'number') return id;
+  }
+  return undefined;
+}
+
+function wrap(tok: Tokenizer, source: string, config: Record<string, unknown>, unkId: number | undefined): TextTokenizer {
   const padToken = specialToken(config.pad_token) ?? '[PAD]';
   const padId = tok.token_to_id(padToken) ?? 0;
   // How many special tokens the post-processor adds, for single texts and pairs.
@@ -57,8 +81,8 @@ function wrap(tok: Tokenizer, source: string, config: Record<string, unknown>): 
   const addedPair = tok.encode('a', { text_pair: 'a', add_special_tokens: true }).ids.length - 2 * probe;
   const toIds = (tokens: string[]) =>
     tokens.map((t) => {
-      const id = tok.token_to_id(t);
-      if (id === undefined) throw new UserError(`${source}: token "${t}" produced by the tokenizer is not in its vocabulary.`, source);
+      const id = tok.token_to_id(t) ?? unkId;
+      if (id === undefined) throw new UserError(`${source}: token "${t}" produced by the tokenizer is not in its vocabulary, and the model has no unknown token.`, source);
       return id;
     });
   return {
@@ -77,13 +101,6 @@ function wrap(tok: Tokenizer, source: string, config: Record<string, unknown>): 
       return { ids: toIds(tokens), typeIds: out.token_type_ids ?? tokens.map(() => 0) };
     },
   };
-}
-
-/** A special token as tokenizer_config.json writes it: a string, or an AddedToken object with `content`. */
-function specialToken(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') return (value as { content: string }).content;
-  return undefined;
 }
 
 /**
@@ -107,54 +124,4 @@ export function truncateLongestFirst(a: string[], b: string[] | undefined, budge
   }
   if (swap) [n1, n2] = [n2, n1];
   return [a.slice(0, n1), b.slice(0, n2)];
-}
-
-/** The tokenizer.json that HF's BertTokenizerFast would write for this vocab and config. */
-function bertDefinitionFromVocab(vocabFile: string, config: Record<string, unknown>): Record<string, unknown> {
-  const lines = fs.readFileSync(vocabFile, 'utf8').split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  const vocab: Record<string, number> = {};
-  lines.forEach((tokRaw, i) => {
-    const tok = tokRaw.replace(/\r$/, '');
-    if (!(tok in vocab)) vocab[tok] = i;
-  });
-  const special = (key: string, fallback: string) => specialToken(config[key]) ?? fallback;
-  const cls = special('cls_token', '[CLS]');
-  const sep = special('sep_token', '[SEP]');
-  const unk = special('unk_token', '[UNK]');
-  for (const t of [cls, sep, unk]) {
-    if (!(t in vocab)) throw new UserError(`${vocabFile}: special token "${t}" is not in the vocabulary.`, vocabFile);
-  }
-  const lowercase = config.do_lower_case !== false;
-  const addedTokens = [special('pad_token', '[PAD]'), unk, cls, sep, special('mask_token', '[MASK]')]
-    .filter((t) => t in vocab)
-    .map((t) => ({ id: vocab[t], content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: addedTokens,
-    normalizer: {
-      type: 'BertNormalizer',
-      clean_text: true,
-      handle_chinese_chars: config.tokenize_chinese_chars !== false,
-      strip_accents: typeof config.strip_accents === 'boolean' ? config.strip_accents : null,
-      lowercase,
-    },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } }],
-      pair: [
-        { SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: sep, type_id: 1 } },
-      ],
-      special_tokens: {
-        [cls]: { id: cls, ids: [vocab[cls]], tokens: [cls] },
-        [sep]: { id: sep, ids: [vocab[sep]], tokens: [sep] },
-      },
-    },
-    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: unk, continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
-  };
 }

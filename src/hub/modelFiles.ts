@@ -10,7 +10,7 @@ import { describeRepo, type RepoRef } from './repo';
 
 export const SAFETENSORS = 'model.safetensors';
 export const SAFETENSORS_INDEX = 'model.safetensors.index.json';
-const OPTIONAL = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json', 'preprocessor_config.json'];
+const OPTIONAL = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'special_tokens_map.json', 'preprocessor_config.json'];
 const OTHER_WEIGHTS = ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'tf_model.h5', 'flax_model.msgpack', 'model.ckpt.index'];
 
 /** The first step: config, the weights (or their index) and the tokenizer/preprocessor files present. Root files only. */

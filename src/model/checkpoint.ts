@@ -74,6 +74,13 @@ export class Checkpoint {
     return { weight, bias };
   }
 
+  /** A linear layer whose bias may be absent (bias=False in PyTorch): a zero bias then, which computes the same. */
+  linearOptionalBias(prefix: string, out: number, inp: number): Linear {
+    const weight = this.tensor(`${prefix}.weight`, [out, inp]);
+    const bias = this.has(`${prefix}.bias`) ? this.tensor(`${prefix}.bias`, [weight.shape[0]]) : { shape: [weight.shape[0]], data: new Float32Array(weight.shape[0]) };
+    return { weight, bias };
+  }
+
   layerNorm(prefix: string, size: number): LayerNormWeights {
     return { weight: this.tensor(`${prefix}.weight`, [size]), bias: this.tensor(`${prefix}.bias`, [size]) };
   }

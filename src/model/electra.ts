@@ -15,6 +15,6 @@ export const ELECTRA: TextLayout = {
   layerPrefix: 'encoder.layer.',
   positions: 'absolute',
   tokenTypes: 'input',
-  projection: 'embeddings_project',
+  projection: { name: 'embeddings_project' },
   head: { pooler: { name: 'classifier.dense', activation: 'gelu' }, classifier: 'classifier.out_proj' },
 };

@@ -19,6 +19,8 @@ export const MODEL_TYPES: Readonly<Record<string, ModelTypeInfo>> = {
   camembert: { family: 'roberta', modality: 'text', norm: 'post' },
   distilbert: { family: 'distilbert', modality: 'text', norm: 'post' },
   electra: { family: 'electra', modality: 'text', norm: 'post' },
+  'deberta-v2': { family: 'deberta-v2', modality: 'text', norm: 'post' },
+  modernbert: { family: 'modernbert', modality: 'text', norm: 'pre' },
   vit: { family: 'vit', modality: 'image', norm: 'pre' },
   deit: { family: 'deit', modality: 'image', norm: 'pre' },
 };
@@ -40,6 +42,8 @@ export const FAMILY_NAMES: Readonly<Record<Family, string>> = {
   roberta: 'RoBERTa',
   distilbert: 'DistilBERT',
   electra: 'ELECTRA',
+  'deberta-v2': 'DeBERTa-v2',
+  modernbert: 'ModernBERT',
   vit: 'ViT',
   deit: 'DeiT',
 };
@@ -69,9 +73,7 @@ const REFUSED: Readonly<Record<string, string>> = {
 
 /** Families planned but not built yet: said plainly rather than "unknown". */
 const NOT_YET: Readonly<Record<string, string>> = {
-  'deberta-v2': 'DeBERTa-v2/v3 (disentangled attention) is not supported yet',
-  deberta: 'DeBERTa (disentangled attention) is not supported yet',
-  modernbert: 'ModernBERT (rotary, gated FFN, sliding-window attention) is not supported yet',
+  deberta: 'DeBERTa v1 (fused in_proj attention) is not supported yet; DeBERTa-v2/v3 (model_type deberta-v2) is',
 };
 
 /** The reason a model_type is not pruned, naming what is: undefined when it is supported. */

@@ -1,8 +1,10 @@
 import { UserError } from '../errors';
 import { BERT } from './bert';
 import { Checkpoint } from './checkpoint';
+import { DEBERTA_V2 } from './deberta';
 import { DISTILBERT } from './distilbert';
 import { ELECTRA } from './electra';
+import { loadModernBert } from './modernbert';
 import { MODEL_TYPES, SUPPORTED_MODEL_TYPES, unsupportedReason } from './families';
 import { ROBERTA } from './roberta';
 import type { Family, LoadedModel } from './spec';
@@ -18,6 +20,8 @@ const LOADERS: Record<Family, (ck: Checkpoint) => LoadedModel> = {
   roberta: (ck) => loadTextClassifier(ck, ROBERTA),
   distilbert: (ck) => loadTextClassifier(ck, DISTILBERT),
   electra: (ck) => loadTextClassifier(ck, ELECTRA),
+  'deberta-v2': (ck) => loadTextClassifier(ck, DEBERTA_V2),
+  modernbert: loadModernBert,
   vit: (ck) => loadVit(ck, 'vit'),
   deit: (ck) => loadVit(ck, 'deit'),
 };

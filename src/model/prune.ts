@@ -41,7 +41,10 @@ export function pruneModel(model: LoadedModel, keep: KeepMask): LoadedModel {
       key: keepRows(w.key, h, d),
       value: keepRows(w.value, h, d),
       attentionOutput: { weight: cols(w.attentionOutput.weight, h, d), bias: w.attentionOutput.bias },
+      ...(w.posKey && { posKey: keepRows(w.posKey, h, d) }),
+      ...(w.posQuery && { posQuery: keepRows(w.posQuery, h, d) }),
       intermediate: keepRows(w.intermediate, n, 1),
+      ...(w.gate && { gate: keepRows(w.gate, n, 1) }),
       output: { weight: cols(w.output.weight, n, 1), bias: w.output.bias },
     };
   });

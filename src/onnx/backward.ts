@@ -179,10 +179,10 @@ function layerInternals(g: GraphBuilder, model: LoadedModel, layer: number, layo
   const eps = spec.layerNormEps;
   const name = `layer.${layer}`;
   const post = spec.normPlacement === 'post';
-  const attnIn = post ? x : layerNorm(g, x, w.norm1, eps, `${name}.layernorm_before`);
+  const attnIn = post ? x : layerNorm(g, x, w.norm1!, eps, `${name}.layernorm_before`);
   const att = attentionForward(g, model, w, layer, layout, attnIn);
   const sum1 = g.op('Add', [att.output, x]);
-  const mid = post ? layerNorm(g, sum1, w.norm1, eps, `${name}.attention.output.LayerNorm`) : sum1;
+  const mid = post ? layerNorm(g, sum1, w.norm1!, eps, `${name}.attention.output.LayerNorm`) : sum1;
   const ffnIn = post ? mid : layerNorm(g, mid, w.norm2, eps, `${name}.layernorm_after`);
   const pre = spec.neuronsPerLayer[layer] > 0 ? linear(g, ffnIn, w.intermediate, `${name}.intermediate.dense`) : undefined;
   const act = pre ? activation(g, pre, spec.hiddenAct) : undefined;
@@ -290,14 +290,14 @@ export function buildLayerBackward(model: LoadedModel, layer: number, layout: Sc
     } else {
       dMid = dFfnIn ? g.op('Add', [dOut, layerNormBackward(g, mid, dFfnIn, w.norm2, eps, `${name}.layernorm_after`)]) : dOut;
     }
-    const dSum1 = post ? layerNormBackward(g, sum1, dMid, w.norm1, eps, `${name}.attention.output.LayerNorm`) : dMid;
+    const dSum1 = post ? layerNormBackward(g, sum1, dMid, w.norm1!, eps, `${name}.attention.output.LayerNorm`) : dMid;
     const dAttnIn = 'p' in att ? attentionBackward(g, model, w, layer, att, dSum1) : undefined;
     let dx: string;
     if (post) {
       dx = dAttnIn ? g.op('Add', [dSum1, dAttnIn]) : dSum1;
     } else {
       const dNorm = dAttnIn && injection ? g.op('Add', [dAttnIn, injection]) : dAttnIn ?? injection;
-      dx = dNorm ? g.op('Add', [dSum1, layerNormBackward(g, x, dNorm, w.norm1, eps, `${name}.layernorm_before`)]) : dSum1;
+      dx = dNorm ? g.op('Add', [dSum1, layerNormBackward(g, x, dNorm, w.norm1!, eps, `${name}.layernorm_before`)]) : dSum1;
     }
     g.output(dx, 'grad_in', ElemType.FLOAT, ['probes', R, S, D]);
   }

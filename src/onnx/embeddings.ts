@@ -6,6 +6,8 @@ export interface EmbeddingOut {
   hidden: string;
   /** Additive mask [batch, 1, 1, seq] for text; none for images. */
   extendedMask?: string;
+  /** Text: 1 for real tokens, 0 for padding, [batch, seq] float (mean pooling reads it). */
+  tokenMask?: string;
 }
 
 /** Largest-magnitude float32, as HF uses (torch.finfo(float32).min) for masked positions. */
@@ -28,13 +30,17 @@ export function textEmbeddings(g: GraphBuilder, spec: ModelSpec, w: TextEmbeddin
     const types = tokenTypeIds ? g.op('Gather', [table, tokenTypeIds]) : g.op('Gather', [table, g.int(0)], [attr.int('axis', 0)]);
     sum = g.op('Add', [sum, types]);
   }
-  sum = g.op('Add', [sum, g.op('Gather', [g.weight('embeddings.position_embeddings', w.position.shape, w.position.data), positionIds(g, text, inputIds)])]);
-  let hidden = layerNorm(g, sum, w.norm, spec.layerNormEps, 'embeddings.LayerNorm');
-  if (w.projection) hidden = linear(g, hidden, w.projection, 'embeddings_project');
+  if (w.position) {
+    sum = g.op('Add', [sum, g.op('Gather', [g.weight('embeddings.position_embeddings', w.position.shape, w.position.data), positionIds(g, text, inputIds)])]);
+  }
+  const project = (x: string) => (w.projection ? linear(g, x, w.projection, 'embeddings_project') : x);
+  let hidden = w.projectionBeforeNorm ? layerNorm(g, project(sum), w.norm, spec.layerNormEps, 'embeddings.LayerNorm') : project(layerNorm(g, sum, w.norm, spec.layerNormEps, 'embeddings.LayerNorm'));
+  const realTokens = g.op('Cast', [attentionMask], [attr.int('to', ElemType.FLOAT)]);
+  if (w.maskOutput) hidden = g.op('Mul', [hidden, g.op('Unsqueeze', [realTokens, g.ints([2])])]);
   // HF: (1 - mask) * finfo.min, broadcast over heads and query positions.
-  const inverted = g.op('Sub', [g.scalar(1), g.op('Cast', [attentionMask], [attr.int('to', ElemType.FLOAT)])]);
+  const inverted = g.op('Sub', [g.scalar(1), realTokens]);
   const extendedMask = g.op('Unsqueeze', [g.op('Mul', [inverted, g.scalar(FLOAT32_MIN)]), g.ints([1, 2])]);
-  return { hidden, extendedMask };
+  return { hidden, extendedMask, tokenMask: realTokens };
 }
 
 /** Position ids [S] (absolute) or [B, S] (counted from pad_token_id + 1 over non-pad tokens). */

@@ -1,6 +1,8 @@
 import type { EncoderLayerWeights, ModelSpec } from '../model/spec';
 import { activation, broadcastBias, layerNorm, linear } from './ops';
 import { attr, GraphBuilder } from './proto';
+import { QueryPositions, relativeScale, relativeTerms } from './relative';
+import { rotate, slidingWindow } from './rotary';
 import { keyMetric, logSizeBias, mergeTokens, MergeState } from './tokenMerge';
 
 export interface LayerIO {
@@ -29,6 +31,12 @@ export interface LayerIO {
    * attention. Scoring and repair graphs never merge.
    */
   tokens?: { state: MergeState; r: number };
+  /**
+   * Where the query rows sit, for attention that depends on positions (DeBERTa's relative terms):
+   * known for the calibration layouts the scoring graphs are built for; absent in the exported
+   * model, where queries and keys are at 0..S-1 of the input.
+   */
+  positions?: QueryPositions;
 }
 
 /**
@@ -60,15 +68,27 @@ export interface LayerOut {
  * Multi-head self-attention with HF semantics. A masked head has its attention probabilities
  * multiplied by 0, so its context vector is 0 — the same as deleting its Q/K/V/O slices.
  */
-function attention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x: string, xq: string, io: LayerIO, heads: number, name: string): { output: string; context?: string; keys?: string } {
+function attention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, x: string, xq: string, io: LayerIO, heads: number, name: string): { output: string; context?: string; keys?: string } {
   if (heads === 0) return { output: broadcastBias(g, xq, w.attentionOutput.bias.data, `${name}.output.dense.bias`) };
   const d = spec.headDim;
   const split = (t: string, perm: number[]) =>
     g.op('Transpose', [g.op('Reshape', [t, g.ints([0, 0, heads, d])])], [attr.ints('perm', perm)]);
-  const q = split(linear(g, xq, w.query, `${name}.query`), [0, 2, 1, 3]);
-  const k = split(linear(g, x, w.key, `${name}.key`), [0, 2, 3, 1]);
+  let q = split(linear(g, xq, w.query, `${name}.query`), [0, 2, 1, 3]);
+  let k: string;
+  if (spec.rotary) {
+    // Rotated by position before the scores (keys at 0..S-1, queries where they sit).
+    q = rotate(g, spec, layer, q, io.positions);
+    k = g.op('Transpose', [rotate(g, spec, layer, split(linear(g, x, w.key, `${name}.key`), [0, 2, 1, 3]))], [attr.ints('perm', [0, 1, 3, 2])]);
+  } else {
+    k = split(linear(g, x, w.key, `${name}.key`), [0, 2, 3, 1]);
+  }
   const v = split(linear(g, x, w.value, `${name}.value`), [0, 2, 1, 3]);
-  let scores = g.op('Mul', [g.op('MatMul', [q, k]), g.scalar(1 / Math.sqrt(d))]);
+  let scores = g.op('MatMul', [q, k]);
+  if (spec.relative) {
+    const terms = relativeTerms(g, spec, w, layer, q, k, heads, io.positions);
+    if (terms) scores = g.op('Add', [scores, terms]);
+  }
+  scores = g.op('Mul', [scores, g.scalar(1 / (spec.relative ? relativeScale(spec) : Math.sqrt(d)))]);
   if (io.extendedMask && io.maskGroups) {
     const shape = g.op('Shape', [scores]);
     const grouped = g.op('Concat', [g.ints([-1, io.maskGroups]), g.op('Slice', [shape, g.ints([1]), g.ints([4])])], [attr.int('axis', 0)]);
@@ -77,6 +97,7 @@ function attention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x: 
     scores = g.op('Add', [scores, io.extendedMask]);
   }
   if (io.tokens?.state.sizes) scores = g.op('Add', [scores, logSizeBias(g, io.tokens.state.sizes)]);
+  if (spec.rotary?.window[layer]) scores = slidingWindow(g, spec.rotary.window[layer], scores, io.positions);
   let probs = g.op('Softmax', [scores], [attr.int('axis', -1)]);
   if (io.headMask) probs = g.op('Mul', [probs, g.op('Reshape', [io.headMask, g.ints([-1, heads, 1, 1])])]);
   const ctx = g.op('Transpose', [g.op('MatMul', [probs, v])], [attr.ints('perm', [0, 2, 1, 3])]);
@@ -89,7 +110,9 @@ function feedForward(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, x
   if (neurons === 0) return { output: broadcastBias(g, x, w.output.bias.data, `${name}.output.dense.bias`) };
   let pre = linear(g, x, w.intermediate, `${name}.intermediate.dense`);
   if (neuronMask) pre = g.op('Mul', [pre, g.op('Unsqueeze', [neuronMask, g.ints([1])])]);
-  const act = activation(g, pre, spec.hiddenAct);
+  let act = activation(g, pre, spec.hiddenAct);
+  // Gated (ModernBERT): act(input half) · gate half; a masked neuron is act(0) · gate = 0.
+  if (w.gate) act = g.op('Mul', [act, linear(g, x, w.gate, `${name}.intermediate.gate`)]);
   return { output: linear(g, act, w.output, `${name}.output.dense`), activation: act };
 }
 
@@ -103,7 +126,7 @@ export function selfAttention(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerW
   const normed = spec.normPlacement === 'pre' ? preAttentionNorm(g, spec, w, layer, io.input) : undefined;
   const kv = normed ?? io.input;
   const rows = io.queryRows ?? ((t: string) => t);
-  return { ...attention(g, spec, w, kv, rows(kv), io, spec.headsPerLayer[layer], `${layerName(layer)}.attention`), normed };
+  return { ...attention(g, spec, w, layer, kv, rows(kv), io, spec.headsPerLayer[layer], `${layerName(layer)}.attention`), normed };
 }
 
 /** The part of a layer after its FFN output: BERT LN2(ffn + mid); ViT ffn + mid. */
@@ -118,7 +141,7 @@ export function finishFromAttention(
 ): { output: string; mid: string; ffn: string; activation?: string } {
   const eps = spec.layerNormEps;
   const sum = g.op('Add', [attentionOut, x]);
-  const mid = spec.normPlacement === 'post' ? layerNorm(g, sum, w.norm1, eps, `${layerName(layer)}.attention.output.LayerNorm`) : sum;
+  const mid = spec.normPlacement === 'post' ? layerNorm(g, sum, w.norm1!, eps, `${layerName(layer)}.attention.output.LayerNorm`) : sum;
   return { ...finishFromMid(g, spec, w, layer, mid, neuronMask), mid };
 }
 
@@ -129,9 +152,9 @@ function finishFromMid(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights,
   return { output: finishFromFfn(g, spec, w, layer, mid, ffn.output), ffn: ffn.output, activation: ffn.activation };
 }
 
-/** ViT/DeiT: layernorm_before, the input of attention and the trajectory feature. */
+/** Pre-LN layers: layernorm_before (ModernBERT's attn_norm; none in its first layer), the input of attention and the trajectory feature. */
 export function preAttentionNorm(g: GraphBuilder, spec: ModelSpec, w: EncoderLayerWeights, layer: number, x: string): string {
-  return layerNorm(g, x, w.norm1, spec.layerNormEps, `${layerName(layer)}.layernorm_before`);
+  return w.norm1 ? layerNorm(g, x, w.norm1, spec.layerNormEps, `${layerName(layer)}.layernorm_before`) : x;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { LoadedModel, ModelSpec } from '../model/spec';
 import { modelEmbeddings } from './embeddings';
 import { encoderLayer, Trajectory } from './encoder';
 import { classifierHead } from './head';
-import { ElemType, GraphBuilder } from './proto';
+import { attr, ElemType, GraphBuilder } from './proto';
 import type { MergeState } from './tokenMerge';
 
 export interface BuildOptions {
@@ -51,7 +51,7 @@ export function buildModelGraph(model: LoadedModel, opts: BuildOptions = {}): Bu
     x = out.output;
     tokens = out.tokens;
   });
-  const logits = classifierHead(g, spec, weights.head, x);
+  const logits = classifierHead(g, spec, weights.head, x, { tokenMask: emb.tokenMask });
   g.output(logits, 'logits', ElemType.FLOAT, ['batch', spec.numLabels]);
   for (const [value, name] of extra) g.output(value, name, ElemType.FLOAT, ['batch', 'sequence', spec.hiddenSize]);
   return { bytes: g.toBytes(`${spec.architecture} built by optin from ${spec.dir}`), inputNames: g.inputNames(), outputNames: g.outputNames() };
@@ -81,7 +81,9 @@ export function buildHeadGraph(model: LoadedModel): BuiltGraph {
   const { spec, weights } = model;
   const g = new GraphBuilder(`${spec.family}-head`);
   const x = g.input('hidden', ElemType.FLOAT, ['batch', 'sequence', spec.hiddenSize]);
-  g.output(classifierHead(g, spec, weights.head, x), 'logits', ElemType.FLOAT, ['batch', spec.numLabels]);
+  // Mean pooling averages the real tokens: it takes the model's attention_mask too.
+  const tokenMask = spec.pooling === 'mean' ? g.op('Cast', [g.input('attention_mask', ElemType.INT64, ['batch', 'sequence'])], [attr.int('to', ElemType.FLOAT)]) : undefined;
+  g.output(classifierHead(g, spec, weights.head, x, { tokenMask }), 'logits', ElemType.FLOAT, ['batch', spec.numLabels]);
   return { bytes: g.toBytes(), inputNames: g.inputNames(), outputNames: g.outputNames() };
 }
 

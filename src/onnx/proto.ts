@@ -86,6 +86,21 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A float32 initializer that several parts of the graph use (DeBERTa's relative embeddings): added once under its name. */
+  sharedWeight(name: string, dims: number[], data: Float32Array): string {
+    if (!this.constCache.has(`w:${name}`)) {
+      this.initializers.push(floatTensor(name, dims, data));
+      this.constCache.set(`w:${name}`, name);
+    }
+    return name;
+  }
+
+  /** An int64 initializer of any shape (index tables). */
+  int64Weight(name: string, dims: number[], values: ArrayLike<number>): string {
+    this.initializers.push(int64Tensor(name, dims, Array.from(values)));
+    return name;
+  }
+
   /** One initializer per distinct constant value, shared by every node that uses it. */
   private cached(key: string, prefix: string, make: (name: string) => onnx.ITensorProto): string {
     let name = this.constCache.get(key);

@@ -13,6 +13,7 @@ import { classifierHead } from './head';
 import { CalibrationShape, kdLoss, KdOptions, mdLoss, sampledGram } from './losses';
 import { transpose2d } from './ops';
 import { attr, ElemType, GraphBuilder } from './proto';
+import { allPositions, QueryPositions } from './relative';
 
 const FLOAT32_MIN = -3.4028234663852886e38;
 
@@ -53,6 +54,14 @@ export function unpackedLayout(shape: CalibrationShape, tokenIndex: number[], ke
 interface MaskIO {
   extendedMask?: string;
   maskGroups?: number;
+  /** Where the query rows sit (for position-dependent attention). */
+  positions: QueryPositions;
+}
+
+/** The positions of a row plan's query rows: row b's are its kept positions. */
+function planPositions(layout: ScoringLayout, plan: RowPlan): QueryPositions {
+  const { batch, seq } = layout.shape;
+  return { groups: batch, rows: plan.rows, seq, query: plan.flatIndex.map((i) => i % seq) };
 }
 
 /**
@@ -62,12 +71,13 @@ interface MaskIO {
  */
 export function attentionMask(g: GraphBuilder, layout: ScoringLayout, like: string, queries?: RowPlan): MaskIO {
   const { batch: B, seq: S } = layout.shape;
+  const positions = queries ? planPositions(layout, queries) : allPositions(S);
   if (layout.keyMask) {
     const data = Float32Array.from(layout.keyMask, (m) => (m === 0n ? FLOAT32_MIN : 0));
-    return { extendedMask: tileToCandidates(g, g.weight('calibration.extended_mask', [B, 1, 1, S], data), like, B, 4) };
+    return { extendedMask: tileToCandidates(g, g.weight('calibration.extended_mask', [B, 1, 1, S], data), like, B, 4), positions };
   }
   const seg = layout.segments;
-  if (!seg) return {};
+  if (!seg) return { positions };
   const Q = queries?.rows ?? S;
   const data = new Float32Array(B * Q * S);
   for (let r = 0; r < B; r++) {
@@ -77,7 +87,7 @@ export function attentionMask(g: GraphBuilder, layout: ScoringLayout, like: stri
       for (let k = 0; k < S; k++) data[(r * Q + q) * S + k] = seg[r * S + k] === own && own >= 0 ? 0 : FLOAT32_MIN;
     }
   }
-  return { extendedMask: g.weight(queries ? 'calibration.block_mask.plan' : 'calibration.block_mask', [B, 1, Q, S], data), maskGroups: B };
+  return { extendedMask: g.weight(queries ? 'calibration.block_mask.plan' : 'calibration.block_mask', [B, 1, Q, S], data), maskGroups: B, positions };
 }
 
 /** Repeats a [B, ...] constant along the batch axis to match `like` [cand·B, ...]. */
@@ -197,6 +207,30 @@ export function exampleStarts(layout: ScoringLayout): number[] {
   return layout.starts ?? Array.from({ length: batch }, (_, b) => b * seq);
 }
 
+/**
+ * The rows the last layer must compute, or undefined when the classifier reads every token
+ * (mean pooling): then nothing is restricted.
+ */
+export function lastLayerPlan(model: LoadedModel, layout: ScoringLayout, withSampled: boolean): RowPlan | undefined {
+  return model.spec.pooling === 'mean' ? undefined : planRows(layout, prefixTokens(model), withSampled);
+}
+
+/** Mean pooling in a layout: [examples, B·S] weights 1/n over each example's n real tokens. */
+export function poolingWeights(layout: ScoringLayout): Float32Array {
+  const { batch: B, seq: S } = layout.shape;
+  const E = layout.examples;
+  const exampleAt = (p: number): number =>
+    layout.segments ? layout.segments[p] : layout.keyMask && layout.keyMask[p] === 0n ? -1 : Math.floor(p / S);
+  const counts = new Array<number>(E).fill(0);
+  for (let p = 0; p < B * S; p++) if (exampleAt(p) >= 0) counts[exampleAt(p)]++;
+  const w = new Float32Array(E * B * S);
+  for (let p = 0; p < B * S; p++) {
+    const e = exampleAt(p);
+    if (e >= 0) w[e * B * S + p] = 1 / counts[e];
+  }
+  return w;
+}
+
 export function planRows(layout: ScoringLayout, prefix: number, withSampled: boolean): RowPlan {
   const { batch, seq } = layout.shape;
   const starts = exampleStarts(layout);
@@ -251,7 +285,7 @@ export function buildTail(model: LoadedModel, from: number, layout: ScoringLayou
   const K = layout.tokenIndex.length;
   const tokenIndex = g.ints(layout.tokenIndex);
   const gram = (z: number) => g.weight(`teacher.gram.${z}`, [K, K], teacher.grams[z]);
-  const mask = from < spec.numLayers ? attentionMask(g, layout, hidden) : {};
+  const mask = from < spec.numLayers ? attentionMask(g, layout, hidden) : undefined;
   const restricted = (plan: RowPlan) => ({ batch: B, seq: plan.rows, hidden: D });
   if (ownFeature !== undefined) {
     const own = g.input('own_feature', ElemType.FLOAT, ['rows', ownPlan?.rows ?? S, D]);
@@ -272,12 +306,19 @@ export function buildTail(model: LoadedModel, from: number, layout: ScoringLayou
     }
     // The last layer: only the classifier's token rows and the sampled rows are read after it.
     const featureAfterAttention = featureFollowsUnits(spec, loss.trajectory);
-    plan = planRows(layout, prefixTokens(model), featureAfterAttention);
+    plan = lastLayerPlan(model, layout, featureAfterAttention);
+    if (!plan) {
+      // Mean pooling reads every token: the last layer computes all rows, as the others do.
+      const out = encoderLayer(g, spec, weights.layers[z], z, { input: x, ...mask }, loss.trajectory);
+      g.output(mdLoss(g, out.feature, gram(z), shape, tokenIndex, loss.aggregate), `md.${z}`, ElemType.FLOAT, ['candidates']);
+      x = out.output;
+      continue;
+    }
     const flat = g.ints(plan.flatIndex);
     const Q = plan.rows;
     const queryRows = (t: string) =>
       g.op('Reshape', [g.op('Gather', [g.op('Reshape', [t, g.ints([-1, B * S, D])]), flat], [attr.int('axis', 1)]), g.ints([-1, Q, D])]);
-    const lastMask = layout.segments ? attentionMask(g, layout, x, plan) : mask;
+    const lastMask = layout.segments ? attentionMask(g, layout, x, plan) : { ...mask, positions: planPositions(layout, plan) };
     const out = encoderLayer(g, spec, weights.layers[z], z, { input: x, ...lastMask, queryRows }, loss.trajectory);
     const md = featureAfterAttention
       ? mdLoss(g, out.feature, gram(z), restricted(plan), g.ints(plan.tokenIndex), loss.aggregate)
@@ -292,7 +333,8 @@ export function buildTail(model: LoadedModel, from: number, layout: ScoringLayou
     x = g.op('Reshape', [g.op('Gather', [flat, g.ints(plan.prefixIndex)], [attr.int('axis', 1)]), g.ints([-1, prefix, D])]);
   }
   const E = layout.examples;
-  const logits = classifierHead(g, spec, weights.head, x);
+  const pooling = spec.pooling === 'mean' ? g.weight('calibration.pooling', [E, B * S], poolingWeights(layout)) : undefined;
+  const logits = classifierHead(g, spec, weights.head, x, { pooling });
   const teacherLogits = g.weight('teacher.logits', [E, spec.numLabels], teacher.logits);
   g.output(kdLoss(g, logits, teacherLogits, E, spec.numLabels, loss), 'kd', ElemType.FLOAT, ['candidates']);
   return { bytes: g.toBytes(), outputNames: g.outputNames() };

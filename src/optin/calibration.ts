@@ -68,7 +68,8 @@ export async function runBaseline(model: LoadedModel, feeds: Feeds, opts: { mmdT
     grams.push(out.gram.data as Float32Array);
     x = out.output.data as Float32Array;
   }
-  const logits = (await run(buildHeadGraph(model).bytes, { hidden: new ort.Tensor('float32', x, dims) })).logits.data as Float32Array;
+  // Mean pooling also reads attention_mask (runOnce feeds only the inputs a graph declares).
+  const logits = (await run(buildHeadGraph(model).bytes, { ...toOrtFeeds(feeds), hidden: new ort.Tensor('float32', x, dims) })).logits.data as Float32Array;
   const realTokens = mask ? mask.reduce((n, m) => n + (m !== 0n ? 1 : 0), 0) : batch * seq;
   return { shape, hidden, teacher: { grams, logits, tokenIndex }, mask, realTokens };
 }

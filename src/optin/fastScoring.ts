@@ -17,7 +17,7 @@
  *   and the search repeats until the band around every cut-off holds exact scores only (or the
  *   exact-scoring cap on count or time is reached).
  */
-import type { LoadedModel } from '../model/spec';
+import type { LoadedModel, ModelSpec } from '../model/spec';
 import { spearman } from '../eval/metrics';
 import { subsetBaseline, type Baseline } from './calibration';
 import { combine, type ImportanceOptions } from './importance';
@@ -83,6 +83,11 @@ export interface FastCheck {
 }
 
 /** How a fast run estimated its neurons, in words (log, CLI, panel). */
+/** Whether the linear-response estimate's backward graphs (onnx/backward.ts) cover the model's layers. */
+export function linearResponseSupported(spec: ModelSpec): boolean {
+  return !spec.relative && !spec.rotary && spec.pooling !== 'mean';
+}
+
 export function estimatorText(c: FastCheck): string {
   return c.estimator === 'linear' && c.probes
     ? `linear-response estimate (${c.probes.md} L_MD probes, L_KD ${c.probes.kdExact ? 'exact to second order' : `from ${c.probes.kd} random directions`})`

@@ -309,7 +309,8 @@ export async function repairPruned(model: LoadedModel, keep: KeepMask, teacher: 
   let x = teacher.input;
   const L = spec.numLayers;
   // The last layer's fit: the rows of the tokens the classifier reads, as positions in realIndex.
-  const read = (opts.lastLayer ?? REPAIR_LAST_LAYER) === 'read' ? readRows(layout, realIndex, prefixTokens(model)) : undefined;
+  // Mean pooling reads every real token: the last layer is fitted on all of them.
+  const read = (opts.lastLayer ?? REPAIR_LAST_LAYER) === 'read' && spec.pooling !== 'mean' ? readRows(layout, realIndex, prefixTokens(model)) : undefined;
   const rowsOf = (t: Float32Array) => (read ? Float32Array.from({ length: read.length * D }, (_, k) => t[read[Math.floor(k / D)] * D + (k % D)]) : t);
   for (let l = 0; l < L; l++) {
     const entry: LayerRepair = { layer: l };

@@ -7,7 +7,7 @@
 import { UserError } from '../errors';
 import type { LoadedModel } from '../model/spec';
 import { featureFollowsUnits } from '../onnx/encoder';
-import { buildHeadCandidates, buildNeuronCandidates, buildProbe, buildTail, LossOptions, planRows, prefixTokens } from '../onnx/segments';
+import { buildHeadCandidates, buildNeuronCandidates, buildProbe, buildTail, lastLayerPlan, LossOptions } from '../onnx/segments';
 import { ScoringInput, scoringInput } from './packing';
 import { DeviceChoice, openSession, ort } from '../runtime/session';
 import type { CalibrationShape } from '../onnx/losses';
@@ -113,7 +113,7 @@ export async function scoreUnits(model: LoadedModel, baseline: Baseline, opts: S
     // The own-layer feature changes with the unit for output.dense; layernorm_before precedes it.
     const ownFeature = last && featureFollowsUnits(spec, opts.loss.trajectory) ? i : undefined;
     // In the last layer only the classifier's and the sampled token rows are ever read.
-    const plan = last ? planRows(layout, prefixTokens(model), featureFollowsUnits(spec, opts.loss.trajectory)) : undefined;
+    const plan = last ? lastLayerPlan(model, layout, featureFollowsUnits(spec, opts.loss.trajectory)) : undefined;
     const tail = await session(buildTail(model, i + 1, layout, baseline.teacher, opts.loss, ownFeature, plan).bytes);
     try {
       for (const kind of ['head', 'neuron'] as const) {

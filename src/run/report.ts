@@ -136,7 +136,7 @@ export interface Report {
   runDir: string;
   method: Method;
   device: { requested: string; used?: Device; notes: string[] };
-  model: { dir: string; family: string; architecture: string; layers: number; heads: number; hidden: number; intermediate: number; labels: string[]; parameters: number; fileBytes?: number };
+  model: { dir: string; family: string; modelType?: string; architecture: string; layers: number; heads: number; hidden: number; intermediate: number; labels: string[]; parameters: number; fileBytes?: number };
   data: {
     calibration: {
       path: string; examples: number; paddedLength: number; realTokens: number;

@@ -16,6 +16,9 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 /** Text of the heading in the workspace README; the webview UI test reads it back. */
 export const README_HEADING = 'OPTIN editor test workspace';
 
+/** Text-family fixtures copied into the workspace (models only; data in spam3-data/). */
+export const FAMILY_FIXTURES = ['roberta-spam3', 'xlmr-spam3', 'distilbert-spam3', 'electra-spam3', 'deberta-spam3', 'modernbert-spam3'] as const;
+
 export const UI_DEMO_CONFIG = 'optin-demo.yaml';
 /** The bundled example config, pruned from the palette by test/editor/ui/runs.ui.ts. */
 export const UI_RUN_CONFIG = 'optin-example.yaml';
@@ -40,6 +43,9 @@ export function createWorkspace(dir: string): string {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   fs.cpSync(path.join(ROOT, 'fixtures', 'bert-spam'), path.join(dir, 'bert-spam'), { recursive: true });
+  // The text families' models (transformers' own classes) and the data they share.
+  fs.cpSync(path.join(ROOT, 'fixtures', 'bert-spam3', 'data'), path.join(dir, 'spam3-data'), { recursive: true });
+  for (const name of FAMILY_FIXTURES) fs.cpSync(path.join(ROOT, 'fixtures', name, 'model'), path.join(dir, name, 'model'), { recursive: true });
 
   // The example config, with its paths pointing into the copy.
   const example = fs.readFileSync(path.join(ROOT, 'examples', 'bert-spam.yaml'), 'utf8');

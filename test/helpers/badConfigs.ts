@@ -141,7 +141,7 @@ export const CASES: Case[] = [
   {
     name: 'layernorm_before for a language task',
     yaml: 'task_name: language\nembedding_choice: layernorm_before\n',
-    expect: [e('information', 'cross-field', 'BERT-family layers have no layernorm_before', [1, 18, 34], 'output_dense')],
+    expect: [e('information', 'cross-field', 'have no layernorm_before (they normalise after each block)', [1, 18, 34], 'output_dense')],
   },
   { name: 'same data for calibration and evaluation', yaml: 'calibration_data: d.tsv\neval_data: d.tsv\n', expect: [e('information', 'cross-field', 'accuracy is optimistic', [1, 11, 16])] },
 

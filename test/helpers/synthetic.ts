@@ -7,7 +7,11 @@ import * as path from 'path';
 import { encodeSafetensors } from '../../src/model/safetensors';
 
 export interface SyntheticOptions {
-  family: 'bert' | 'roberta' | 'distilbert' | 'electra' | 'vit' | 'deit';
+  family: 'bert' | 'roberta' | 'distilbert' | 'electra' | 'deberta-v2' | 'modernbert' | 'vit' | 'deit';
+  /** ModernBERT: pooling, biases, the global-layer period and the sliding window (local_attention). */
+  modernbert?: { pooling?: 'cls' | 'mean'; bias?: boolean; every?: number; localAttention?: number };
+  /** DeBERTa-v2: share_att_key, pos_att_type, position_buckets, position_biased_input, type_vocab_size. */
+  deberta?: { shareAttKey?: boolean; posAttType?: string[]; buckets?: number; maxRelative?: number; positionBiasedInput?: boolean; typeVocab?: number };
   /** config.json's model_type when it differs from the family (xlm-roberta, camembert). */
   modelType?: string;
   /** ELECTRA's embedding_size (default hidden / 2, so embeddings_project exists). */
@@ -106,6 +110,78 @@ export function syntheticTensors(o: SyntheticOptions): { config: Record<string, 
         ...(o.family === 'roberta' && { bos_token_id: 0, eos_token_id: 2 }),
         ...(o.family === 'electra' && { embedding_size: E }),
         ...common,
+      },
+      tensors,
+    };
+  }
+  if (o.family === 'deberta-v2') {
+    const V = o.vocab ?? 50, P = o.maxPositions ?? 64;
+    const opt = { shareAttKey: true, posAttType: ['p2c', 'c2p'], buckets: 8, maxRelative: 32, positionBiasedInput: false, typeVocab: 0, ...o.deberta };
+    const E = o.embeddingSize ?? D;
+    const span = opt.buckets > 0 ? opt.buckets : opt.maxRelative;
+    tensors.set('deberta.embeddings.word_embeddings.weight', normal([V, E], 0.5));
+    if (opt.positionBiasedInput) tensors.set('deberta.embeddings.position_embeddings.weight', normal([P, E], 0.5));
+    if (opt.typeVocab > 0) tensors.set('deberta.embeddings.token_type_embeddings.weight', normal([opt.typeVocab, E], 0.5));
+    if (E !== D) tensors.set('deberta.embeddings.embed_proj.weight', normal([D, E]));
+    ln('deberta.embeddings.LayerNorm', D);
+    tensors.set('deberta.encoder.rel_embeddings.weight', normal([2 * span, D], 0.5));
+    ln('deberta.encoder.LayerNorm', D);
+    for (let i = 0; i < L; i++) {
+      const l = `deberta.encoder.layer.${i}`;
+      for (const n of ['query_proj', 'key_proj', 'value_proj']) lin(`${l}.attention.self.${n}`, D, D);
+      if (!opt.shareAttKey && opt.posAttType.includes('c2p')) lin(`${l}.attention.self.pos_key_proj`, D, D);
+      if (!opt.shareAttKey && opt.posAttType.includes('p2c')) lin(`${l}.attention.self.pos_query_proj`, D, D);
+      lin(`${l}.attention.output.dense`, D, D);
+      ln(`${l}.attention.output.LayerNorm`, D);
+      lin(`${l}.intermediate.dense`, F, D);
+      lin(`${l}.output.dense`, D, F);
+      ln(`${l}.output.LayerNorm`, D);
+    }
+    lin('pooler.dense', D, D);
+    lin('classifier', C, D);
+    return {
+      config: {
+        architectures: ['DebertaV2ForSequenceClassification'], model_type: 'deberta-v2', vocab_size: V, max_position_embeddings: P,
+        type_vocab_size: opt.typeVocab, pad_token_id: 0, relative_attention: true, pos_att_type: opt.posAttType, share_att_key: opt.shareAttKey,
+        position_buckets: opt.buckets, max_relative_positions: opt.maxRelative, norm_rel_ebd: 'layer_norm', position_biased_input: opt.positionBiasedInput,
+        pooler_hidden_size: D, pooler_hidden_act: 'gelu', ...(E !== D && { embedding_size: E }), ...common, layer_norm_eps: 1e-7,
+      },
+      tensors,
+    };
+  }
+  if (o.family === 'modernbert') {
+    const V = o.vocab ?? 50, P = o.maxPositions ?? 64;
+    const opt = { pooling: 'mean', bias: false, every: 2, localAttention: 4, ...o.modernbert };
+    const weightOnly = (name: string, out: number, inp: number) => {
+      tensors.set(`${name}.weight`, normal([out, inp]));
+      if (opt.bias) tensors.set(`${name}.bias`, normal([out], 0.05));
+    };
+    const norm = (name: string) => {
+      tensors.set(`${name}.weight`, ones(D));
+      if (opt.bias) tensors.set(`${name}.bias`, normal([D], 0.05));
+    };
+    tensors.set('model.embeddings.tok_embeddings.weight', normal([V, D], 0.5));
+    norm('model.embeddings.norm');
+    for (let i = 0; i < L; i++) {
+      const l = `model.layers.${i}`;
+      if (i > 0) norm(`${l}.attn_norm`);
+      weightOnly(`${l}.attn.Wqkv`, 3 * D, D);
+      weightOnly(`${l}.attn.Wo`, D, D);
+      norm(`${l}.mlp_norm`);
+      weightOnly(`${l}.mlp.Wi`, 2 * F, D);
+      weightOnly(`${l}.mlp.Wo`, D, F);
+    }
+    norm('model.final_norm');
+    weightOnly('head.dense', D, D);
+    norm('head.norm');
+    lin('classifier', C, D);
+    return {
+      config: {
+        architectures: ['ModernBertForSequenceClassification'], model_type: 'modernbert', vocab_size: V, max_position_embeddings: P,
+        hidden_size: D, num_hidden_layers: L, num_attention_heads: H, intermediate_size: F, hidden_activation: o.hiddenAct ?? 'gelu',
+        norm_eps: 1e-5, norm_bias: opt.bias, attention_bias: opt.bias, mlp_bias: opt.bias, classifier_bias: opt.bias, classifier_activation: 'gelu',
+        classifier_pooling: opt.pooling, global_attn_every_n_layers: opt.every, local_attention: opt.localAttention,
+        global_rope_theta: 160000, local_rope_theta: 10000, pad_token_id: 0, id2label, label2id,
       },
       tensors,
     };

@@ -44,7 +44,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 }
 
-for (const family of ['bert', 'roberta', 'distilbert', 'electra', 'vit', 'deit'] as const) {
+for (const family of ['bert', 'roberta', 'distilbert', 'electra', 'deberta-v2', 'modernbert', 'vit', 'deit'] as const) {
   test(`${family}: masking heads/neurons equals removing them, per example`, async () => {
     const d = path.join(dir, family);
     writeSyntheticCheckpoint(d, { family, layers: 3, heads: 4, hidden: 16, intermediate: 32, seed: 11 });
@@ -76,9 +76,18 @@ for (const family of ['bert', 'roberta', 'distilbert', 'electra', 'vit', 'deit']
 }
 
 test('random masks (including layers with no heads or no neurons): pruned graph = masked graph', async () => {
-  for (const family of ['bert', 'distilbert', 'vit', 'deit'] as const) {
-    const d = path.join(dir, `${family}-random`);
-    writeSyntheticCheckpoint(d, { family, layers: 3, heads: 4, hidden: 16, intermediate: 20, seed: 17 });
+  const variants = [
+    { family: 'bert' }, { family: 'distilbert' }, { family: 'vit' }, { family: 'deit' },
+    // DeBERTa: separate position projections, c2p only, absolute positions and token types, no log buckets.
+    { family: 'deberta-v2', deberta: { shareAttKey: false, posAttType: ['c2p'], buckets: -1, maxRelative: 6, positionBiasedInput: true, typeVocab: 2 }, embeddingSize: 8 },
+    { family: 'deberta-v2', deberta: { shareAttKey: false, posAttType: ['p2c', 'c2p'], buckets: 4, maxRelative: 16 } },
+    // ModernBERT: biases, first-token pooling, every third layer global.
+    { family: 'modernbert', modernbert: { pooling: 'cls', bias: true, every: 3, localAttention: 2 } },
+  ] as const;
+  for (const [v, variant] of variants.entries()) {
+    const family = variant.family;
+    const d = path.join(dir, `${family}-random-${v}`);
+    writeSyntheticCheckpoint(d, { layers: 3, heads: 4, hidden: 16, intermediate: 20, seed: 17, ...variant, deberta: 'deberta' in variant ? { ...variant.deberta, posAttType: [...variant.deberta.posAttType] } : undefined, modernbert: 'modernbert' in variant ? variant.modernbert : undefined });
     const model = loadModel(d);
     const feeds = inputs(model, 3);
     for (let seed = 0; seed < 4; seed++) {
@@ -99,7 +108,7 @@ test('random masks (including layers with no heads or no neurons): pruned graph 
   }
 });
 
-for (const family of ['bert', 'roberta', 'distilbert', 'electra'] as const) {
+for (const family of ['bert', 'roberta', 'distilbert', 'electra', 'deberta-v2', 'modernbert'] as const) {
   test(`${family}: padding does not change the logits of the real tokens (HF attention-mask semantics)`, async () => {
     const d = path.join(dir, `${family}-pad`);
     writeSyntheticCheckpoint(d, { family, seed: 5 });

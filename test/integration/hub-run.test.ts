@@ -9,7 +9,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Report } from '../../src/run/report';
-import { glueRepo, mnliModelRepo } from '../helpers/hubFixtures';
+import { glueRepo, mnliModelRepo, MODEL_NAMES, renamedModelRepo } from '../helpers/hubFixtures';
 import { mnistRepos } from '../helpers/hubImageFixtures';
 import { startHubServer } from '../helpers/hubServer';
 import { ROOT, tmpDir } from '../helpers/tmp';
@@ -140,4 +140,33 @@ test('a vision model and an image dataset by Hub id (Parquet with an Image colum
   // The same images through the Parquet reader and through the ImageFolder reader: the same unpruned accuracy.
   assert.equal(named.data.eval?.examples, local.data.eval?.examples);
   assert.equal(named.unpruned?.metric, local.unpruned?.metric);
+});
+
+test('a RoBERTa and a DistilBERT checkpoint by name (the RoBERTa one with only vocab.json + merges.txt, as older repos have) download and prune end to end', async () => {
+  const dir = tmpDir();
+  const roberta = renamedModelRepo('optin-test/roberta-tiny-mnli', path.join(ROOT, 'fixtures', 'roberta-spam3', 'model'), MODEL_NAMES);
+  const definition = JSON.parse(String(roberta.files['tokenizer.json'])) as { model: { vocab: Record<string, number>; merges: Array<string | string[]> } };
+  delete roberta.files['tokenizer.json'];
+  roberta.files['vocab.json'] = JSON.stringify(definition.model.vocab);
+  roberta.files['merges.txt'] = ['#version: 0.2', ...definition.model.merges.map((m) => (Array.isArray(m) ? m.join(' ') : m))].join('\n') + '\n';
+  const distil = renamedModelRepo('optin-test/distilbert-tiny-mnli', path.join(ROOT, 'fixtures', 'distilbert-spam3', 'model'), MODEL_NAMES);
+  const hub = await startHubServer({ repos: [roberta, distil, glueRepo()] });
+  try {
+    for (const [id, family] of [['optin-test/roberta-tiny-mnli', 'roberta'], ['optin-test/distilbert-tiny-mnli', 'distilbert']]) {
+      const cfg = path.join(dir, `${family}.yaml`);
+      fs.writeFileSync(cfg, `task_name: language\nmodel_name: "${id}"\ndataset: mnli\nmac_constraint: 0.5\noutput_dir: runs\ncalibration_size: 12\nmmd_tokens: 40\nlatency_runs: 2\ndevice: cpu\nscoring: exact\n`);
+      const r = await optin(['prune', cfg, '--json'], hubEnv(dir, hub.endpoint));
+      assert.equal(r.status, 0, r.stderr);
+      const report = JSON.parse(r.stdout) as Report;
+      assert.equal(report.status, 'complete', report.error);
+      assert.equal(report.model.family, family);
+      assert.deepEqual(report.model.labels, MODEL_NAMES);
+      if (family === 'roberta') assert.ok(fs.existsSync(path.join(report.sources!.model!.dir, 'merges.txt')), 'merges.txt downloaded');
+      // Mapped by name, the gold labels are the fixture's own: far above chance (1/3).
+      assert.ok(report.unpruned && report.unpruned.metric > 0.8, `${id}: unpruned accuracy ${report.unpruned?.metric}`);
+      assert.ok(fs.existsSync(path.join(report.runDir, 'pruned.onnx')));
+    }
+  } finally {
+    await hub.close();
+  }
 });

@@ -96,7 +96,7 @@ async function checkLayer(model: LoadedModel, layout: ScoringLayout, x: Float32A
     const r = await probe.run({ hidden: f32(h, [R, S, D]) });
     const feature = model.spec.normPlacement === 'post'
       ? (r.ffn.data as Float32Array)
-      : layerNormJs(h, D, w.norm1.weight.data, w.norm1.bias.data, model.spec.layerNormEps);
+      : layerNormJs(h, D, w.norm1!.weight.data, w.norm1!.bias.data, model.spec.layerNormEps);
     return { gram: gramDot(feature, layout.tokenIndex, D, V), out: dot(gOut, r.output.data as Float32Array) };
   };
   const eps = 2e-3;
@@ -130,8 +130,9 @@ test('layer backward graphs match finite differences: BERT (post-LN, packed rows
   close(r.gram[0], r.gram[1], 0.05, 'vit layer 2 Gram');
 });
 
-test('the classifier head backward matches finite differences: BERT pooler and DeiT distillation heads', async () => {
-  for (const dir of [path.join(FIXTURES, 'bert-spam', 'model'), path.join(FIXTURES, 'deit-random', 'model')]) {
+test('the classifier head backward matches finite differences: BERT pooler (tanh), RoBERTa (tanh), ELECTRA (GELU), DistilBERT (ReLU) heads and DeiT distillation heads', async () => {
+  for (const name of ['bert-spam', 'deit-random', 'roberta-spam3', 'electra-spam3', 'distilbert-spam3']) {
+    const dir = path.join(FIXTURES, name, 'model');
     const model = loadModel(dir);
     const { hiddenSize: D, numLabels: C } = model.spec;
     const E = 3;

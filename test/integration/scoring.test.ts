@@ -38,7 +38,12 @@ function compare(fast: RawLosses, naive: RawLosses): number {
   return Math.max(w.md, w.kd);
 }
 
-for (const [family, trajectory] of [['bert', 'output_dense'], ['vit', 'layernorm_before'], ['vit', 'output_dense'], ['deit', 'layernorm_before']] as const) {
+const CASES = [
+  ['bert', 'output_dense'], ['roberta', 'output_dense'], ['distilbert', 'output_dense'], ['electra', 'output_dense'], ['deberta-v2', 'output_dense'],
+  ['modernbert', 'layernorm_before'], ['modernbert', 'output_dense'],
+  ['vit', 'layernorm_before'], ['vit', 'output_dense'], ['deit', 'layernorm_before'],
+] as const;
+for (const [family, trajectory] of CASES) {
   test(`${family} (${trajectory}): the fast scorer equals the naive one-forward-per-candidate scorer`, async () => {
     const loss = lossFor(trajectory);
     const d = path.join(dir, `${family}-${trajectory}`);

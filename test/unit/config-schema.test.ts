@@ -126,7 +126,7 @@ test('aliases do not collide with keys or with each other', () => {
 test('enum values match the modules that act on them', () => {
   assert.deepEqual([...(keySpec('metric').values ?? [])], [...METRICS]);
   assert.deepEqual([...(keySpec('device').values ?? [])].sort(), [...DEVICES].sort());
-  assert.deepEqual([...SUPPORTED_MODEL_TYPES].sort(), ['bert', 'camembert', 'deit', 'distilbert', 'electra', 'roberta', 'vit', 'xlm-roberta']);
+  assert.deepEqual([...SUPPORTED_MODEL_TYPES].sort(), ['bert', 'camembert', 'deberta-v2', 'deit', 'distilbert', 'electra', 'modernbert', 'roberta', 'vit', 'xlm-roberta']);
 });
 
 test('the released config keys are all in the table, marked original', () => {

@@ -131,7 +131,7 @@ test('bad checkpoints give errors that name the file and the problem', () => {
   writeSyntheticCheckpoint(unknown, { family: 'bert' });
   const cfg = JSON.parse(fs.readFileSync(path.join(unknown, 'config.json'), 'utf8'));
   fs.writeFileSync(path.join(unknown, 'config.json'), JSON.stringify({ ...cfg, model_type: 'gpt2' }));
-  expectError(unknown, /config\.json: model_type "gpt2" cannot be pruned: it is a decoder .*; supported model_type values: bert, roberta, xlm-roberta, camembert, distilbert, electra, vit, deit\./);
+  expectError(unknown, /config\.json: model_type "gpt2" cannot be pruned: it is a decoder .*; supported model_type values: bert, roberta, xlm-roberta, camembert, distilbert, electra, deberta-v2, modernbert, vit, deit\./);
   fs.writeFileSync(path.join(unknown, 'config.json'), JSON.stringify({ ...cfg, model_type: 'albert' }));
   expectError(unknown, /model_type "albert" cannot be pruned: ALBERT shares one set of layer weights across all layers/);
   fs.writeFileSync(path.join(unknown, 'config.json'), JSON.stringify({ ...cfg, model_type: 'mpnet' }));

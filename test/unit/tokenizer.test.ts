@@ -38,7 +38,7 @@ test('a vocab.txt-only BERT tokenizer encodes singles and pairs with [CLS]/[SEP]
 
 test('missing and malformed tokenizer files are named in the error', () => {
   const empty = tmpDir();
-  assert.throws(() => loadTokenizer(empty), /no tokenizer\.json or vocab\.txt/);
+  assert.throws(() => loadTokenizer(empty), /no tokenizer\.json, vocab\.txt, or vocab\.json \+ merges\.txt/);
   const bad = tmpDir();
   fs.writeFileSync(path.join(bad, 'tokenizer.json'), '{"model": {"type": "Nonsense"}}');
   assert.throws(() => loadTokenizer(bad), (e: Error) => /tokenizer\.json: not a usable tokenizer definition/.test(e.message));

@@ -46,7 +46,7 @@ function modelFacts(r: Report): HTMLElement {
     'Model',
     dl([
       ['architecture', m.architecture || DASH],
-      ['family', m.family || DASH],
+      ['family', m.family ? `${m.family}${m.modelType && m.modelType !== m.family ? ` (model_type ${m.modelType})` : ''}` : DASH],
       ['shape', m.layers ? `${m.layers} layers × ${m.heads} heads, hidden ${m.hidden}, FFN ${m.intermediate}` : DASH],
       ['labels', m.labels.length ? `${m.labels.length} (${m.labels.slice(0, 6).join(', ')}${m.labels.length > 6 ? ', …' : ''})` : DASH],
       ['parameters', count(m.parameters || undefined)],

@@ -48,11 +48,11 @@ export async function loadPhase(ctx: RunContext): Promise<Loaded> {
   const model = loadModel(job.modelPath);
   const { spec } = model;
   report.model = {
-    dir: spec.dir, family: spec.family, architecture: spec.architecture, layers: spec.numLayers, heads: spec.numHeads,
+    dir: spec.dir, family: spec.family, modelType: spec.modelType, architecture: spec.architecture, layers: spec.numLayers, heads: spec.numHeads,
     hidden: spec.hiddenSize, intermediate: spec.intermediateSize, labels: spec.labels, parameters: countParameters(model), fileBytes: modelFileBytes(spec.dir),
   };
   if (job.tokens) checkTokenConfig(spec, job.tokens.schedule);
-  // BERT has no layernorm_before: its trajectory feature is always output.dense.
+  // Post-LN families have no layernorm_before: their trajectory feature is always output.dense.
   const trajectory: Trajectory = spec.normPlacement === 'post' ? 'output_dense' : job.loss.trajectory ?? defaultTrajectory(spec);
   const loss: LossOptions = { ...job.loss, trajectory };
   const dataOpts = { fields: job.fields, maxSeqLength: job.maxSeqLength };

@@ -10,7 +10,7 @@ import { combine, Scores } from '../../optin/importance';
 import { checkScoringMemory } from '../../optin/memory';
 import { fingerprint, findRankings, Rankings, RANKINGS_VERSION } from '../../optin/rankings';
 import { RawLosses, scoreUnits, ScoringOptions } from '../../optin/scoring';
-import { DEFAULT_CHECK_UNITS, estimatorText, FastCheck, scoreFast } from '../../optin/fastScoring';
+import { DEFAULT_CHECK_UNITS, estimatorText, FastCheck, linearResponseSupported, scoreFast } from '../../optin/fastScoring';
 import { chooseScoring, projectExactSeconds } from '../../optin/scoringMode';
 import type { PruneJob } from '../pruneJob';
 import { scoringInput } from '../../optin/packing';
@@ -36,7 +36,12 @@ export async function rankingsPhase(ctx: RunContext, loaded: Loaded): Promise<Un
   const fp = fingerprint(spec.dir, job.calibrationData, scoringOptions, job.method);
   const requested = job.method === 'optin' ? job.scoring?.mode ?? 'auto' : 'exact';
   // Fast rankings are refined around the cut-offs of their budgets: they carry them in their fingerprint.
-  const estimator = job.scoring?.fastEstimator ?? 'linear';
+  // The linear estimate differentiates hand-built backward graphs that know only BERT/ViT attention.
+  const linearOk = linearResponseSupported(spec);
+  const estimator = linearOk ? job.scoring?.fastEstimator ?? 'linear' : 'subset';
+  if (!linearOk && requested !== 'exact' && job.scoring?.fastEstimator !== 'subset') {
+    ctx.log(`fast scoring: the linear estimate is not available for ${spec.modelType} (its position-dependent attention has no backward graph here); the subset estimate is used`);
+  }
   const fastSettings = {
     estimator, ...(estimator === 'linear' ? { probes: job.scoring?.fastProbes ?? 32 } : { calibrationSize: fastCalibrationSize(job) }),
     checkUnits: job.scoring?.fastCheckUnits ?? null, budgets: [...job.budgets].sort(),

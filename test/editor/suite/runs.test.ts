@@ -244,6 +244,37 @@ describe('OPTIN runs', function () {
     }
   });
 
+  it('each text family (RoBERTa, XLM-R, DistilBERT, ELECTRA, DeBERTa-v2, ModernBERT) lints clean, shows its family on hover, and prunes end to end', async () => {
+    const optin = await api();
+    // As test/editor/workspace.ts copies them.
+    for (const name of ['roberta-spam3', 'xlmr-spam3', 'distilbert-spam3', 'electra-spam3', 'deberta-spam3', 'modernbert-spam3']) {
+      const uri = writeConfig(`family-${name}/config.yaml`, FAST_CONFIG
+        .replace('../../bert-spam/model', `../../${name}/model`)
+        .replaceAll('../../bert-spam/data/', '../../spam3-data/')
+        .replace('mac_constraint: [0.5, 0.7]', 'mac_constraint: 0.5'));
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc, { preview: false });
+      const config = JSON.parse(fs.readFileSync(path.join(workspaceDir(), name, 'model', 'config.json'), 'utf8')) as { model_type: string; architectures: string[] };
+      // The path checks run in the background: wait until the hover has read the checkpoint.
+      const line = doc.getText().split('\n').findIndex((l) => l.startsWith('model_path'));
+      let hover = '';
+      for (const end = Date.now() + 30_000; Date.now() < end && !hover.includes(config.architectures[0]); await sleep(200)) {
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, 14));
+        hover = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+      }
+      assert.ok(hover.includes(config.architectures[0]), `${name}: the model_path hover does not name ${config.architectures[0]}: ${hover}`);
+      assert.ok(hover.includes(config.model_type), `${name}: hover ${hover}`);
+      const errors = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'optin' && d.severity === vscode.DiagnosticSeverity.Error);
+      assert.deepStrictEqual(errors.map((d) => d.message), [], `${name}: lint errors`);
+      const outcome = await outcomeOf(vscode.commands.executeCommand<RunOutcome | undefined>('optin.prune', uri), `the ${name} run`);
+      assert.ok(outcome && outcome.status === 'complete' && outcome.runDir, `${name}: ${JSON.stringify(outcome)}`);
+      const report = JSON.parse(fs.readFileSync(path.join(outcome.runDir, 'report.json'), 'utf8')) as Report;
+      assert.strictEqual(report.model.architecture, config.architectures[0]);
+      assert.ok(fs.existsSync(path.join(outcome.runDir, 'pruned.onnx')), `${name}: no pruned.onnx`);
+      assert.ok(await waitFor(() => optin.resultsPanel().visible && optin.resultsPanel().runDir === outcome.runDir, 10_000), JSON.stringify(optin.resultsPanel()));
+    }
+  });
+
   it('a run folder written outside the editor (the CLI, another window) shows in the Runs view by itself', async () => {
     const optin = await api();
     const source = optin.runHistory().find((r) => r.status === 'complete');
