@@ -121,3 +121,52 @@ function table(file: string): string {
 }
 
 if (require.main === module && process.argv.includes('--table')) console.log(table(path.join(ROOT, 'bench-results', 'families.json')));
+
+/**
+ * `npm run bench -- families-latency`: pruned.onnx against the unpruned model at base-size shapes
+ * with random weights (roberta-base, deberta-v3-base, modernbert-base), budget 0.5 with the
+ * magnitude ranking (latency depends on the kept sizes, not on which units), batch 32 × 128
+ * tokens, five interleaved rounds of median-of-5 runs each.
+ */
+export async function familiesLatency(threads: number): Promise<Record<string, unknown>> {
+  const { writeSyntheticCheckpoint } = await import('../test/helpers/synthetic');
+  const { loadModel } = await import('../src/model');
+  const { pruneModel } = await import('../src/model/prune');
+  const { buildModelGraph } = await import('../src/onnx/model');
+  const { magnitudeScores } = await import('../src/optin/baselines');
+  const { macModel, searchMask } = await import('../src/optin/search');
+  const { openSession } = await import('../src/runtime/session');
+  const { measureLatency } = await import('../src/eval/latency');
+  const shapes = [
+    { name: 'roberta-base', o: { family: 'roberta' as const, layers: 12, intermediate: 3072 } },
+    { name: 'deberta-v3-base', o: { family: 'deberta-v2' as const, layers: 12, intermediate: 3072, deberta: { buckets: 256, maxRelative: 512 } } },
+    { name: 'modernbert-base', o: { family: 'modernbert' as const, layers: 22, intermediate: 1152, modernbert: { pooling: 'cls' as const, every: 3, localAttention: 128 } } },
+  ];
+  const B = 32, S = 128;
+  const out: Record<string, unknown> = { threads, batch: B, tokens: S, budget: 0.5 };
+  for (const { name, o } of shapes) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `optin-latency-${name}-`));
+    try {
+      writeSyntheticCheckpoint(dir, { ...o, heads: 12, hidden: 768, labels: 3, vocab: 30522, maxPositions: 512, std: 0.02, seed: 1 });
+      const model = loadModel(dir);
+      const m = magnitudeScores(model);
+      const { keep, macFraction } = searchMask(model.spec, m.heads, m.neurons, macModel(model.spec, S), 0.5);
+      const ids = BigInt64Array.from({ length: B * S }, (_, i) => BigInt(5 + ((i * 7919) % 30000)));
+      const feeds = { input_ids: { type: 'int64' as const, dims: [B, S], data: ids }, attention_mask: { type: 'int64' as const, dims: [B, S], data: new BigInt64Array(B * S).fill(1n) }, token_type_ids: { type: 'int64' as const, dims: [B, S], data: new BigInt64Array(B * S) } };
+      const full = (await openSession(buildModelGraph(model).bytes, { threads })).session;
+      const pruned = (await openSession(buildModelGraph(pruneModel(model, keep)).bytes, { threads })).session;
+      const rounds: Array<{ full: number; pruned: number }> = [];
+      for (let r = 0; r < 5; r++) rounds.push({ full: (await measureLatency(full, feeds, 5, 1)).medianMs, pruned: (await measureLatency(pruned, feeds, 5, 1)).medianMs });
+      await full.release();
+      await pruned.release();
+      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+      const f = med(rounds.map((x) => x.full));
+      const p = med(rounds.map((x) => x.pruned));
+      out[name] = { macFraction, fullMs: f, prunedMs: p, speedup: f / p, rounds };
+      console.log(`${name}: unpruned ${f.toFixed(0)} ms, pruned at 0.5 (MAC ${macFraction.toFixed(3)}) ${p.toFixed(0)} ms: ${(f / p).toFixed(2)}×`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return out;
+}

@@ -15,6 +15,7 @@
  *   npm run bench -- gpu          execution providers that load, node placement, scorer and model timings vs the CPU (scripts/gpu/check.sh)
  *   npm run bench -- roberta-base-run | distilbert-base-run | electra-base-run | deberta-v2-base-run | modernbert-base-run   the whole run at those base shapes (random weights), with latency at batch 32
  *   npm run bench -- families     text families (RoBERTa, XLM-R, DistilBERT, ELECTRA, DeBERTa-v2, ModernBERT vs BERT) at budgets 0.3-0.6, 3 seeds: optin ± repair, magnitude ± repair, fast/exact Jaccard (scripts/bench-families.ts)
+ *   npm run bench -- families-latency   pruned.onnx at 0.5 vs unpruned at roberta-base, deberta-v3-base and modernbert-base shapes, batch 32 × 128
  *   npm run bench -- quality      accuracy at budgets 0.3-0.8 on every trained fixture, 3 seeds: optin ± repair, magnitude ± repair, random ± repair, first-N calibration, head/neuron weightings (scripts/bench-quality.ts)
  *   npm run bench -- tokens-latency  DeiT-Small shape: latency of token merging alone vs the MAC fraction its schedule predicts
  *   npm run bench -- tokens       token merging on the trained vision fixtures, 0.4-0.8: both / tokens only / heads-neurons only (scripts/bench-tokens.ts)
@@ -570,6 +571,7 @@ async function main() {
   if (all || parts.includes('fast')) await fastVsExact();
   if (all || parts.includes('quality')) await (await import('./bench-quality')).quality(save);
   if (all || parts.includes('families')) await (await import('./bench-families')).families(save);
+  if (all || parts.includes('families-latency')) save('families-latency', await (await import('./bench-families')).familiesLatency(THREADS));
   if (all || parts.includes('tokens-latency')) save('tokens-latency', await (await import('./bench-tokens')).tokensLatency());
   if (all || parts.includes('tokens')) save('tokens', await (await import('./bench-tokens')).tokenCurves());
   // Not part of `all`: meant for a machine with a GPU (on a software driver it only checks correctness).
