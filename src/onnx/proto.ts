@@ -95,10 +95,14 @@ export class GraphBuilder {
     return name;
   }
 
-  /** An int64 initializer of any shape (index tables). */
-  int64Weight(name: string, dims: number[], values: ArrayLike<number>): string {
-    this.initializers.push(int64Tensor(name, dims, Array.from(values)));
-    return name;
+  /** An int64 initializer of any shape (index tables), once per distinct `key`. */
+  int64Weight(key: string, dims: number[], values: () => ArrayLike<number>): string {
+    return this.cached(`i64:${key}`, 'const_i64', (n) => int64Tensor(n, dims, Array.from(values())));
+  }
+
+  /** A float32 constant of any shape, once per distinct `key` (tables several layers share). */
+  floatConstant(key: string, dims: number[], values: () => Float32Array): string {
+    return this.cached(`f32:${key}`, 'const_f32', (n) => floatTensor(n, dims, values()));
   }
 
   /** One initializer per distinct constant value, shared by every node that uses it. */

@@ -36,13 +36,16 @@ function relativeIndexTensor(g: GraphBuilder, spec: ModelSpec, like: string, pos
   const rel = spec.relative!;
   if (positions) {
     const { groups, rows, seq, query } = positions;
-    const data = new Array<number>(groups * rows * seq);
-    for (let q = 0; q < groups * rows; q++) for (let j = 0; j < seq; j++) data[q * seq + j] = relativeIndex(rel, query[q] - j);
-    return g.int64Weight(g.fresh('relative.index'), [groups, rows, seq], data);
+    // Every layer of a graph uses the same index: one initializer.
+    return g.int64Weight(`relative.index:${groups}:${seq}:${query.join(',')}`, [groups, rows, seq], () => {
+      const data = new Array<number>(groups * rows * seq);
+      for (let q = 0; q < groups * rows; q++) for (let j = 0; j < seq; j++) data[q * seq + j] = relativeIndex(rel, query[q] - j);
+      return data;
+    });
   }
   // The index of every distance i − j in [−(M−1), M−1], looked up for the input's S×S pairs.
   const M = rel.maxLength;
-  const table = g.int64Weight(g.fresh('relative.index_by_distance'), [2 * M - 1], Array.from({ length: 2 * M - 1 }, (_, t) => relativeIndex(rel, t - (M - 1))));
+  const table = g.int64Weight('relative.index_by_distance', [2 * M - 1], () => Array.from({ length: 2 * M - 1 }, (_, t) => relativeIndex(rel, t - (M - 1))));
   const seqLen = g.op('Squeeze', [g.op('Slice', [g.op('Shape', [like]), g.ints([-2]), g.ints([-1])]), g.ints([0])]);
   const range = g.op('Range', [g.int(0), seqLen, g.int(1)]);
   const distance = g.op('Sub', [g.op('Unsqueeze', [range, g.ints([1])]), g.op('Unsqueeze', [range, g.ints([0])])]);

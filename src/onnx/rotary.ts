@@ -45,13 +45,15 @@ export function rotate(g: GraphBuilder, spec: ModelSpec, layer: number, x: strin
       const angle = f(inv[k % (d / 2)] * query[Math.floor(k / d)]);
       return f(fn(angle));
     });
-    const cos = g.weight(g.fresh(`layer.${layer}.rotary.cos`), [1, groups, 1, rows, d], table(Math.cos));
-    const sin = g.weight(g.fresh(`layer.${layer}.rotary.sin`), [1, groups, 1, rows, d], table(Math.sin));
+    // Layers with the same θ share their tables.
+    const key = `${spec.rotary!.theta[layer]}:${d}:${groups}:${query.join(',')}`;
+    const cos = g.floatConstant(`rotary.cos:${key}`, [1, groups, 1, rows, d], () => table(Math.cos));
+    const sin = g.floatConstant(`rotary.sin:${key}`, [1, groups, 1, rows, d], () => table(Math.sin));
     return byGroup(g, x, groups, (t) => applied(t, cos, sin));
   }
   const length = g.op('Slice', [g.op('Shape', [x]), g.ints([2]), g.ints([3])]);
   const pos = g.op('Cast', [g.op('Range', [g.int(0), g.op('Squeeze', [length, g.ints([0])]), g.int(1)])], [attr.int('to', 1)]);
-  const angles = g.op('Mul', [g.op('Unsqueeze', [pos, g.ints([1])]), g.weight(g.fresh(`layer.${layer}.rotary.inv_freq`), [1, d / 2], inv)]);
+  const angles = g.op('Mul', [g.op('Unsqueeze', [pos, g.ints([1])]), g.floatConstant(`rotary.inv_freq:${spec.rotary!.theta[layer]}:${d}`, [1, d / 2], () => inv)]);
   const both = g.op('Concat', [angles, angles], [attr.int('axis', -1)]); // [Q, d]
   return applied(x, g.op('Cos', [both]), g.op('Sin', [both]));
 }
@@ -63,8 +65,8 @@ const OUTSIDE = -1e30;
 export function slidingWindow(g: GraphBuilder, window: number, scores: string, positions?: QueryPositions): string {
   if (positions) {
     const { groups, rows, seq, query } = positions;
-    const data = Float32Array.from({ length: groups * rows * seq }, (_, k) => (Math.abs(query[Math.floor(k / seq)] - (k % seq)) > window ? OUTSIDE : 0));
-    const mask = g.weight(g.fresh('attention.sliding_window'), [1, groups, 1, rows, seq], data);
+    const mask = g.floatConstant(`sliding_window:${window}:${groups}:${seq}:${query.join(',')}`, [1, groups, 1, rows, seq], () =>
+      Float32Array.from({ length: groups * rows * seq }, (_, k) => (Math.abs(query[Math.floor(k / seq)] - (k % seq)) > window ? OUTSIDE : 0)));
     return byGroup(g, scores, groups, (t) => g.op('Add', [t, mask]));
   }
   const length = g.op('Squeeze', [g.op('Slice', [g.op('Shape', [scores]), g.ints([3]), g.ints([4])]), g.ints([0])]);
