@@ -81,6 +81,12 @@ export class Checkpoint {
     return { weight, bias };
   }
 
+  /** A LayerNorm whose bias may be absent (ModernBERT's norm_bias: false): a zero bias then. */
+  layerNormOptionalBias(prefix: string, size: number): LayerNormWeights {
+    const weight = this.tensor(`${prefix}.weight`, [size]);
+    return { weight, bias: this.has(`${prefix}.bias`) ? this.tensor(`${prefix}.bias`, [size]) : { shape: [size], data: new Float32Array(size) } };
+  }
+
   layerNorm(prefix: string, size: number): LayerNormWeights {
     return { weight: this.tensor(`${prefix}.weight`, [size]), bias: this.tensor(`${prefix}.bias`, [size]) };
   }

@@ -155,7 +155,7 @@ export function readEncoder(ck: Checkpoint, dims: EncoderDims, layerPrefix: stri
 }
 
 /** Reports tensors that look like parts of the model but were not read (e.g. an unexpected extra layer). */
-function checkAllLayersRead(ck: Checkpoint, layerPrefix: string, numLayers: number, layersKey: string): void {
+export function checkAllLayersRead(ck: Checkpoint, layerPrefix: string, numLayers: number, layersKey: string): void {
   const re = new RegExp(`^${layerPrefix.replace(/\./g, '\\.')}(\\d+)\\.`);
   for (const name of ck.names()) {
     const m = re.exec(name);

@@ -1,7 +1,7 @@
 import { UserError } from '../errors';
 import { Checkpoint, configInt, configNumber } from './checkpoint';
-import { architectureOf, readActivation, readEncoderDims, readLabels } from './common';
-import type { EncoderLayerWeights, LayerNormWeights, Linear, LoadedModel, Pooler, RotaryAttention, Tensor } from './spec';
+import { architectureOf, checkAllLayersRead, readActivation, readEncoderDims, readLabels } from './common';
+import type { EncoderLayerWeights, LayerNormWeights, Linear, LoadedModel, Pooler, RotaryAttention } from './spec';
 
 /**
  * ModernBertForSequenceClassification: a pre-LN encoder (no attn_norm in the first layer) with
@@ -21,9 +21,8 @@ export function loadModernBert(ck: Checkpoint): LoadedModel {
   }
   const prefix = ck.names().some((n) => n.startsWith('model.')) ? 'model.' : '';
   const eps = configNumber(ck, 'norm_eps', 1e-5);
-  const zeros = (n: number): Tensor => ({ shape: [n], data: new Float32Array(n) });
   // norm_bias false: nn.LayerNorm(bias=False) stores no bias.
-  const norm = (name: string): LayerNormWeights => ({ weight: ck.tensor(`${name}.weight`, [D]), bias: ck.has(`${name}.bias`) ? ck.tensor(`${name}.bias`, [D]) : zeros(D) });
+  const norm = (name: string): LayerNormWeights => ck.layerNormOptionalBias(name, D);
   const rowsOf = (lin: Linear, from: number, count: number): Linear => {
     const cols = lin.weight.shape[1];
     return {
@@ -59,10 +58,7 @@ export function loadModernBert(ck: Checkpoint): LoadedModel {
     headsPerLayer.push(inner / dims.headDim);
     neuronsPerLayer.push(neurons);
   }
-  for (const name of ck.names()) {
-    const m = new RegExp(`^${prefix.replace('.', '\\.')}layers\\.(\\d+)\\.`).exec(name);
-    if (m && Number(m[1]) >= L) throw new UserError(`${ck.weightsFile}: has tensor "${name}" but config.json says num_hidden_layers = ${L}.`, ck.weightsFile);
-  }
+  checkAllLayersRead(ck, `${prefix}layers.`, L, 'num_hidden_layers');
 
   const pooling = ck.config.classifier_pooling ?? 'cls';
   if (pooling !== 'cls' && pooling !== 'mean') {

@@ -1,9 +1,10 @@
 /**
  * The one loader of BERT-style text classifiers: a post-LN encoder of self-attention + FFN
- * layers, learned absolute position embeddings, and a classifier on the first token. A family
- * (bert.ts, roberta.ts, distilbert.ts, electra.ts) only says where its tensors are and which
- * variation it takes: how positions are counted, whether token types exist, an embedding
- * projection, and the head in front of the classifier.
+ * layers and a classifier on the first token. A family (bert.ts, roberta.ts, distilbert.ts,
+ * electra.ts, deberta.ts) only says where its tensors are and which variation it takes: how
+ * positions are counted (or none, for DeBERTa's relative attention, which `extend` adds), whether
+ * token types exist, an embedding projection before or after the LayerNorm, and the head in
+ * front of the classifier. ModernBERT's fused weights have their own loader (modernbert.ts).
  */
 import { UserError } from '../errors';
 import { Checkpoint, configInt, configNumber } from './checkpoint';
